@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+
+class ExpertAvailability(models.Model):
+    """A weekly rule, in the expert's own IANA time zone (wall-clock times)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    expert = models.ForeignKey(
+        "consultations.Expert", on_delete=models.CASCADE, related_name="availability_rules"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="availability_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="availability_weekday_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time}-{self.end_time}"
+
+
+class ExpertUnavailability(models.Model):
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "Holiday"
+        VACATION = "vacation", "Vacation"
+        ONE_OFF = "one_off", "One-off"
+
+    expert = models.ForeignKey(
+        "consultations.Expert", on_delete=models.CASCADE, related_name="unavailability"
+    )
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ONE_OFF)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start_at"]
+        indexes = [models.Index(fields=["expert", "start_at", "end_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_at__gt=F("start_at")), name="unavailability_end_after_start"
+            )
+        ]

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Consultation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No show"
+
+    # Statuses that hold the expert's time; the exclusion constraint covers only these.
+    ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED)
+
+    class PaymentStatus(models.TextChoices):
+        # Honest states: nothing here claims money moved unless a provider said so.
+        NOT_REQUIRED = "not_required", "Free"
+        UNPAID = "unpaid", "Awaiting payment"
+        PAID = "paid", "Paid"
+        REFUND_DUE = "refund_due", "Refund due"
+        REFUNDED = "refunded", "Refunded"
+        NOT_REFUNDABLE = "not_refundable", "Not refundable"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consultations"
+    )
+    expert = models.ForeignKey(
+        "consultations.Expert", on_delete=models.CASCADE, related_name="consultations"
+    )
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    # The interval the expert is busy, buffers included; the DB exclusion constraint uses it.
+    blocked_start = models.DateTimeField()
+    blocked_end = models.DateTimeField()
+    topic = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default="USD")
+    payment_status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
+
+    meeting_room_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    meeting_started_at = models.DateTimeField(null=True, blank=True)
+    meeting_ended_at = models.DateTimeField(null=True, blank=True)
+
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.TextField(blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rescheduled_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_to"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    review = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start_at"]
+        indexes = [
+            models.Index(fields=["expert", "status", "start_at"]),
+            models.Index(fields=["user", "status", "start_at"]),
+            models.Index(fields=["status", "start_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_at__gt=F("start_at")), name="consultation_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="consultation_rating_1_to_5",
+            ),
+        ]
+        # The no-double-booking EXCLUDE constraint is PostgreSQL-only and lives in a
+        # migration (0002_no_double_booking) so the SQLite fallback still migrates.
+
+    def __str__(self) -> str:
+        return f"Consultation #{self.pk} {self.start_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def participant_ids(self) -> tuple[int, int]:
+        return (self.user_id, self.expert.user_id)

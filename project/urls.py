@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from project.spa import spa_index
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/v1/auth/", include("accounts.urls")),
+    path("api/v1/consultations/", include("consultations.urls")),
+    path("api/v1/consultations/chat/", include("chat.urls")),
+    path("api/v1/notifications/", include("notifications.urls")),
+    path("healthz", include("realtime.health_urls")),
+    # Everything else is the single-page app; its client-side router takes over.
+    re_path(r"^(?!api/|admin/|ws/|static/|healthz).*$", spa_index, name="spa"),
+]

@@ -1,0 +1,67 @@
+"""The one place every app publishes live events through.
+
+Events are sent only after the surrounding database transaction commits
+(`transaction.on_commit`), so a client never hears about data that a rollback erased,
+and never hears before it could read the data back over REST.
+
+Envelope (version 1): {"v": 1, "type": str, "id": str, "ts": ISO-8601 UTC, "data": {...}}
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from realtime.groups import user_group
+
+logger = logging.getLogger(__name__)
+
+ENVELOPE_VERSION = 1
+
+
+def make_envelope(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "v": ENVELOPE_VERSION,
+        "type": event_type,
+        "id": uuid.uuid4().hex,
+        "ts": timezone.now().isoformat(),
+        "data": data,
+    }
+
+
+def _send_now(user_ids: list[int], envelope: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    send = async_to_sync(layer.group_send)
+    for user_id in user_ids:
+        try:
+            # "realtime.event" maps to UserConsumer.realtime_event.
+            send(user_group(user_id), {"type": "realtime.event", "event": envelope})
+        except Exception:  # a dead channel layer must not break the committed request
+            logger.exception("could not publish %s to user %s", envelope["type"], user_id)
+
+
+def publish_to_users(user_ids: Iterable[int], event_type: str, data: dict[str, Any]) -> None:
+    """Queue `event_type` for every user in `user_ids`, delivered after commit."""
+    ids = sorted({int(u) for u in user_ids if u is not None})
+    if not ids:
+        return
+    envelope = make_envelope(event_type, data)
+    transaction.on_commit(lambda: _send_now(ids, envelope))
+
+
+def publish_to_user(user_id: int, event_type: str, data: dict[str, Any]) -> None:
+    publish_to_users([user_id], event_type, data)
+
+
+def send_to_user_now(user_id: int, event_type: str, data: dict[str, Any]) -> None:
+    """For ephemeral signals that are never stored (typing): no transaction to wait for."""
+    _send_now([user_id], make_envelope(event_type, data))

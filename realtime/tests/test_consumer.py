@@ -1,0 +1,92 @@
+"""The /ws/ endpoint: auth, origin check, and after-commit delivery over channels-redis."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import transaction
+
+from realtime.events import publish_to_user
+from realtime.testing import assert_no_event, connect_ws, receive_event
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def test_tests_use_the_redis_channel_layer():
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+
+
+async def test_authenticated_user_receives_event_published_after_commit(user, other_user):
+    comm = await connect_ws(user)
+    other = await connect_ws(other_user)
+    assert comm.connected
+
+    @database_sync_to_async
+    def publish():
+        with transaction.atomic():
+            publish_to_user(user.id, "demo.hello", {"n": 1})
+
+    await publish()
+    event = await receive_event(comm, "demo.hello")
+    assert event["data"] == {"n": 1}
+    assert event["v"] == 1 and event["id"] and event["ts"]
+    await assert_no_event(other, "demo.hello")  # only the addressed user hears it
+    await comm.disconnect()
+    await other.disconnect()
+
+
+async def test_every_open_tab_of_the_user_receives_the_event(user):
+    tab1 = await connect_ws(user)
+    tab2 = await connect_ws(user)
+    await database_sync_to_async(publish_to_user)(user.id, "demo.tabs", {"ok": True})
+    assert (await receive_event(tab1, "demo.tabs"))["data"] == {"ok": True}
+    assert (await receive_event(tab2, "demo.tabs"))["data"] == {"ok": True}
+    await tab1.disconnect()
+    await tab2.disconnect()
+
+
+async def test_event_in_rolled_back_transaction_is_never_delivered(user):
+    comm = await connect_ws(user)
+
+    @database_sync_to_async
+    def publish_then_fail():
+        try:
+            with transaction.atomic():
+                publish_to_user(user.id, "demo.ghost", {})
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+
+    await publish_then_fail()
+    await assert_no_event(comm, "demo.ghost", timeout=1.0)
+    await comm.disconnect()
+
+
+async def test_anonymous_connection_is_closed_with_4401():
+    comm = await connect_ws(None)
+    assert comm.connected  # accepted only to deliver the close code
+    out = await comm.receive_output(timeout=5)
+    assert out == {"type": "websocket.close", "code": 4401}
+
+
+async def test_bad_token_is_closed_with_4401():
+    comm = await connect_ws(None, token="not-a-real-token")
+    out = await comm.receive_output(timeout=5)
+    assert out["code"] == 4401
+
+
+async def test_bad_origin_is_refused(user):
+    comm = await connect_ws(user, origin=b"http://evil.example.com")
+    assert not comm.connected
+
+
+async def test_ping_and_unknown_type(user):
+    comm = await connect_ws(user)
+    await comm.send_json_to({"type": "ping", "request_id": "r1"})
+    pong = await receive_event(comm, "pong")
+    assert pong["data"]["request_id"] == "r1"
+    await comm.send_json_to({"type": "nope.nothing", "request_id": "r2"})
+    err = await receive_event(comm, "error")
+    assert err["data"]["code"] == "unknown_type" and err["data"]["request_id"] == "r2"
+    await comm.disconnect()
