@@ -75,6 +75,10 @@ class Expert(models.Model):
     max_bookings_per_day = models.PositiveSmallIntegerField(default=8)
     booking_horizon_days = models.PositiveSmallIntegerField(default=60)
 
+    # Denormalised "soonest free slot", refreshed by the scheduling service after every
+    # change that can move it, so the list can order by it with one indexed query.
+    next_available_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
     average_rating = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0"))
     review_count = models.PositiveIntegerField(default=0)
 
