@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from project.api_errors import ServiceError
 from realtime.events import make_envelope
 from realtime.groups import user_group
 from realtime.handlers import get_handler
+from realtime.presence import mark_connected, mark_disconnected
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +33,13 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         self.group = user_group(user.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await database_sync_to_async(mark_connected)(user.id)
         await self.send_json(make_envelope("session.ready", {"user_id": user.id}))
 
     async def disconnect(self, code: int) -> None:
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await database_sync_to_async(mark_disconnected)(self.user.id)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):

@@ -90,3 +90,17 @@ async def test_ping_and_unknown_type(user):
     err = await receive_event(comm, "error")
     assert err["data"]["code"] == "unknown_type" and err["data"]["request_id"] == "r2"
     await comm.disconnect()
+
+
+async def test_presence_counts_open_sockets(user):
+    from realtime.presence import is_online
+
+    online = database_sync_to_async(is_online)
+    assert not await online(user.id)
+    tab1 = await connect_ws(user)
+    tab2 = await connect_ws(user)
+    assert await online(user.id)
+    await tab1.disconnect()
+    assert await online(user.id)  # one tab still open
+    await tab2.disconnect()
+    assert not await online(user.id)
