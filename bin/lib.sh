@@ -1,0 +1,87 @@
+# Shared helpers for bin/run and bin/test (sourced, not executed).
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+PY="$VENV/bin/python"
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }
+
+ensure_python_env() {
+  local py
+  py="$(command -v python3.12 || command -v python3.11 || command -v python3 || true)"
+  [ -n "$py" ] || die "Python 3.11+ is required (python3 not found)."
+  "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "Python 3.11+ is required ($("$py" --version) found)."
+  if [ ! -x "$PY" ]; then
+    log "creating virtualenv $VENV"
+    "$py" -m venv "$VENV"
+  fi
+  # Reinstall only when pyproject.toml changed since the last install.
+  local stamp="$VENV/.consult-installed"
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+    log "installing Python dependencies"
+    "$PY" -m pip install -q --upgrade pip
+    "$PY" -m pip install -q -e "$ROOT[dev]"
+    touch "$stamp"
+  fi
+}
+
+# host and port out of a URL such as postgres://user@host:5432/db or redis://host:6379/0
+url_host() { local r="${1#*://}"; r="${r#*@}"; r="${r%%/*}"; echo "${r%%:*}"; }
+url_port() { local r="${1#*://}"; r="${r#*@}"; r="${r%%/*}"; [[ "$r" == *:* ]] && echo "${r##*:}" || echo "$2"; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() {
+  local host="$1" port="$2" i
+  for i in $(seq 1 60); do port_open "$host" "$port" && return 0; sleep 0.5; done
+  return 1
+}
+
+is_local() { [[ "$1" == "127.0.0.1" || "$1" == "localhost" || "$1" == "::1" ]]; }
+
+ensure_postgres() {
+  local url="$1" host port
+  host="$(url_host "$url")"; port="$(url_port "$url" 5432)"
+  port_open "$host" "$port" && return 0
+  if is_local "$host" && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    log "PostgreSQL is down on $host:$port; starting it"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    wait_port "$host" "$port" && return 0
+  fi
+  die "PostgreSQL is not reachable at $host:$port (DATABASE_URL=$url). Start it, or point DATABASE_URL at a running server."
+}
+
+ensure_redis() {
+  local url="$1" host port
+  host="$(url_host "$url")"; port="$(url_port "$url" 6379)"
+  port_open "$host" "$port" && return 0
+  if is_local "$host" && command -v redis-server >/dev/null 2>&1; then
+    log "Redis is down on $host:$port; starting it"
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$port" --save "" \
+      --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+    wait_port "$host" "$port" && return 0
+  fi
+  die "Redis is not reachable at $host:$port (REDIS_URL=$url). Start it, or point REDIS_URL at a running server."
+}
+
+ensure_node_deps() {
+  command -v npm >/dev/null 2>&1 || die "Node.js 20+ and npm are required to build the frontend."
+  if [ ! -d "$ROOT/frontend/node_modules" ] || \
+     [ "$ROOT/frontend/package-lock.json" -nt "$ROOT/frontend/node_modules/.package-lock.json" ]; then
+    log "installing frontend dependencies (npm ci)"
+    (cd "$ROOT/frontend" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Chromium from Debian packages (for browser tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  [ -x /usr/bin/chromium ] || die "Chromium is required for browser tests: apt-get install -y chromium"
+}
