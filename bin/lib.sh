@@ -77,11 +77,15 @@ ensure_node_deps() {
   fi
 }
 
-ensure_chromium() {
-  [ -x /usr/bin/chromium ] && return 0
+ensure_test_tools() {
+  # Chromium for browser tests; docker-compose (v1 client) to validate docker-compose.yml.
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing Chromium from Debian packages (for browser tests)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    log "installing ${missing[*]} from Debian packages"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
   [ -x /usr/bin/chromium ] || die "Chromium is required for browser tests: apt-get install -y chromium"
 }
