@@ -5,6 +5,8 @@ from consultations.models.experts import (
     ExpertiseArea,
     Language,
 )
+from consultations.models.idempotency import IdempotencyKey
+from consultations.models.reminders import ConsultationReminder
 from consultations.models.verification import (
     ExpertApplication,
     ExpertVerificationDocument,
@@ -13,12 +15,14 @@ from consultations.models.verification import (
 
 __all__ = [
     "Consultation",
+    "ConsultationReminder",
     "Expert",
     "ExpertApplication",
     "ExpertAvailability",
     "ExpertUnavailability",
     "ExpertVerificationDocument",
     "ExpertiseArea",
+    "IdempotencyKey",
     "Language",
     "VerificationAuditLog",
 ]

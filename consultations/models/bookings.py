@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Consultation(models.Model):
@@ -65,6 +70,8 @@ class Consultation(models.Model):
     rescheduled_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_to"
     )
+    # What the policy says is owed back after a cancellation (None until cancelled).
+    refund_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -99,3 +106,18 @@ class Consultation(models.Model):
     @property
     def participant_ids(self) -> tuple[int, int]:
         return (self.user_id, self.expert.user_id)
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end_at - self.start_at).total_seconds() // 60)
+
+    # The policy itself lives in consultations.policies; these are the model's faces of it.
+    def can_be_cancelled(self, now: datetime | None = None) -> bool:
+        from consultations import policies
+
+        return policies.can_be_cancelled(self, now)
+
+    def can_be_rescheduled(self, by: User | None = None, now: datetime | None = None) -> bool:
+        from consultations import policies
+
+        return policies.can_be_rescheduled(self, by, now)
