@@ -1,11 +1,7 @@
-"""ConsultationReminder: the claim-before-send record of every reminder (issue 7).
-
-IdempotencyKey (the booking work) landed in the same makemigrations run; 0004 builds on it.
-"""
+"""ConsultationReminder: the claim-before-send record of every reminder (issue 7)."""
 
 import django.db.models.deletion
 import django.utils.timezone
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -13,7 +9,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('consultations', '0002_no_double_booking'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -34,21 +29,6 @@ class Migration(migrations.Migration):
                 'ordering': ['scheduled_for', 'kind'],
                 'indexes': [models.Index(fields=['status', 'claimed_at'], name='reminder_status_claimed_idx')],
                 'constraints': [models.UniqueConstraint(fields=('consultation', 'kind', 'scheduled_for'), name='one_reminder_per_consultation_kind_start')],
-            },
-        ),
-        migrations.CreateModel(
-            name='IdempotencyKey',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('response_status', models.PositiveSmallIntegerField()),
-                ('response_body', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='idempotency_keys', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='idempotency_key_unique_per_user')],
             },
         ),
     ]
