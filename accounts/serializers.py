@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.selectors import user_roles
@@ -32,6 +33,15 @@ class LoginSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True)
 
 
+class RolesSerializer(serializers.Serializer):
+    """Schema of `user_roles()`, so generated client types know the keys."""
+
+    is_expert = serializers.BooleanField()
+    expert_id = serializers.IntegerField(allow_null=True)
+    expert_status = serializers.CharField(allow_null=True)
+    is_staff = serializers.BooleanField()
+
+
 class MeSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
     roles = serializers.SerializerMethodField()
@@ -43,6 +53,7 @@ class MeSerializer(serializers.ModelSerializer):
     def get_name(self, obj: User) -> str:
         return obj.get_full_name() or obj.email or obj.username
 
+    @extend_schema_field(RolesSerializer)
     def get_roles(self, obj: User) -> dict:
         return user_roles(obj)
 

@@ -1,0 +1,282 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import { backoffDelay, CLOSE_UNAUTHENTICATED, RealtimeClient, RealtimeError, type Envelope } from "./client";
+
+class FakeSocket {
+  static instances: FakeSocket[] = [];
+  readyState = 0;
+  sent: Array<{ type: string; request_id: string; data: Record<string, unknown> }> = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onclose: ((ev: { code: number; reason?: string }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  constructor(public url: string) {
+    FakeSocket.instances.push(this);
+  }
+  send(data: string) {
+    if (this.readyState !== 1) throw new Error("send on a socket that is not open");
+    this.sent.push(JSON.parse(data));
+  }
+  close(code = 1000) {
+    this.readyState = 3;
+    this.onclose?.({ code });
+  }
+  // Test helpers: what the server would do.
+  serverOpen() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  serverDrop(code = 1006) {
+    this.readyState = 3;
+    this.onclose?.({ code });
+  }
+  push(type: string, data: Record<string, unknown>, id = `${type}-${Math.random()}`) {
+    this.onmessage?.({ data: JSON.stringify({ v: 1, type, id, ts: new Date().toISOString(), data }) });
+  }
+  sentOfType(type: string) {
+    return this.sent.filter((m) => m.type === type);
+  }
+}
+
+const latest = () => FakeSocket.instances[FakeSocket.instances.length - 1];
+
+function makeClient(random = () => 0.5) {
+  return new RealtimeClient({
+    url: "ws://test/ws/",
+    WebSocketImpl: FakeSocket,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    random,
+    pingIntervalMs: 0,
+    requestTimeoutMs: 5000,
+  });
+}
+
+beforeEach(() => {
+  FakeSocket.instances = [];
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("backoffDelay", () => {
+  it("doubles per attempt, caps at the maximum and jitters within the upper half", () => {
+    expect(backoffDelay(0, 100, 1000, () => 0)).toBe(50);
+    expect(backoffDelay(0, 100, 1000, () => 0.999999)).toBe(100);
+    expect(backoffDelay(1, 100, 1000, () => 0)).toBe(100);
+    expect(backoffDelay(3, 100, 1000, () => 0)).toBe(400);
+    expect(backoffDelay(10, 100, 1000, () => 0)).toBe(500);
+    expect(backoffDelay(10, 100, 1000, () => 0.999999)).toBe(1000);
+  });
+});
+
+describe("RealtimeClient", () => {
+  it("connects once and delivers events to subscribers by type", () => {
+    const client = makeClient();
+    const created: Envelope[] = [];
+    const all: string[] = [];
+    client.on("booking.created", (e) => created.push(e));
+    client.on("*", (e) => all.push(e.type));
+    client.start();
+    client.start();
+    expect(FakeSocket.instances).toHaveLength(1);
+    latest().serverOpen();
+    expect(client.status).toBe("open");
+    latest().push("booking.created", { consultation: { id: 7 } });
+    latest().push("notification.created", { id: 1 });
+    expect(created).toHaveLength(1);
+    expect(created[0].data).toEqual({ consultation: { id: 7 } });
+    expect(all).toEqual(["booking.created", "notification.created"]);
+  });
+
+  it("reconnects with growing delays after drops and resets them after a good connection", () => {
+    const client = makeClient(() => 0); // lower bound of the jitter window: delays 50, 100, 200...
+    client.start();
+    latest().serverDrop();
+    expect(client.status).toBe("reconnecting");
+    vi.advanceTimersByTime(49);
+    expect(FakeSocket.instances).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.instances).toHaveLength(2);
+    latest().serverDrop();
+    vi.advanceTimersByTime(99);
+    expect(FakeSocket.instances).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.instances).toHaveLength(3);
+    latest().serverDrop();
+    vi.advanceTimersByTime(200);
+    expect(FakeSocket.instances).toHaveLength(4);
+    latest().serverOpen();
+    latest().serverDrop();
+    vi.advanceTimersByTime(50); // back to the first delay
+    expect(FakeSocket.instances).toHaveLength(5);
+  });
+
+  it("spreads reconnects of many clients (jitter) instead of stampeding", () => {
+    const seq = [0.1, 0.9];
+    const delays = seq.map((r) => backoffDelay(4, 100, 10_000, () => r));
+    expect(delays[0]).not.toBe(delays[1]);
+  });
+
+  it("does not reconnect after the server refuses the session (4401)", () => {
+    const client = makeClient();
+    const events: string[] = [];
+    client.on("session.unauthenticated", (e) => events.push(e.type));
+    client.start();
+    latest().serverOpen();
+    latest().serverDrop(CLOSE_UNAUTHENTICATED);
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+    expect(client.status).toBe("closed");
+    expect(events).toEqual(["session.unauthenticated"]);
+  });
+
+  it("stop() closes the socket and never reconnects", () => {
+    const client = makeClient();
+    client.start();
+    latest().serverOpen();
+    client.stop();
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+    expect(client.status).toBe("closed");
+  });
+
+  it("resumes from the last seen seq per conversation after a reconnect", () => {
+    const client = makeClient();
+    client.start();
+    latest().serverOpen();
+    expect(latest().sentOfType("chat.resume")).toHaveLength(0); // nothing seen yet
+    latest().push("chat.message", { conversation_id: 3, message: { id: 30, seq: 1, text: "a" } });
+    latest().push("chat.message", { conversation_id: 3, message: { id: 31, seq: 2, text: "b" } });
+    client.noteMessage(9, 14); // loaded over REST by a page
+    latest().serverDrop();
+    vi.advanceTimersByTime(1000);
+    latest().serverOpen();
+    const resume = latest().sentOfType("chat.resume");
+    expect(resume).toHaveLength(1);
+    expect(resume[0].data).toEqual({ cursors: { "3": 2, "9": 14 } });
+  });
+
+  it("replays missed messages from chat.resume.ok in order, skipping ones already seen", () => {
+    const client = makeClient();
+    const got: Array<[unknown, unknown]> = [];
+    client.on("chat.message", (e) => {
+      const m = e.data.message as { seq: number };
+      got.push([e.data.conversation_id, m.seq]);
+    });
+    client.start();
+    latest().serverOpen();
+    latest().push("chat.message", { conversation_id: 3, message: { id: 30, seq: 1 } });
+    latest().serverDrop();
+    vi.advanceTimersByTime(1000);
+    latest().serverOpen();
+    latest().push("chat.resume.ok", {
+      request_id: latest().sentOfType("chat.resume")[0].request_id,
+      messages: [
+        { id: 33, seq: 3, conversation_id: 3 },
+        { id: 30, seq: 1, conversation_id: 3 },
+        { id: 32, seq: 2, conversation_id: 3 },
+      ],
+    });
+    // The live copy of seq 3 arriving after the replay is a duplicate.
+    latest().push("chat.message", { conversation_id: 3, message: { id: 33, seq: 3 } });
+    expect(got).toEqual([
+      [3, 1],
+      [3, 2],
+      [3, 3],
+    ]);
+    expect(client.resumeCursors).toEqual({ "3": 3 });
+  });
+
+  it("drops an envelope delivered twice and a message seen under the same id", () => {
+    const client = makeClient();
+    const types: string[] = [];
+    client.on("*", (e) => types.push(e.type));
+    client.start();
+    latest().serverOpen();
+    latest().push("booking.created", { id: 1 }, "env-1");
+    latest().push("booking.created", { id: 1 }, "env-1");
+    latest().push("chat.message", { conversation_id: 1, message: { id: 5, seq: 4 } }, "env-2");
+    latest().push("chat.message", { conversation_id: 1, message: { id: 5, seq: 4 } }, "env-3");
+    expect(types).toEqual(["booking.created", "chat.message"]);
+  });
+
+  it("matches replies to requests by request_id and rejects on error events", async () => {
+    const client = makeClient();
+    client.start();
+    latest().serverOpen();
+    const ok = client.request("chat.read", { conversation_id: 1, up_to_seq: 4 });
+    const bad = client.request("chat.send", { conversation_id: 1, text: "" });
+    const [readReq, sendReq] = latest().sent;
+    latest().push("chat.read.ok", { request_id: readReq.request_id, unread: 0 });
+    latest().push("error", { request_id: sendReq.request_id, code: "empty", message: "Write something." });
+    await expect(ok).resolves.toMatchObject({ unread: 0 });
+    const err = await bad.catch((e) => e);
+    expect(err).toBeInstanceOf(RealtimeError);
+    expect(err.code).toBe("empty");
+    expect(err.message).toBe("Write something.");
+  });
+
+  it("queues requests made while offline and re-sends unanswered idempotent sends after a reconnect", async () => {
+    const client = makeClient();
+    client.start();
+    // Not open yet: the request waits.
+    const sending = client.request("chat.send", { conversation_id: 1, text: "hi", client_id: "c1" }, { resend: true });
+    const reading = client.request("chat.read", { conversation_id: 1 });
+    latest().serverOpen();
+    expect(latest().sentOfType("chat.send")).toHaveLength(1);
+    latest().serverDrop();
+    // The non-idempotent request fails at once rather than hanging.
+    await expect(reading).rejects.toMatchObject({ code: "disconnected" });
+    vi.advanceTimersByTime(1000);
+    latest().serverOpen();
+    const again = latest().sentOfType("chat.send");
+    expect(again).toHaveLength(1);
+    expect(again[0].data.client_id).toBe("c1");
+    latest().push("chat.send.ok", { request_id: again[0].request_id, message: { id: 1, seq: 1 } });
+    await expect(sending).resolves.toMatchObject({ message: { id: 1 } });
+  });
+
+  it("times out a request the server never answers", async () => {
+    const client = makeClient();
+    client.start();
+    latest().serverOpen();
+    const pending = client.request("chat.read", {});
+    vi.advanceTimersByTime(5000);
+    await expect(pending).rejects.toMatchObject({ code: "timeout" });
+  });
+
+  it("keeps delivering to other handlers when one throws", () => {
+    const client = makeClient();
+    const seen: string[] = [];
+    client.on("booking.created", () => {
+      throw new Error("page bug");
+    });
+    client.on("booking.created", (e) => seen.push(e.type));
+    client.start();
+    latest().serverOpen();
+    latest().push("booking.created", {});
+    expect(seen).toEqual(["booking.created"]);
+    expect(() => vi.runOnlyPendingTimers()).toThrow("page bug");
+  });
+
+  it("reconnects when a silent connection misses its heartbeat", () => {
+    const client = new RealtimeClient({
+      url: "ws://test/ws/",
+      WebSocketImpl: FakeSocket,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      random: () => 0,
+      pingIntervalMs: 1000,
+    });
+    client.start();
+    latest().serverOpen();
+    vi.advanceTimersByTime(1000);
+    expect(latest().sentOfType("ping")).toHaveLength(1);
+    vi.advanceTimersByTime(2000); // no pong: dead
+    vi.advanceTimersByTime(100);
+    expect(FakeSocket.instances.length).toBeGreaterThanOrEqual(2);
+    client.stop();
+  });
+});

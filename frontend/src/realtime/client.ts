@@ -1,0 +1,538 @@
+/**
+ * The one WebSocket connection of a signed-in tab, shared by every page.
+ *
+ * - Reconnects with exponential backoff and jitter, so a server restart is not met by every
+ *   tab reconnecting in the same millisecond.
+ * - On every (re)connect it sends `chat.resume` with the last message seq it has seen per
+ *   conversation; the missed messages come back in `chat.resume.ok` and are dispatched as
+ *   ordinary `chat.message` events, so pages handle one event type whatever the path.
+ * - Drops duplicates: an envelope id is delivered once, and a chat message once per
+ *   (conversation, seq) or message id, whether it came live, from resume or twice from both.
+ * - `chat.send` requests not yet acknowledged are re-sent after a reconnect; the server
+ *   de-duplicates them by `client_id`, so a flaky network never loses or doubles a message.
+ */
+
+export interface Envelope<T = Record<string, unknown>> {
+  v: number;
+  type: string;
+  id: string;
+  ts: string;
+  data: T;
+}
+
+export type ConnectionStatus = "idle" | "connecting" | "open" | "reconnecting" | "closed";
+
+export type EventHandler = (event: Envelope) => void;
+
+export interface RealtimeOptions {
+  url?: string;
+  WebSocketImpl?: WebSocketLike;
+  /** First retry delay; doubles each failed attempt up to maxDelayMs. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Returns [0, 1); injectable so tests are deterministic. */
+  random?: () => number;
+  pingIntervalMs?: number;
+  requestTimeoutMs?: number;
+}
+
+/** The part of the browser WebSocket API this client uses (tests pass a fake). */
+export interface WebSocketLike {
+  new (url: string): SocketLike;
+}
+export interface SocketLike {
+  readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason?: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+const OPEN = 1;
+/** The server's close code for an unauthenticated socket: retrying cannot help. */
+export const CLOSE_UNAUTHENTICATED = 4401;
+const SEEN_LIMIT = 2000;
+
+interface PendingRequest {
+  type: string;
+  data: Record<string, unknown>;
+  resolve: (data: Record<string, unknown>) => void;
+  reject: (err: RealtimeError) => void;
+  timer: ReturnType<typeof setTimeout> | null;
+  /** Safe to send again after a reconnect (the server de-duplicates it). */
+  resend: boolean;
+  sent: boolean;
+}
+
+export class RealtimeError extends Error {
+  readonly code: string;
+  readonly field: string | null;
+  readonly data: Record<string, unknown>;
+  constructor(code: string, message: string, data: Record<string, unknown> = {}) {
+    super(message);
+    this.name = "RealtimeError";
+    this.code = code;
+    this.field = typeof data.field === "string" ? data.field : null;
+    this.data = data;
+  }
+}
+
+export function defaultSocketUrl(): string {
+  const { protocol, host } = window.location;
+  return `${protocol === "https:" ? "wss" : "ws"}://${host}/ws/`;
+}
+
+/** Delay before reconnect attempt `attempt` (0-based): half fixed, half random ("equal jitter"). */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** Pulls (conversation id, seq, message id) out of a chat message payload. */
+export function chatMessageKey(data: Record<string, unknown>): {
+  conversationId: string | null;
+  seq: number | null;
+  messageId: string | null;
+} {
+  const message = (data.message && typeof data.message === "object" ? data.message : data) as Record<
+    string,
+    unknown
+  >;
+  const conv = data.conversation_id ?? message.conversation_id ?? message.conversation;
+  const seq = message.seq;
+  const id = message.id;
+  return {
+    conversationId: conv === undefined || conv === null ? null : String(conv),
+    seq: typeof seq === "number" ? seq : null,
+    messageId: id === undefined || id === null ? null : String(id),
+  };
+}
+
+let requestCounter = 0;
+export function newRequestId(): string {
+  requestCounter += 1;
+  const rand = Math.random().toString(36).slice(2, 8);
+  return `r${Date.now().toString(36)}${requestCounter.toString(36)}${rand}`;
+}
+
+export class RealtimeClient {
+  private readonly options: Required<Omit<RealtimeOptions, "url" | "WebSocketImpl">> & {
+    url: string | null;
+    WebSocketImpl: WebSocketLike | null;
+  };
+  private socket: SocketLike | null = null;
+  private wanted = false;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private lastInbound = 0;
+  private readonly handlers = new Map<string, Set<EventHandler>>();
+  private readonly statusHandlers = new Set<(s: ConnectionStatus) => void>();
+  private readonly seenEnvelopes = new Set<string>();
+  private readonly seenMessages = new Set<string>();
+  /** Highest chat message seq seen per conversation: what resume asks from. */
+  private readonly cursors = new Map<string, number>();
+  private readonly pending = new Map<string, PendingRequest>();
+  private readonly outbox: string[] = [];
+  private _status: ConnectionStatus = "idle";
+
+  constructor(options: RealtimeOptions = {}) {
+    this.options = {
+      url: options.url ?? null,
+      WebSocketImpl: options.WebSocketImpl ?? null,
+      baseDelayMs: options.baseDelayMs ?? 500,
+      maxDelayMs: options.maxDelayMs ?? 30_000,
+      random: options.random ?? Math.random,
+      pingIntervalMs: options.pingIntervalMs ?? 25_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+    };
+  }
+
+  get status(): ConnectionStatus {
+    return this._status;
+  }
+
+  /** Current resume cursors (conversation id → last seq), mainly for tests and debugging. */
+  get resumeCursors(): Record<string, number> {
+    return Object.fromEntries(this.cursors);
+  }
+
+  start(): void {
+    if (this.wanted) return;
+    this.wanted = true;
+    this.attempt = 0;
+    this.connect();
+  }
+
+  stop(): void {
+    this.wanted = false;
+    this.clearTimers();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.onclose = null;
+      socket.onmessage = null;
+      socket.onerror = null;
+      socket.onopen = null;
+      try {
+        socket.close(1000, "client stop");
+      } catch {
+        /* already closed */
+      }
+    }
+    for (const [id, req] of this.pending) {
+      if (req.timer) clearTimeout(req.timer);
+      req.reject(new RealtimeError("disconnected", "Connection closed."));
+      this.pending.delete(id);
+    }
+    this.outbox.length = 0;
+    this.setStatus("closed");
+  }
+
+  /** Forget everything tied to the signed-in user (on logout). */
+  reset(): void {
+    this.stop();
+    this.cursors.clear();
+    this.seenEnvelopes.clear();
+    this.seenMessages.clear();
+    this.setStatus("idle");
+  }
+
+  /** Reconnect now instead of waiting out the backoff (e.g. the browser came back online). */
+  reconnectNow(): void {
+    if (!this.wanted || this._status === "open" || this._status === "connecting") return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.connect();
+  }
+
+  /** Subscribe to one event type, or "*" for all. Returns the unsubscribe function. */
+  on(type: string, handler: EventHandler): () => void {
+    let set = this.handlers.get(type);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(type, set);
+    }
+    set.add(handler);
+    return () => {
+      set?.delete(handler);
+    };
+  }
+
+  onStatus(handler: (status: ConnectionStatus) => void): () => void {
+    this.statusHandlers.add(handler);
+    return () => {
+      this.statusHandlers.delete(handler);
+    };
+  }
+
+  /**
+   * Record that the page already has messages up to `seq` (e.g. loaded over REST), so a
+   * resume does not ask for them again and a late live copy is dropped as a duplicate.
+   */
+  noteMessage(conversationId: string | number, seq: number | null, messageId?: string | number | null): void {
+    const conv = String(conversationId);
+    if (seq !== null && seq !== undefined) {
+      const current = this.cursors.get(conv) ?? 0;
+      if (seq > current) this.cursors.set(conv, seq);
+      this.remember(this.seenMessages, `${conv}#${seq}`);
+    }
+    if (messageId !== null && messageId !== undefined) this.remember(this.seenMessages, `id:${messageId}`);
+  }
+
+  /** Fire-and-forget message; queued while disconnected. */
+  send(type: string, data: Record<string, unknown> = {}): string {
+    const requestId = newRequestId();
+    this.transmit(JSON.stringify({ type, request_id: requestId, data }));
+    return requestId;
+  }
+
+  /**
+   * Send and wait for `<type>.ok` (resolves with its data) or `error` (rejects) carrying the
+   * same request_id. With `resend`, an unanswered request is sent again after a reconnect.
+   */
+  request(
+    type: string,
+    data: Record<string, unknown> = {},
+    opts: { resend?: boolean; timeoutMs?: number } = {},
+  ): Promise<Record<string, unknown>> {
+    const requestId = newRequestId();
+    return new Promise((resolve, reject) => {
+      const req: PendingRequest = {
+        type,
+        data,
+        resolve,
+        reject,
+        timer: null,
+        resend: opts.resend ?? false,
+        sent: false,
+      };
+      const timeout = opts.timeoutMs ?? this.options.requestTimeoutMs;
+      if (timeout > 0) {
+        req.timer = setTimeout(() => {
+          this.pending.delete(requestId);
+          reject(new RealtimeError("timeout", "The server did not answer in time."));
+        }, timeout);
+      }
+      this.pending.set(requestId, req);
+      if (this.socket && this.socket.readyState === OPEN && this._status === "open") {
+        this.socket.send(JSON.stringify({ type, request_id: requestId, data }));
+        req.sent = true;
+      }
+      // Otherwise it goes out in flushPending() once the socket is open.
+    });
+  }
+
+  private transmit(frame: string): void {
+    if (this.socket && this.socket.readyState === OPEN && this._status === "open") this.socket.send(frame);
+    else this.outbox.push(frame);
+  }
+
+  private connect(): void {
+    const Impl = this.options.WebSocketImpl ?? (globalThis.WebSocket as unknown as WebSocketLike | undefined);
+    if (!Impl) return;
+    this.setStatus(this.attempt === 0 ? "connecting" : "reconnecting");
+    let socket: SocketLike;
+    try {
+      socket = new Impl(this.options.url ?? defaultSocketUrl());
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      this.attempt = 0;
+      this.lastInbound = Date.now();
+      this.setStatus("open");
+      this.sendResume();
+      this.flushPending();
+      this.startPing();
+    };
+    socket.onmessage = (ev) => {
+      if (this.socket !== socket) return;
+      this.lastInbound = Date.now();
+      this.handleFrame(ev.data);
+    };
+    socket.onerror = () => {
+      /* onclose follows and decides about reconnecting */
+    };
+    socket.onclose = (ev) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.stopPing();
+      this.settleInFlight();
+      if (ev.code === CLOSE_UNAUTHENTICATED) {
+        this.wanted = false;
+        this.setStatus("closed");
+        this.dispatch({ v: 1, type: "session.unauthenticated", id: `local-${Date.now()}`, ts: new Date().toISOString(), data: {} });
+        return;
+      }
+      if (this.wanted) this.scheduleReconnect();
+      else this.setStatus("closed");
+    };
+  }
+
+  /**
+   * After a drop, an in-flight request may or may not have reached the server. Idempotent
+   * ones (resend) go out again; the others fail now rather than hang or run twice.
+   */
+  private settleInFlight(): void {
+    for (const [requestId, req] of this.pending) {
+      if (!req.sent) continue;
+      if (req.resend) {
+        req.sent = false;
+      } else {
+        this.pending.delete(requestId);
+        if (req.timer) clearTimeout(req.timer);
+        req.reject(new RealtimeError("disconnected", "Connection lost before the server answered."));
+      }
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.wanted) return;
+    const delay = backoffDelay(this.attempt, this.options.baseDelayMs, this.options.maxDelayMs, this.options.random);
+    this.attempt += 1;
+    this.setStatus("reconnecting");
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.wanted) this.connect();
+    }, delay);
+  }
+
+  private sendResume(): void {
+    if (this.cursors.size === 0) return;
+    const requestId = newRequestId();
+    this.socket?.send(
+      JSON.stringify({ type: "chat.resume", request_id: requestId, data: { cursors: this.resumeCursors } }),
+    );
+  }
+
+  private flushPending(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    for (const frame of this.outbox.splice(0)) socket.send(frame);
+    for (const [requestId, req] of this.pending) {
+      if (req.sent) continue;
+      socket.send(JSON.stringify({ type: req.type, request_id: requestId, data: req.data }));
+      req.sent = true;
+    }
+  }
+
+  private startPing(): void {
+    this.stopPing();
+    const interval = this.options.pingIntervalMs;
+    if (interval <= 0) return;
+    this.pingTimer = setInterval(() => {
+      const socket = this.socket;
+      if (!socket) return;
+      // Nothing heard for two intervals: the connection is dead without having closed.
+      if (Date.now() - this.lastInbound > interval * 2) {
+        socket.onclose?.({ code: 4000, reason: "heartbeat timeout" });
+        try {
+          socket.close(4000, "heartbeat timeout");
+        } catch {
+          /* ignore */
+        }
+        return;
+      }
+      socket.send(JSON.stringify({ type: "ping", request_id: newRequestId(), data: {} }));
+    }, interval);
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+
+  private clearTimers(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.stopPing();
+  }
+
+  private handleFrame(raw: unknown): void {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(String(raw)) as Envelope;
+    } catch {
+      return;
+    }
+    if (!envelope || typeof envelope.type !== "string") return;
+    envelope.data = (envelope.data ?? {}) as Record<string, unknown>;
+    if (envelope.id) {
+      if (this.seenEnvelopes.has(envelope.id)) return;
+      this.remember(this.seenEnvelopes, envelope.id);
+    }
+    const requestId = envelope.data.request_id;
+    if (typeof requestId === "string" && this.pending.has(requestId)) {
+      const req = this.pending.get(requestId)!;
+      if (envelope.type === `${req.type}.ok` || envelope.type === "error") {
+        this.pending.delete(requestId);
+        if (req.timer) clearTimeout(req.timer);
+        if (envelope.type === "error") {
+          const d = envelope.data;
+          req.reject(new RealtimeError(String(d.code ?? "error"), String(d.message ?? "Request refused."), d));
+        } else {
+          req.resolve(envelope.data);
+        }
+      }
+    }
+    if (envelope.type === "chat.resume.ok") {
+      this.replayMissed(envelope);
+    }
+    if (envelope.type === "chat.message") {
+      if (!this.acceptChatMessage(envelope.data)) return;
+    }
+    this.dispatch(envelope);
+  }
+
+  /** True if this chat message is new; records it either way. */
+  private acceptChatMessage(data: Record<string, unknown>): boolean {
+    const { conversationId, seq, messageId } = chatMessageKey(data);
+    const keys: string[] = [];
+    if (conversationId !== null && seq !== null) keys.push(`${conversationId}#${seq}`);
+    if (messageId !== null) keys.push(`id:${messageId}`);
+    if (keys.length === 0) return true;
+    if (keys.some((k) => this.seenMessages.has(k))) return false;
+    for (const k of keys) this.remember(this.seenMessages, k);
+    if (conversationId !== null && seq !== null) {
+      const current = this.cursors.get(conversationId) ?? 0;
+      if (seq > current) this.cursors.set(conversationId, seq);
+    }
+    return true;
+  }
+
+  private replayMissed(envelope: Envelope): void {
+    const data = envelope.data;
+    const batches: Array<{ conv: string | null; messages: unknown[] }> = [];
+    if (Array.isArray(data.messages)) batches.push({ conv: null, messages: data.messages });
+    const convs = data.conversations;
+    if (convs && typeof convs === "object" && !Array.isArray(convs)) {
+      for (const [conv, list] of Object.entries(convs as Record<string, unknown>)) {
+        if (Array.isArray(list)) batches.push({ conv, messages: list });
+      }
+    } else if (Array.isArray(convs)) {
+      for (const entry of convs as Array<Record<string, unknown>>) {
+        if (entry && Array.isArray(entry.messages)) {
+          batches.push({ conv: String(entry.conversation_id ?? entry.id ?? ""), messages: entry.messages });
+        }
+      }
+    }
+    for (const batch of batches) {
+      const ordered = [...batch.messages].sort((a, b) => {
+        const sa = (a as { seq?: number }).seq ?? 0;
+        const sb = (b as { seq?: number }).seq ?? 0;
+        return sa - sb;
+      });
+      for (const message of ordered) {
+        if (!message || typeof message !== "object") continue;
+        const msg = message as Record<string, unknown>;
+        const conv = batch.conv ?? msg.conversation_id ?? msg.conversation;
+        const payload = { conversation_id: conv, message: msg } as Record<string, unknown>;
+        if (!this.acceptChatMessage(payload)) continue;
+        this.dispatch({
+          v: envelope.v,
+          type: "chat.message",
+          id: `resume-${String(conv)}-${String(msg.seq ?? msg.id)}`,
+          ts: envelope.ts,
+          data: payload,
+        });
+      }
+    }
+  }
+
+  private dispatch(envelope: Envelope): void {
+    for (const key of [envelope.type, "*"]) {
+      const set = this.handlers.get(key);
+      if (!set) continue;
+      for (const handler of [...set]) {
+        try {
+          handler(envelope);
+        } catch (err) {
+          // One broken page handler must not stop the others from hearing the event.
+          setTimeout(() => {
+            throw err;
+          });
+        }
+      }
+    }
+  }
+
+  private remember(set: Set<string>, key: string): void {
+    set.add(key);
+    if (set.size > SEEN_LIMIT) {
+      const oldest = set.values().next().value;
+      if (oldest !== undefined) set.delete(oldest);
+    }
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (this._status === status) return;
+    this._status = status;
+    for (const handler of [...this.statusHandlers]) handler(status);
+  }
+}
