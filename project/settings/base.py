@@ -163,6 +163,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` field; name each choice set instead of hashing it.
+    "ENUM_NAME_OVERRIDES": {
+        "ExpertApplicationStatusEnum": "consultations.models.ExpertApplication.Status",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise a broker on the local file system

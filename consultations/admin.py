@@ -1,0 +1,348 @@
+"""Django admin for every consultations model.
+
+Status changes never happen by editing a field here: the verification statuses are
+read-only and the bulk actions call consultations.services.verification, so the admin
+writes the same audit log, live events and notification signals as the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.apps import apps
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from consultations.models import (
+    Consultation,
+    Expert,
+    ExpertApplication,
+    ExpertAvailability,
+    ExpertiseArea,
+    ExpertUnavailability,
+    ExpertVerificationDocument,
+    Language,
+    VerificationAuditLog,
+)
+from consultations.services import verification as services
+from project.api_errors import ServiceError
+
+
+def _document_link(document: ExpertVerificationDocument) -> str:
+    if not document.pk:
+        return "-"
+    url = reverse("expert-document-file", args=[document.pk])
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, "Download")
+
+
+def _run_bulk(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    action: Callable[[Any], Any],
+    done: str,
+) -> None:
+    """Apply a service call to each row; one refusal does not undo the others."""
+    ok, refused = 0, []
+    for obj in queryset:
+        try:
+            action(obj)
+        except ServiceError as exc:
+            refused.append(f"{obj}: {exc.message}")
+        else:
+            ok += 1
+    if ok:
+        modeladmin.message_user(request, f"{done}: {ok}.", messages.SUCCESS)
+    for line in refused:
+        modeladmin.message_user(request, line, messages.WARNING)
+
+
+# --------------------------------------------------------------------------- verification
+
+
+class DocumentInline(admin.TabularInline):
+    model = ExpertVerificationDocument
+    extra = 0
+    can_delete = False
+    # `file` is left out on purpose: its widget would print a (non-public) media URL.
+    fields = [
+        "document_type",
+        "original_name",
+        "content_type",
+        "size",
+        "download",
+        "status",
+        "reviewer_notes",
+        "uploaded_at",
+    ]
+    readonly_fields = [
+        "document_type",
+        "original_name",
+        "content_type",
+        "size",
+        "download",
+        "uploaded_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # uploads go through the API, which sniffs the content
+
+    @admin.display(description="File")
+    def download(self, obj: ExpertVerificationDocument) -> str:
+        return _document_link(obj)
+
+
+class ApplicationAuditInline(admin.TabularInline):
+    model = VerificationAuditLog
+    fk_name = "application"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ExpertApplication)
+class ExpertApplicationAdmin(admin.ModelAdmin):
+    list_display = ["id", "applicant", "status", "headline", "submitted_at", "reviewer"]
+    list_filter = ["status", "submitted_at", "reviewed_at"]
+    search_fields = [
+        "applicant__email",
+        "applicant__first_name",
+        "applicant__last_name",
+        "headline",
+        "expertise",
+    ]
+    date_hierarchy = "submitted_at"
+    list_select_related = ["applicant", "reviewer"]
+    readonly_fields = ["applicant", "status", "reviewer", "reviewed_at", "submitted_at"]
+    inlines = [DocumentInline, ApplicationAuditInline]
+    actions = ["approve_selected", "reject_selected", "mark_under_review"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # users apply through the API
+
+    @admin.action(description="Approve selected applications")
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run_bulk(
+            self,
+            request,
+            queryset,
+            lambda app: services.review_application(
+                application=app, reviewer=request.user, decision=services.Decision.APPROVE
+            ),
+            "Approved",
+        )
+
+    @admin.action(description="Reject selected applications")
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run_bulk(
+            self,
+            request,
+            queryset,
+            lambda app: services.review_application(
+                application=app,
+                reviewer=request.user,
+                decision=services.Decision.REJECT,
+                notes="Rejected by an administrator.",
+            ),
+            "Rejected",
+        )
+
+    @admin.action(description="Mark selected applications as under review")
+    def mark_under_review(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run_bulk(
+            self,
+            request,
+            queryset,
+            lambda app: services.mark_under_review(application=app, reviewer=request.user),
+            "Marked under review",
+        )
+
+
+@admin.register(ExpertVerificationDocument)
+class ExpertVerificationDocumentAdmin(admin.ModelAdmin):
+    list_display = ["id", "application", "document_type", "original_name", "status", "download"]
+    list_filter = ["document_type", "status", "content_type"]
+    search_fields = ["original_name", "application__applicant__email"]
+    list_select_related = ["application"]
+    exclude = ["file"]
+    readonly_fields = [
+        "application",
+        "document_type",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_at",
+        "download",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="File")
+    def download(self, obj: ExpertVerificationDocument) -> str:
+        return _document_link(obj)
+
+
+@admin.register(VerificationAuditLog)
+class VerificationAuditLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "application", "expert", "actor", "from_status", "to_status"]
+    list_filter = ["to_status", "from_status", "created_at"]
+    search_fields = ["note", "actor__email", "expert__name", "application__applicant__email"]
+    list_select_related = ["application", "expert", "actor"]
+    date_hierarchy = "created_at"
+
+    # The audit trail is append-only, written by the services.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --------------------------------------------------------------------------- experts
+
+
+class AvailabilityInline(admin.TabularInline):
+    model = ExpertAvailability
+    extra = 0
+
+
+class ExpertAuditInline(admin.TabularInline):
+    model = VerificationAuditLog
+    fk_name = "expert"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Expert)
+class ExpertAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "name",
+        "user",
+        "verification_status",
+        "hourly_rate",
+        "currency",
+        "average_rating",
+        "review_count",
+        "next_available_at",
+    ]
+    list_filter = ["verification_status", "currency", "expertise_areas", "languages"]
+    search_fields = ["name", "headline", "user__email", "expertise_areas__name"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["expertise_areas", "languages"]
+    raw_id_fields = ["user"]
+    inlines = [AvailabilityInline, ExpertAuditInline]
+    actions = ["suspend_selected", "reinstate_selected"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Expert | None = None) -> list[str]:
+        fields = ["verified_at", "verification_submitted_at", "next_available_at", "created_at"]
+        if obj is not None:
+            # Status changes go through the actions so they are audited and notified.
+            fields.append("verification_status")
+        return fields
+
+    @admin.action(description="Suspend selected experts")
+    def suspend_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run_bulk(
+            self,
+            request,
+            queryset,
+            lambda expert: services.suspend_expert(
+                expert=expert, actor=request.user, note="Suspended by an administrator."
+            ),
+            "Suspended",
+        )
+
+    @admin.action(description="Reinstate selected experts")
+    def reinstate_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run_bulk(
+            self,
+            request,
+            queryset,
+            lambda expert: services.reinstate_expert(
+                expert=expert, actor=request.user, note="Reinstated by an administrator."
+            ),
+            "Reinstated",
+        )
+
+
+@admin.register(ExpertiseArea)
+class ExpertiseAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ExpertAvailability)
+class ExpertAvailabilityAdmin(admin.ModelAdmin):
+    list_display = ["expert", "weekday", "start_time", "end_time"]
+    list_filter = ["weekday"]
+    search_fields = ["expert__name"]
+    list_select_related = ["expert"]
+
+
+@admin.register(ExpertUnavailability)
+class ExpertUnavailabilityAdmin(admin.ModelAdmin):
+    list_display = ["expert", "kind", "start_at", "end_at", "reason"]
+    list_filter = ["kind", "start_at"]
+    search_fields = ["expert__name", "reason"]
+    list_select_related = ["expert"]
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(admin.ModelAdmin):
+    list_display = ["id", "expert", "user", "start_at", "status", "payment_status", "price"]
+    list_filter = ["status", "payment_status", "start_at"]
+    search_fields = ["topic", "user__email", "expert__name", "meeting_room_id"]
+    list_select_related = ["expert", "user"]
+    raw_id_fields = ["user", "expert", "cancelled_by", "rescheduled_from"]
+    date_hierarchy = "start_at"
+
+
+# Models other areas add later still show up, with generic filters and search.
+for _model in apps.get_app_config("consultations").get_models():
+    if admin.site.is_registered(_model):
+        continue
+    _fields = [f for f in _model._meta.concrete_fields]
+    _filters = [
+        f.name
+        for f in _fields
+        if f.choices or f.get_internal_type() in ("BooleanField", "DateTimeField", "DateField")
+    ][:5]
+    _search = [
+        f.name
+        for f in _fields
+        if f.get_internal_type() in ("CharField", "SlugField", "EmailField") and not f.choices
+    ][:5]
+    _display = ["__str__", *[f.name for f in _fields if f.name != "id"][:5]]
+    admin.site.register(
+        _model,
+        type(
+            f"{_model.__name__}Admin",
+            (admin.ModelAdmin,),
+            {"list_filter": _filters, "search_fields": _search, "list_display": _display},
+        ),
+    )

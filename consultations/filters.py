@@ -1,0 +1,123 @@
+"""django-filter FilterSets for the expert list and the staff application list."""
+
+from __future__ import annotations
+
+from django.db.models import F, Q, QuerySet
+from django_filters import rest_framework as filters
+
+from consultations.models import Expert, ExpertApplication
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class NullsLastOrderingFilter(filters.OrderingFilter):
+    """Ordering where experts without a value (e.g. no free slot) always come last.
+
+    A stable `id` tie-breaker keeps pagination from repeating or skipping rows.
+    """
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        if not value:
+            return qs
+        ordering = []
+        for param in value:
+            if not param:
+                continue
+            field = self.get_ordering_value(param)
+            if field.startswith("-"):
+                ordering.append(F(field[1:]).desc(nulls_last=True))
+            else:
+                ordering.append(F(field).asc(nulls_last=True))
+        return qs.order_by(*ordering, "id")
+
+
+class ExpertFilter(filters.FilterSet):
+    expertise = filters.CharFilter(
+        method="filter_expertise",
+        label="Expertise area slug or name; comma-separated values match any.",
+    )
+    language = filters.CharFilter(
+        method="filter_language",
+        label="Language code (e.g. en, pt-br); comma-separated values match any.",
+    )
+    min_price = filters.NumberFilter(field_name="hourly_rate", lookup_expr="gte")
+    max_price = filters.NumberFilter(field_name="hourly_rate", lookup_expr="lte")
+    currency = filters.CharFilter(field_name="currency", lookup_expr="iexact")
+    min_rating = filters.NumberFilter(field_name="average_rating", lookup_expr="gte")
+    verified = filters.BooleanFilter(method="filter_verified", label="Only verified experts.")
+    search = filters.CharFilter(method="filter_search", label="Search name, headline, expertise.")
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("average_rating", "rating"),
+            ("hourly_rate", "price"),
+            ("next_available_at", "availability"),
+            ("review_count", "reviews"),
+        ),
+        field_labels={
+            "average_rating": "Rating",
+            "hourly_rate": "Price",
+            "next_available_at": "Soonest availability",
+            "review_count": "Number of reviews",
+        },
+    )
+
+    class Meta:
+        model = Expert
+        fields: list[str] = []
+
+    # Membership tests use subqueries instead of joins, so an expert with two matching
+    # areas still appears once and no DISTINCT is needed.
+    def filter_expertise(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        values = _csv(value)
+        if not values:
+            return qs
+        match = Q()
+        for v in values:
+            match |= Q(expertisearea__slug__iexact=v) | Q(expertisearea__name__iexact=v)
+        through = Expert.expertise_areas.through.objects.filter(match).values("expert_id")
+        return qs.filter(pk__in=through)
+
+    def filter_language(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        codes = [v.replace("_", "-").lower() for v in _csv(value)]
+        if not codes:
+            return qs
+        through = Expert.languages.through.objects.filter(language__code__in=codes).values(
+            "expert_id"
+        )
+        return qs.filter(pk__in=through)
+
+    def filter_verified(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        approved = Q(verification_status=Expert.VerificationStatus.APPROVED)
+        return qs.filter(approved if value else ~approved)
+
+    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        term = value.strip()
+        if not term:
+            return qs
+        in_areas = Expert.expertise_areas.through.objects.filter(
+            expertisearea__name__icontains=term
+        ).values("expert_id")
+        return qs.filter(Q(name__icontains=term) | Q(headline__icontains=term) | Q(pk__in=in_areas))
+
+
+class ApplicationFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=ExpertApplication.Status.choices)
+    search = filters.CharFilter(method="filter_search", label="Applicant e-mail or name.")
+
+    class Meta:
+        model = ExpertApplication
+        fields: list[str] = []
+
+    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        term = value.strip()
+        if not term:
+            return qs
+        return qs.filter(
+            Q(applicant__email__icontains=term)
+            | Q(applicant__first_name__icontains=term)
+            | Q(applicant__last_name__icontains=term)
+        )

@@ -1,0 +1,57 @@
+"""Public expert JSON: what the list and the profile page show."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from consultations.models import Expert
+
+
+class ExpertListSerializer(serializers.ModelSerializer):
+    is_verified = serializers.BooleanField(read_only=True, help_text="Verified-expert badge.")
+    # Names and codes as plain lists; the frontend localises language names itself.
+    expertise_areas = serializers.SerializerMethodField()
+    languages = serializers.SerializerMethodField()
+    session_lengths = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, help_text="Bookable lengths in minutes."
+    )
+
+    class Meta:
+        model = Expert
+        fields = [
+            "id",
+            "name",
+            "headline",
+            "avatar_url",
+            "is_verified",
+            "expertise_areas",
+            "languages",
+            "hourly_rate",
+            "currency",
+            "timezone",
+            "session_lengths",
+            "average_rating",
+            "review_count",
+            "next_available_at",
+        ]
+        read_only_fields = fields
+
+    # .all() reads the prefetch cache; filtering here would cost a query per expert.
+    def get_expertise_areas(self, obj: Expert) -> list[str]:
+        return [area.name for area in obj.expertise_areas.all()]
+
+    def get_languages(self, obj: Expert) -> list[str]:
+        return [lang.code for lang in obj.languages.all()]
+
+
+class ExpertDetailSerializer(ExpertListSerializer):
+    class Meta(ExpertListSerializer.Meta):
+        fields = [
+            *ExpertListSerializer.Meta.fields,
+            "bio",
+            "slot_interval_minutes",
+            "min_notice_minutes",
+            "booking_horizon_days",
+            "verified_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,607 @@
+"""Expert applications, verification documents, reviews and expert suspension.
+
+Every status change goes through this module so that each one writes a
+VerificationAuditLog row, pushes `verification.updated` to the applicant and sends the
+matching domain signal after commit (the notifications app turns those into emails).
+The Django admin's bulk actions call these same functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from decimal import Decimal
+from pathlib import PureWindowsPath
+from typing import Any
+from zoneinfo import available_timezones
+
+import filetype
+from django.conf import settings
+from django.conf.locale import LANG_INFO
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from consultations import signals
+from consultations.models import (
+    Expert,
+    ExpertApplication,
+    ExpertiseArea,
+    ExpertVerificationDocument,
+    Language,
+    VerificationAuditLog,
+)
+from project.api_errors import NotAllowed, ServiceError
+from realtime.events import publish_to_user
+
+logger = logging.getLogger(__name__)
+
+VERIFICATION_UPDATED = "verification.updated"
+
+# Sniffed MIME type -> extension used for the stored file and the download name.
+ALLOWED_DOCUMENT_TYPES: dict[str, str] = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+}
+MAX_DOCUMENTS_PER_APPLICATION = 20
+MAX_ORIGINAL_NAME_LENGTH = 150
+
+Status = ExpertApplication.Status
+ExpertStatus = Expert.VerificationStatus
+
+
+class Decision:
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_CHANGES = "request_changes"
+    CHOICES = (APPROVE, REJECT, REQUEST_CHANGES)
+
+
+# Which application statuses each decision may start from.
+_DECISION_FROM: dict[str, tuple[str, ...]] = {
+    Decision.APPROVE: (Status.PENDING, Status.UNDER_REVIEW, Status.CHANGES_REQUESTED),
+    Decision.REJECT: (Status.PENDING, Status.UNDER_REVIEW, Status.CHANGES_REQUESTED),
+    Decision.REQUEST_CHANGES: (Status.PENDING, Status.UNDER_REVIEW),
+}
+_DECISION_TO: dict[str, str] = {
+    Decision.APPROVE: Status.APPROVED,
+    Decision.REJECT: Status.REJECTED,
+    Decision.REQUEST_CHANGES: Status.CHANGES_REQUESTED,
+}
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _audit(
+    *,
+    actor: User | None,
+    from_status: str,
+    to_status: str,
+    note: str = "",
+    application: ExpertApplication | None = None,
+    expert: Expert | None = None,
+) -> VerificationAuditLog:
+    return VerificationAuditLog.objects.create(
+        application=application,
+        expert=expert,
+        actor=actor,
+        from_status=from_status or "",
+        to_status=to_status,
+        note=note or "",
+    )
+
+
+def _notify_applicant(
+    user_id: int,
+    *,
+    application: ExpertApplication | None,
+    expert: Expert | None,
+    from_status: str,
+    to_status: str,
+    notes: str = "",
+) -> None:
+    publish_to_user(
+        user_id,
+        VERIFICATION_UPDATED,
+        {
+            "application_id": application.pk if application else None,
+            "application_status": application.status if application else None,
+            "expert_id": expert.pk if expert else None,
+            "expert_status": expert.verification_status if expert else None,
+            "is_verified": bool(expert and expert.is_verified),
+            "from_status": from_status,
+            "to_status": to_status,
+            "notes": notes,
+        },
+    )
+
+
+def _require_staff(user: User | None) -> None:
+    if user is None or not user.is_active or not user.is_staff:
+        raise NotAllowed("Only staff members can review expert applications.")
+
+
+def normalise_language_code(code: str) -> str:
+    return code.strip().replace("_", "-").lower()
+
+
+def validate_profile(
+    *,
+    expertise_areas: list[str],
+    languages: list[str],
+    hourly_rate: Decimal,
+    currency: str,
+    timezone_name: str,
+) -> None:
+    """Service-level guard so callers other than the API serializer cannot store junk."""
+    if timezone_name not in available_timezones():
+        raise ServiceError(f"'{timezone_name}' is not a known IANA time zone.", field="timezone")
+    if not _CURRENCY.match(currency):
+        raise ServiceError("Use a three-letter ISO 4217 currency code.", field="currency")
+    if hourly_rate < 0:
+        raise ServiceError("The hourly rate cannot be negative.", field="hourly_rate")
+    for name in expertise_areas:
+        if not name.strip() or not slugify(name):
+            raise ServiceError("Expertise areas must be non-empty names.", field="expertise_areas")
+    for code in languages:
+        if not _LANGUAGE_CODE.match(normalise_language_code(code)):
+            raise ServiceError(
+                f"'{code}' is not a language code like 'en' or 'pt-br'.", field="languages"
+            )
+
+
+def _human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} bytes"
+
+
+def _clean_list(values: list[str], *, normalise=str.strip) -> list[str]:
+    """Normalised, blank-free, case-insensitively de-duplicated, order kept."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        cleaned = normalise(value)
+        if cleaned and cleaned.lower() not in seen:
+            seen.add(cleaned.lower())
+            out.append(cleaned)
+    return out
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def apply_for_expert(
+    *,
+    user: User,
+    motivation: str,
+    expertise: str,
+    experience: str,
+    headline: str = "",
+    expertise_areas: list[str] | None = None,
+    languages: list[str] | None = None,
+    hourly_rate: Decimal = Decimal("0"),
+    currency: str = "USD",
+    timezone_name: str = "UTC",
+) -> tuple[ExpertApplication, bool]:
+    """Open an application, or resubmit the one the reviewer asked changes for.
+
+    Returns (application, created). One open application per user: a second one while
+    the first is pending/under review is refused with a 400 (the DB constraint backs
+    this up for concurrent requests). A rejected user may apply again.
+    """
+    areas = _clean_list(expertise_areas or [])
+    langs = _clean_list(languages or [], normalise=normalise_language_code)
+    currency = currency.strip().upper()
+    validate_profile(
+        expertise_areas=areas,
+        languages=langs,
+        hourly_rate=hourly_rate,
+        currency=currency,
+        timezone_name=timezone_name,
+    )
+    fields: dict[str, Any] = {
+        "motivation": motivation,
+        "expertise": expertise,
+        "experience": experience,
+        "headline": headline,
+        "expertise_areas": areas,
+        "languages": langs,
+        "hourly_rate": hourly_rate,
+        "currency": currency,
+        "timezone": timezone_name,
+    }
+    with transaction.atomic():
+        # Serialises concurrent applies of the same user on the user row.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        expert = Expert.objects.filter(user=user).first()
+        if expert and expert.verification_status == ExpertStatus.APPROVED:
+            raise ServiceError(
+                "You are already a verified expert.",
+                code="already_expert",
+                field="non_field_errors",
+            )
+        if expert and expert.verification_status == ExpertStatus.SUSPENDED:
+            raise ServiceError(
+                "Your expert profile is suspended; contact support to have it reinstated.",
+                code="expert_suspended",
+                field="non_field_errors",
+            )
+        open_app = (
+            ExpertApplication.objects.select_for_update()
+            .filter(applicant=user, status__in=ExpertApplication.OPEN_STATUSES)
+            .first()
+        )
+        if open_app is not None and open_app.status != Status.CHANGES_REQUESTED:
+            raise ServiceError(
+                "You already have an open application; wait for its review.",
+                code="application_open",
+                field="non_field_errors",
+                extra={"application_id": open_app.pk},
+            )
+        created = open_app is None
+        if created:
+            try:
+                with transaction.atomic():
+                    application = ExpertApplication.objects.create(applicant=user, **fields)
+            except IntegrityError as exc:  # a concurrent apply won the race
+                raise ServiceError(
+                    "You already have an open application; wait for its review.",
+                    code="application_open",
+                    field="non_field_errors",
+                ) from exc
+            from_status = ""
+        else:
+            application = open_app
+            from_status = application.status
+            for name, value in fields.items():
+                setattr(application, name, value)
+            application.status = Status.PENDING
+            application.save()
+        if expert is not None:
+            expert.verification_submitted_at = timezone.now()
+            expert.save(update_fields=["verification_submitted_at", "updated_at"])
+        note = "Application submitted." if created else "Application resubmitted with changes."
+        _audit(
+            actor=user,
+            application=application,
+            from_status=from_status,
+            to_status=application.status,
+            note=note,
+        )
+        _notify_applicant(
+            user.pk,
+            application=application,
+            expert=expert,
+            from_status=from_status,
+            to_status=application.status,
+        )
+        transaction.on_commit(
+            lambda: signals.expert_application_submitted.send(
+                sender=ExpertApplication, application=application
+            )
+        )
+    return application, created
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def sanitise_filename(name: str, extension: str) -> str:
+    """A display-safe file name: no path, no control or odd characters, right extension.
+
+    Only used for display and the download's Content-Disposition; the stored name is random.
+    """
+    # PureWindowsPath strips both "/" and "\" directory parts.
+    base = PureWindowsPath(name or "").name
+    base = unicodedata.normalize("NFKC", base)
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
+    base = re.sub(r"[^\w.\- ()]+", "_", base)
+    base = re.sub(r"\s+", " ", base).strip(" ._")
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = stem.strip(" ._")[: MAX_ORIGINAL_NAME_LENGTH - len(extension) - 1] or "document"
+    # The extension follows the sniffed content, so "cv.html" holding a PDF downloads as .pdf.
+    return f"{stem}.{extension}"
+
+
+def sniff_document(file: UploadedFile) -> str:
+    """The real MIME type from the file's first bytes; refuses anything not allowed."""
+    file.seek(0)
+    head = file.read(8192)
+    file.seek(0)
+    kind = filetype.guess(head) if head else None
+    if kind is None or kind.mime not in ALLOWED_DOCUMENT_TYPES:
+        raise ServiceError(
+            "Only PDF, PNG and JPEG documents are accepted (checked by content, not name).",
+            field="file",
+            code="unsupported_file_type",
+        )
+    return kind.mime
+
+
+def upload_verification_document(
+    *, user: User, file: UploadedFile, document_type: str
+) -> ExpertVerificationDocument:
+    if document_type not in ExpertVerificationDocument.DocumentType.values:
+        raise ServiceError(f"'{document_type}' is not a document type.", field="document_type")
+    max_bytes = settings.VERIFICATION_UPLOAD_MAX_BYTES
+    if file.size is None or file.size == 0:
+        raise ServiceError("The file is empty.", field="file", code="empty_file")
+    if file.size > max_bytes:
+        raise ServiceError(
+            f"The file is larger than the {_human_size(max_bytes)} limit.",
+            field="file",
+            code="file_too_large",
+            extra={"max_bytes": max_bytes},
+        )
+    mime = sniff_document(file)
+    extension = ALLOWED_DOCUMENT_TYPES[mime]
+
+    with transaction.atomic():
+        application = (
+            ExpertApplication.objects.select_for_update()
+            .filter(applicant=user, status__in=ExpertApplication.OPEN_STATUSES)
+            .first()
+        )
+        if application is None:
+            raise ServiceError(
+                "Apply as an expert first; documents belong to an open application.",
+                code="no_open_application",
+                field="non_field_errors",
+            )
+        if application.documents.count() >= MAX_DOCUMENTS_PER_APPLICATION:
+            raise ServiceError(
+                f"An application can hold at most {MAX_DOCUMENTS_PER_APPLICATION} documents.",
+                field="file",
+                code="too_many_documents",
+            )
+        document = ExpertVerificationDocument(
+            application=application,
+            document_type=document_type,
+            original_name=sanitise_filename(file.name or "", extension),
+            content_type=mime,
+            size=file.size,
+        )
+        # upload_to picks a random stored name; only the extension comes from us.
+        document.file.save(f"upload.{extension}", file, save=False)
+        try:
+            document.save()
+        except Exception:
+            document.file.delete(save=False)
+            raise
+    return document
+
+
+# --------------------------------------------------------------------------- review
+
+
+def _profile_name(user: User) -> str:
+    # Never fall back to the full e-mail address: the name is public.
+    return user.get_full_name() or (user.email or user.username).split("@", 1)[0]
+
+
+def _language_rows(codes: list[str]) -> list[Language]:
+    rows = []
+    for code in codes:
+        # Some LANG_INFO entries are only fallbacks without a name.
+        name = LANG_INFO.get(code, {}).get("name") or code
+        rows.append(Language.objects.get_or_create(code=code, defaults={"name": name})[0])
+    return rows
+
+
+def _expertise_rows(names: list[str]) -> list[ExpertiseArea]:
+    rows = []
+    for name in names:
+        slug = slugify(name)[:80]
+        rows.append(ExpertiseArea.objects.get_or_create(slug=slug, defaults={"name": name[:80]})[0])
+    return rows
+
+
+def _activate_expert(application: ExpertApplication, notes: str) -> tuple[Expert, str]:
+    """Create the Expert or re-activate the existing one, copying the proposed profile."""
+    now = timezone.now()
+    expert = Expert.objects.select_for_update().filter(user=application.applicant).first()
+    old_status = expert.verification_status if expert else ""
+    if expert is None:
+        expert = Expert(user=application.applicant, name=_profile_name(application.applicant))
+    expert.headline = application.headline or expert.headline
+    expert.hourly_rate = application.hourly_rate
+    expert.currency = application.currency
+    expert.timezone = application.timezone
+    expert.verification_status = ExpertStatus.APPROVED
+    expert.verification_submitted_at = application.submitted_at
+    expert.verified_at = now
+    expert.verification_notes = notes
+    expert.save()
+    expert.expertise_areas.set(_expertise_rows(application.expertise_areas))
+    expert.languages.set(_language_rows(application.languages))
+    return expert, old_status
+
+
+def mark_under_review(*, application: ExpertApplication, reviewer: User) -> ExpertApplication:
+    """A reviewer picks the application up, so the applicant sees someone is on it."""
+    _require_staff(reviewer)
+    with transaction.atomic():
+        application = ExpertApplication.objects.select_for_update().get(pk=application.pk)
+        if application.status != Status.PENDING:
+            raise ServiceError(
+                f"Only a pending application can be put under review; this one is "
+                f"{application.get_status_display().lower()}.",
+                code="invalid_transition",
+                field="status",
+            )
+        from_status = application.status
+        application.status = Status.UNDER_REVIEW
+        application.reviewer = reviewer
+        application.save(update_fields=["status", "reviewer", "updated_at"])
+        _audit(
+            actor=reviewer,
+            application=application,
+            from_status=from_status,
+            to_status=application.status,
+        )
+        _notify_applicant(
+            application.applicant_id,
+            application=application,
+            expert=None,
+            from_status=from_status,
+            to_status=application.status,
+        )
+    return application
+
+
+def review_application(
+    *, application: ExpertApplication, reviewer: User, decision: str, notes: str = ""
+) -> ExpertApplication:
+    """Approve, reject or ask for changes. Invalid transitions change nothing (400)."""
+    _require_staff(reviewer)
+    if decision not in Decision.CHOICES:
+        raise ServiceError(
+            f"Decision must be one of: {', '.join(Decision.CHOICES)}.", field="decision"
+        )
+    notes = (notes or "").strip()
+    if decision == Decision.REQUEST_CHANGES and not notes:
+        raise ServiceError("Say which changes are needed.", field="notes", code="required")
+
+    with transaction.atomic():
+        application = (
+            ExpertApplication.objects.select_for_update()
+            .select_related("applicant")
+            .get(pk=application.pk)
+        )
+        if application.status not in _DECISION_FROM[decision]:
+            raise ServiceError(
+                f"Cannot {decision.replace('_', ' ')}: the application is already "
+                f"{application.get_status_display().lower()}.",
+                code="invalid_transition",
+                field="decision",
+                extra={"status": application.status},
+            )
+        from_status = application.status
+        application.status = _DECISION_TO[decision]
+        application.reviewer = reviewer
+        application.review_notes = notes
+        application.reviewed_at = timezone.now()
+        application.save()
+        _audit(
+            actor=reviewer,
+            application=application,
+            from_status=from_status,
+            to_status=application.status,
+            note=notes,
+        )
+
+        expert: Expert | None = None
+        if decision == Decision.APPROVE:
+            expert, old_expert_status = _activate_expert(application, notes)
+            application.documents.filter(status=ExpertVerificationDocument.Status.PENDING).update(
+                status=ExpertVerificationDocument.Status.ACCEPTED
+            )
+            _audit(
+                actor=reviewer,
+                application=application,
+                expert=expert,
+                from_status=old_expert_status,
+                to_status=expert.verification_status,
+                note=notes or "Application approved.",
+            )
+        else:
+            expert = Expert.objects.filter(user=application.applicant).first()
+
+        _notify_applicant(
+            application.applicant_id,
+            application=application,
+            expert=expert,
+            from_status=from_status,
+            to_status=application.status,
+            notes=notes,
+        )
+        transaction.on_commit(
+            lambda: signals.expert_application_reviewed.send(
+                sender=ExpertApplication,
+                application=application,
+                decision=decision,
+                reviewer=reviewer,
+            )
+        )
+    return application
+
+
+# --------------------------------------------------------------------------- expert status
+
+
+def _change_expert_status(
+    *, expert: Expert, actor: User, allowed_from: str, to_status: str, verb: str, note: str
+) -> Expert:
+    _require_staff(actor)
+    with transaction.atomic():
+        expert = Expert.objects.select_for_update().get(pk=expert.pk)
+        if expert.verification_status != allowed_from:
+            raise ServiceError(
+                f"Cannot {verb} this expert: their status is "
+                f"{expert.get_verification_status_display().lower()}.",
+                code="invalid_transition",
+                field="verification_status",
+                extra={"status": expert.verification_status},
+            )
+        old_status = expert.verification_status
+        expert.verification_status = to_status
+        expert.verification_notes = note or expert.verification_notes
+        if to_status == ExpertStatus.APPROVED:
+            expert.verified_at = timezone.now()
+        expert.save(
+            update_fields=["verification_status", "verification_notes", "verified_at", "updated_at"]
+        )
+        _audit(actor=actor, expert=expert, from_status=old_status, to_status=to_status, note=note)
+        latest = ExpertApplication.objects.filter(applicant_id=expert.user_id).first()
+        _notify_applicant(
+            expert.user_id,
+            application=latest,
+            expert=expert,
+            from_status=old_status,
+            to_status=to_status,
+            notes=note,
+        )
+        transaction.on_commit(
+            lambda: signals.expert_status_changed.send(
+                sender=Expert,
+                expert=expert,
+                old_status=old_status,
+                new_status=to_status,
+                actor=actor,
+            )
+        )
+    return expert
+
+
+def suspend_expert(*, expert: Expert, actor: User, note: str = "") -> Expert:
+    """Hide an approved expert from the public list; reversible with reinstate_expert."""
+    return _change_expert_status(
+        expert=expert,
+        actor=actor,
+        allowed_from=ExpertStatus.APPROVED,
+        to_status=ExpertStatus.SUSPENDED,
+        verb="suspend",
+        note=(note or "").strip(),
+    )
+
+
+def reinstate_expert(*, expert: Expert, actor: User, note: str = "") -> Expert:
+    return _change_expert_status(
+        expert=expert,
+        actor=actor,
+        allowed_from=ExpertStatus.SUSPENDED,
+        to_status=ExpertStatus.APPROVED,
+        verb="reinstate",
+        note=(note or "").strip(),
+    )

@@ -1,0 +1,56 @@
+"""Public expert list and profile (approved experts only)."""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+
+from consultations.filters import ExpertFilter
+from consultations.selectors.experts import get_public_expert, public_experts
+from consultations.serializers.experts import ExpertDetailSerializer, ExpertListSerializer
+from consultations.serializers.verification import VerificationErrorSerializer
+
+
+class ExpertPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+@extend_schema(tags=["experts"], summary="List approved experts")
+class ExpertListView(ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ExpertListSerializer
+    pagination_class = ExpertPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ExpertFilter
+
+    def get_queryset(self):
+        return public_experts()
+
+
+class ExpertDetailView(RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ExpertDetailSerializer
+
+    def get_queryset(self):
+        return public_experts()
+
+    def get_object(self):
+        return get_public_expert(self.kwargs["pk"])
+
+    @extend_schema(
+        tags=["experts"],
+        summary="An approved expert's public profile",
+        responses={
+            200: ExpertDetailSerializer,
+            404: OpenApiResponse(
+                VerificationErrorSerializer, description="No approved expert with this id."
+            ),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
