@@ -1,0 +1,508 @@
+"""Chat writes. REST views and WebSocket handlers both call these, nothing else writes.
+
+Ordering guarantee: a message's `seq` is taken from its conversation row while that row
+is locked (select_for_update) and the lock is held until commit, so seqs commit in order
+with no gaps. Live events go out on commit, so a client that sees seq N can trust that
+1..N-1 exist, and can fetch anything it missed with the selectors' resume query.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from chat import selectors
+from chat.attachments import check_attachment
+from chat.models import ExpertChatConversation, ExpertChatMessage, participant_filter
+from chat.payloads import conversation_state_payload, message_payload
+from chat.signals import chat_message_created
+from chat.throttling import check_send_rate, reset_typing, typing_allowed
+from consultations.models import Consultation, Expert
+from project.api_errors import Conflict, NotAllowed, NotFound, ServiceError
+from realtime.events import publish_to_user, publish_to_users, send_to_user_now
+
+logger = logging.getLogger(__name__)
+
+Status = ExpertChatConversation.Status
+CLIENT_ID_MAX_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message: ExpertChatMessage
+    created: bool  # False when a retried client_id returned the message stored earlier
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    conversation: ExpertChatConversation
+    up_to_seq: int
+    unread: int
+    changed: bool
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _lock_conversation(user_id: int, conversation_id: Any) -> ExpertChatConversation:
+    try:
+        pk = int(conversation_id)
+    except (TypeError, ValueError):
+        pk = None
+    conversation = (
+        ExpertChatConversation.objects.select_for_update(of=("self",))
+        .select_related("expert")
+        .filter(participant_filter(user_id), pk=pk)
+        .first()
+        if pk is not None
+        else None
+    )
+    if conversation is None:
+        raise NotFound(
+            "Conversation not found.", field="conversation_id", code="conversation_not_found"
+        )
+    return conversation
+
+
+def _clean_text(text: Any, *, allow_empty: bool) -> str:
+    if text is None:
+        text = ""
+    if not isinstance(text, str):
+        raise ServiceError("Text must be a string.", field="text", code="invalid")
+    text = text.strip()
+    limit = settings.CHAT_MESSAGE_MAX_LENGTH
+    if len(text) > limit:
+        raise ServiceError(
+            f"A message can have at most {limit} characters.",
+            field="text",
+            code="text_too_long",
+            extra={"max_length": limit},
+        )
+    if not text and not allow_empty:
+        raise ServiceError("The message is empty.", field="text", code="message_empty")
+    return text
+
+
+def _clean_client_id(client_id: Any) -> str:
+    if client_id in (None, ""):
+        # REST callers may omit it; they then get no retry protection.
+        return uuid.uuid4().hex
+    client_id = str(client_id).strip()
+    if not client_id or len(client_id) > CLIENT_ID_MAX_LENGTH or not client_id.isprintable():
+        raise ServiceError(
+            f"client_id must be 1 to {CLIENT_ID_MAX_LENGTH} printable characters.",
+            field="client_id",
+            code="invalid_client_id",
+        )
+    return client_id
+
+
+def _ensure_can_write(conversation: ExpertChatConversation, user_id: int) -> None:
+    if conversation.status == Status.BLOCKED:
+        if conversation.blocked_by_id == user_id:
+            raise NotAllowed(
+                "You blocked this conversation; unblock it to send messages.",
+                code="conversation_blocked_by_you",
+            )
+        raise NotAllowed(
+            "The other participant blocked this conversation.", code="conversation_blocked"
+        )
+    if conversation.status == Status.CLOSED:
+        raise NotAllowed("This conversation is closed.", code="conversation_closed")
+
+
+def _set_unread(conversation: ExpertChatConversation, user_id: int, value: int) -> None:
+    if conversation.is_user_side(user_id):
+        conversation.user_unread = value
+    else:
+        conversation.expert_unread = value
+
+
+def _publish_unread_after_commit(user_id: int, conversation_id: int) -> None:
+    # Counted after commit, not inside the transaction: concurrent sends in other
+    # conversations would otherwise each push a total that misses the other's message.
+    def push() -> None:
+        counts = selectors.unread_counts(user_id)
+        publish_to_user(
+            user_id,
+            "chat.unread",
+            {
+                **counts,
+                "conversation_id": conversation_id,
+                "unread": counts["conversations"].get(str(conversation_id), 0),
+            },
+        )
+
+    transaction.on_commit(push)
+
+
+def _publish_state(conversation: ExpertChatConversation) -> None:
+    publish_to_users(
+        conversation.participant_ids,
+        "chat.conversation",
+        conversation_state_payload(conversation),
+    )
+
+
+def _announce_created(message: ExpertChatMessage, recipient_id: int) -> None:
+    def send() -> None:
+        for receiver, result in chat_message_created.send_robust(
+            sender=ExpertChatMessage, message=message, recipient_ids=[recipient_id]
+        ):
+            if isinstance(result, Exception):
+                logger.error("chat_message_created receiver %r failed: %r", receiver, result)
+
+    transaction.on_commit(send)
+
+
+# --- conversations -------------------------------------------------------------------
+
+
+def get_or_create_conversation(
+    *, user: AbstractBaseUser, expert_id: Any, consultation_id: Any = None
+) -> tuple[ExpertChatConversation, bool]:
+    try:
+        expert = Expert.objects.get(
+            pk=int(expert_id), verification_status=Expert.VerificationStatus.APPROVED
+        )
+    except (Expert.DoesNotExist, TypeError, ValueError):
+        raise NotFound("Expert not found.", field="expert_id", code="expert_not_found") from None
+    if expert.user_id == user.pk:
+        raise ServiceError(
+            "You cannot start a conversation with yourself.",
+            field="expert_id",
+            code="cannot_chat_with_self",
+        )
+    consultation = None
+    if consultation_id not in (None, ""):
+        try:
+            consultation = Consultation.objects.get(
+                pk=int(consultation_id), user_id=user.pk, expert=expert
+            )
+        except (Consultation.DoesNotExist, TypeError, ValueError):
+            raise ServiceError(
+                "No such consultation of yours with this expert.",
+                field="consultation_id",
+                code="consultation_not_found",
+            ) from None
+
+    with transaction.atomic():
+        # get_or_create retries the read on IntegrityError, so two racing requests
+        # for the same pair end with one row (the unique constraint decides).
+        conversation, created = ExpertChatConversation.objects.get_or_create(
+            user_id=user.pk, expert=expert, defaults={"consultation": consultation}
+        )
+        if not created and consultation and conversation.consultation_id is None:
+            conversation.consultation = consultation
+            conversation.save(update_fields=["consultation", "updated_at"])
+        if created:
+            _publish_state(conversation)
+    return conversation, created
+
+
+def archive_conversation(
+    *, user: AbstractBaseUser, conversation_id: Any, archived: bool = True
+) -> ExpertChatConversation:
+    with transaction.atomic():
+        conversation = _lock_conversation(user.pk, conversation_id)
+        if conversation.status in (Status.BLOCKED, Status.CLOSED):
+            raise Conflict(
+                f"A {conversation.status} conversation cannot be archived or restored.",
+                code=f"conversation_{conversation.status}",
+            )
+        target = Status.ARCHIVED if archived else Status.ACTIVE
+        if conversation.status != target:
+            conversation.status = target
+            conversation.save(update_fields=["status", "updated_at"])
+            _publish_state(conversation)
+    return conversation
+
+
+def block_conversation(*, user: AbstractBaseUser, conversation_id: Any) -> ExpertChatConversation:
+    with transaction.atomic():
+        conversation = _lock_conversation(user.pk, conversation_id)
+        if conversation.status == Status.CLOSED:
+            raise Conflict("This conversation is closed.", code="conversation_closed")
+        if conversation.status == Status.BLOCKED:
+            if conversation.blocked_by_id != user.pk:
+                raise Conflict(
+                    "The other participant already blocked this conversation.",
+                    code="conversation_blocked",
+                )
+            return conversation
+        conversation.status = Status.BLOCKED
+        conversation.blocked_by_id = user.pk
+        conversation.save(update_fields=["status", "blocked_by", "updated_at"])
+        _publish_state(conversation)
+    return conversation
+
+
+def unblock_conversation(*, user: AbstractBaseUser, conversation_id: Any) -> ExpertChatConversation:
+    with transaction.atomic():
+        conversation = _lock_conversation(user.pk, conversation_id)
+        if conversation.status != Status.BLOCKED:
+            return conversation
+        if conversation.blocked_by_id != user.pk:
+            raise NotAllowed(
+                "Only the participant who blocked the conversation can unblock it.",
+                code="not_blocker",
+            )
+        conversation.status = Status.ACTIVE
+        conversation.blocked_by = None
+        conversation.save(update_fields=["status", "blocked_by", "updated_at"])
+        _publish_state(conversation)
+    return conversation
+
+
+# --- messages ------------------------------------------------------------------------
+
+
+def send_message(
+    *,
+    sender: AbstractBaseUser,
+    conversation_id: Any,
+    text: Any = "",
+    client_id: Any = None,
+    reply_to_id: Any = None,
+    attachment: UploadedFile | None = None,
+) -> SendResult:
+    """Store and push a message; a retry with the same client_id returns the first one."""
+    checked = check_attachment(attachment) if attachment is not None else None
+    text = _clean_text(text, allow_empty=checked is not None)
+    client_id = _clean_client_id(client_id)
+
+    stored_file: str | None = None
+    try:
+        with transaction.atomic():
+            conversation = _lock_conversation(sender.pk, conversation_id)
+            # Under the conversation lock, so two racing retries cannot both insert.
+            existing = conversation.messages.filter(
+                sender_id=sender.pk, client_id=client_id
+            ).first()
+            if existing is not None:
+                return SendResult(existing, created=False)
+            _ensure_can_write(conversation, sender.pk)
+            reply_to = None
+            if reply_to_id not in (None, ""):
+                try:
+                    reply_to = conversation.messages.get(pk=int(reply_to_id))
+                except (ExpertChatMessage.DoesNotExist, TypeError, ValueError):
+                    raise ServiceError(
+                        "The message replied to is not in this conversation.",
+                        field="reply_to",
+                        code="reply_to_not_found",
+                    ) from None
+            check_send_rate(sender.pk)
+
+            now = timezone.now()
+            conversation.last_seq += 1
+            message = ExpertChatMessage(
+                conversation=conversation,
+                sender_id=sender.pk,
+                kind=checked.kind if checked else ExpertChatMessage.Kind.TEXT,
+                text=text,
+                client_id=client_id,
+                seq=conversation.last_seq,
+                reply_to=reply_to,
+                created_at=now,
+            )
+            if checked is not None:
+                message.attachment_name = checked.name
+                message.attachment_size = checked.size
+                message.attachment_content_type = checked.content_type
+                message.attachment.save(f"upload.{checked.extension}", checked.file, save=False)
+                stored_file = message.attachment.name
+            message.save()
+
+            recipient_id = conversation.other_participant_id(sender.pk)
+            _set_unread(conversation, recipient_id, conversation.unread_for(recipient_id) + 1)
+            conversation.last_message_at = now
+            reopened = conversation.status == Status.ARCHIVED
+            if reopened:
+                conversation.status = Status.ACTIVE
+            conversation.save(
+                update_fields=[
+                    "last_seq",
+                    "last_message_at",
+                    "status",
+                    "user_unread",
+                    "expert_unread",
+                    "updated_at",
+                ]
+            )
+            publish_to_users(conversation.participant_ids, "chat.message", message_payload(message))
+            if reopened:
+                _publish_state(conversation)
+            _publish_unread_after_commit(recipient_id, conversation.pk)
+            _announce_created(message, recipient_id)
+    except BaseException:
+        if stored_file:
+            default_storage.delete(stored_file)
+        raise
+    return SendResult(message, created=True)
+
+
+def _locked_own_message(
+    user_id: int, message_id: Any
+) -> tuple[ExpertChatConversation, ExpertChatMessage]:
+    message = selectors.get_message_for(user_id, message_id)
+    conversation = _lock_conversation(user_id, message.conversation_id)
+    message = ExpertChatMessage.objects.select_for_update().get(pk=message.pk)
+    if message.sender_id != user_id:
+        raise NotAllowed("Only the sender can change this message.", code="not_message_sender")
+    return conversation, message
+
+
+def edit_message(*, editor: AbstractBaseUser, message_id: Any, text: Any) -> ExpertChatMessage:
+    with transaction.atomic():
+        conversation, message = _locked_own_message(editor.pk, message_id)
+        if message.deleted_at is not None:
+            raise Conflict("A deleted message cannot be edited.", code="message_deleted")
+        _ensure_can_write(conversation, editor.pk)
+        cleaned = _clean_text(text, allow_empty=bool(message.attachment))
+        if cleaned == message.text:
+            return message
+        message.text = cleaned
+        message.edited_at = timezone.now()
+        message.save(update_fields=["text", "edited_at"])
+        publish_to_users(
+            conversation.participant_ids, "chat.message_edited", message_payload(message)
+        )
+    return message
+
+
+def delete_message(*, user: AbstractBaseUser, message_id: Any) -> ExpertChatMessage:
+    """Soft delete: the row stays as a tombstone so seqs stay gapless for resuming clients."""
+    with transaction.atomic():
+        conversation, message = _locked_own_message(user.pk, message_id)
+        if message.deleted_at is not None:
+            return message
+        stored_file = message.attachment.name if message.attachment else None
+        message.deleted_at = timezone.now()
+        message.text = ""
+        message.attachment = ""
+        message.attachment_name = ""
+        message.attachment_size = None
+        message.attachment_content_type = ""
+        message.save(
+            update_fields=[
+                "deleted_at",
+                "text",
+                "attachment",
+                "attachment_name",
+                "attachment_size",
+                "attachment_content_type",
+            ]
+        )
+        recipient_id = conversation.other_participant_id(user.pk)
+        if message.seq > conversation.last_read_seq_for(recipient_id):
+            unread = selectors.count_unread_after(
+                conversation, recipient_id, conversation.last_read_seq_for(recipient_id)
+            )
+            _set_unread(conversation, recipient_id, unread)
+            conversation.save(update_fields=["user_unread", "expert_unread", "updated_at"])
+            _publish_unread_after_commit(recipient_id, conversation.pk)
+        publish_to_users(
+            conversation.participant_ids, "chat.message_deleted", message_payload(message)
+        )
+        if stored_file:
+            transaction.on_commit(lambda: default_storage.delete(stored_file))
+    return message
+
+
+def mark_read(
+    *,
+    reader: AbstractBaseUser,
+    conversation_id: Any,
+    up_to_seq: Any = None,
+    message_id: Any = None,
+) -> ReadResult:
+    """Move the reader's cursor forward (never back) to a seq, a message, or the newest."""
+    with transaction.atomic():
+        conversation = _lock_conversation(reader.pk, conversation_id)
+        if message_id not in (None, ""):
+            try:
+                target = conversation.messages.values_list("seq", flat=True).get(pk=int(message_id))
+            except (ExpertChatMessage.DoesNotExist, TypeError, ValueError):
+                raise ServiceError(
+                    "No such message in this conversation.",
+                    field="message_id",
+                    code="message_not_found",
+                ) from None
+        elif up_to_seq not in (None, ""):
+            try:
+                target = int(up_to_seq)
+            except (TypeError, ValueError):
+                target = -1
+            if target < 0:
+                raise ServiceError(
+                    "seq must be a non-negative integer.", field="seq", code="invalid"
+                )
+            target = min(target, conversation.last_seq)
+        else:
+            target = conversation.last_seq
+
+        current = conversation.last_read_seq_for(reader.pk)
+        if target <= current:
+            return ReadResult(
+                conversation, current, conversation.unread_for(reader.pk), changed=False
+            )
+
+        now = timezone.now()
+        conversation.messages.filter(seq__lte=target, read_at__isnull=True).exclude(
+            sender_id=reader.pk
+        ).update(read_at=now)
+        unread = selectors.count_unread_after(conversation, reader.pk, target)
+        if conversation.is_user_side(reader.pk):
+            conversation.user_last_read_seq = target
+        else:
+            conversation.expert_last_read_seq = target
+        _set_unread(conversation, reader.pk, unread)
+        conversation.save(
+            update_fields=[
+                "user_last_read_seq",
+                "expert_last_read_seq",
+                "user_unread",
+                "expert_unread",
+                "updated_at",
+            ]
+        )
+        publish_to_users(
+            conversation.participant_ids,
+            "chat.read",
+            {
+                "conversation_id": conversation.pk,
+                "reader_id": reader.pk,
+                "up_to_seq": target,
+                "read_at": now.isoformat(),
+            },
+        )
+        _publish_unread_after_commit(reader.pk, conversation.pk)
+    return ReadResult(conversation, target, unread, changed=True)
+
+
+def send_typing(*, user: AbstractBaseUser, conversation_id: Any, is_typing: bool = True) -> bool:
+    """Tell the other participant; never stored. Returns False when throttled or muted."""
+    conversation = selectors.get_conversation_for(user.pk, conversation_id)
+    if conversation.status in (Status.BLOCKED, Status.CLOSED):
+        return False
+    if is_typing:
+        if not typing_allowed(user.pk, conversation.pk):
+            return False
+    else:
+        reset_typing(user.pk, conversation.pk)
+    send_to_user_now(
+        conversation.other_participant_id(user.pk),
+        "chat.typing",
+        {"conversation_id": conversation.pk, "user_id": user.pk, "is_typing": bool(is_typing)},
+    )
+    return True

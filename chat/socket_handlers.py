@@ -1,0 +1,146 @@
+"""Chat actions over the /ws/ socket. Same services as REST; refusals become `error` events.
+
+Client → server (each may carry a `request_id`, echoed in the `<type>.ok` reply or error):
+  chat.send    {conversation_id, text, client_id, reply_to?}
+  chat.read    {conversation_id, message_id? | seq?}
+  chat.typing  {conversation_id, is_typing?}
+  chat.resume  {cursors?: {conversation_id: last_seq_seen}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from rest_framework import serializers
+
+from chat import selectors, services
+from chat.payloads import message_payload
+from chat.serializers import MarkReadSerializer, SendMessageSerializer, TypingSerializer
+from project.api_errors import ServiceError
+from realtime.handlers import register
+
+MAX_RESUME_CURSORS = 500
+
+
+class _ConversationRef(serializers.Serializer):
+    conversation_id = serializers.IntegerField(min_value=1)
+
+
+class _SocketSend(_ConversationRef, SendMessageSerializer):
+    attachment = None  # files go over REST (multipart); the socket carries text only
+    client_id = serializers.CharField(
+        max_length=services.CLIENT_ID_MAX_LENGTH,
+        help_text="Required on the socket: retries must be recognisable.",
+    )
+
+
+class _SocketRead(_ConversationRef, MarkReadSerializer):
+    pass
+
+
+class _SocketTyping(_ConversationRef, TypingSerializer):
+    pass
+
+
+def _validated(serializer_class: type[serializers.Serializer], data: dict) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        field, messages = next(iter(serializer.errors.items()))
+        message = messages[0] if isinstance(messages, list) and messages else str(messages)
+        raise ServiceError(
+            str(message),
+            field=None if field == "non_field_errors" else field,
+            code=getattr(message, "code", None) or "invalid",
+        )
+    return serializer.validated_data
+
+
+def _parse_cursors(raw: Any) -> dict[int, int]:
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, dict) or len(raw) > MAX_RESUME_CURSORS:
+        raise ServiceError(
+            f"cursors must be an object of at most {MAX_RESUME_CURSORS} "
+            "{conversation_id: last_seq} pairs.",
+            field="cursors",
+            code="invalid",
+        )
+    cursors: dict[int, int] = {}
+    for key, value in raw.items():
+        try:
+            conversation_id, seq = int(key), int(value)
+        except (TypeError, ValueError):
+            conversation_id, seq = -1, -1
+        if conversation_id < 1 or seq < 0 or isinstance(value, bool):
+            raise ServiceError(
+                "Each cursor maps a conversation id to a non-negative seq.",
+                field="cursors",
+                code="invalid",
+            )
+        cursors[conversation_id] = seq
+    return cursors
+
+
+@register("chat.send")
+async def handle_send(consumer, data: dict) -> dict:
+    fields = _validated(_SocketSend, data)
+
+    def send() -> dict:
+        result = services.send_message(
+            sender=consumer.user,
+            conversation_id=fields["conversation_id"],
+            text=fields.get("text", ""),
+            client_id=fields["client_id"],
+            reply_to_id=fields.get("reply_to"),
+        )
+        return {"message": message_payload(result.message), "duplicate": not result.created}
+
+    return await database_sync_to_async(send)()
+
+
+@register("chat.read")
+async def handle_read(consumer, data: dict) -> dict:
+    fields = _validated(_SocketRead, data)
+
+    def read() -> dict:
+        result = services.mark_read(
+            reader=consumer.user,
+            conversation_id=fields["conversation_id"],
+            up_to_seq=fields.get("seq"),
+            message_id=fields.get("message_id"),
+        )
+        return {
+            "conversation_id": result.conversation.pk,
+            "up_to_seq": result.up_to_seq,
+            "unread": result.unread,
+        }
+
+    return await database_sync_to_async(read)()
+
+
+@register("chat.typing")
+async def handle_typing(consumer, data: dict) -> None:
+    fields = _validated(_SocketTyping, data)
+    # No reply: typing is fire-and-forget, and an ack per keystroke would double the traffic.
+    await database_sync_to_async(services.send_typing)(
+        user=consumer.user,
+        conversation_id=fields["conversation_id"],
+        is_typing=fields["is_typing"],
+    )
+    return None
+
+
+@register("chat.resume")
+async def handle_resume(consumer, data: dict) -> dict:
+    cursors = _parse_cursors(data.get("cursors"))
+
+    def resume() -> dict:
+        page = selectors.missed_messages(consumer.user.pk, cursors)
+        return {
+            "conversations": selectors.conversation_cursors(consumer.user.pk),
+            "messages": [message_payload(m) for m in page.messages],
+            "has_more": page.has_more,
+        }
+
+    return await database_sync_to_async(resume)()
