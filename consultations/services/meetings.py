@@ -1,0 +1,251 @@
+"""Meeting lifecycle: start, end, and closing meetings nobody closed.
+
+Transitions (each under a row lock, so two clicks or a click racing the cleanup task
+cannot both win):
+
+- start: confirmed, inside the join window, not started yet -> meeting_started_at = now.
+- end:   confirmed and started -> status completed, meeting_ended_at = completed_at = now.
+
+close_stale_meetings(now) rules, applied once a consultation can no longer be joined:
+
+- confirmed, end + JITSI_GRACE_AFTER_MINUTES passed, meeting started but never ended
+  -> completed; meeting_ended_at = completed_at = the scheduled end (the real end is
+  unknown and the scheduled end is the honest upper bound of what was booked).
+- confirmed, end + grace passed, meeting never started -> no_show. Payment is left as it
+  is: who failed to show is unknown, so refunds are a support decision.
+- pending (never confirmed) whose scheduled end passed -> cancelled with reason
+  "expired unconfirmed"; the client is owed a full refund (refund_amount = price) and a
+  paid booking becomes refund_due, since the expert never accepted it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from consultations import signals
+from consultations.models import Consultation
+from consultations.policies import refund_for_cancellation
+from consultations.services.jitsi import JitsiService
+from project.api_errors import Conflict, NotAllowed, NotFound
+from realtime.events import publish_to_users
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
+
+EXPIRED_UNCONFIRMED_REASON = "expired unconfirmed"
+
+
+def meeting_event_data(consultation: Consultation, **extra: Any) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "consultation_id": consultation.pk,
+        "status": consultation.status,
+        "room": consultation.meeting_room_id,
+        "meeting_started_at": iso(consultation.meeting_started_at),
+        "meeting_ended_at": iso(consultation.meeting_ended_at),
+        **extra,
+    }
+
+
+def _lock(consultation_id: int) -> Consultation:
+    # of=("self",): lock only the consultation row, not the joined expert.
+    row = (
+        Consultation.objects.select_for_update(of=("self",))
+        .select_related("expert")
+        .filter(pk=consultation_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("Consultation not found.")
+    return row
+
+
+def _send_status_changed(
+    consultation: Consultation, old_status: str, actor: User | None, change: str
+) -> None:
+    transaction.on_commit(
+        partial(
+            signals.consultation_status_changed.send,
+            sender=Consultation,
+            consultation=consultation,
+            old_status=old_status,
+            new_status=consultation.status,
+            actor=actor,
+            change=change,
+        )
+    )
+
+
+def start_meeting(
+    *, consultation: Consultation, user: User, now: datetime | None = None
+) -> Consultation:
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(consultation.pk)
+        JitsiService.validate_meeting_access(user, locked, now=now)
+        if locked.meeting_started_at is not None:
+            raise Conflict(
+                "The meeting has already started.",
+                code="meeting_already_started",
+                extra={"meeting_started_at": locked.meeting_started_at.isoformat()},
+            )
+        locked.meeting_started_at = now
+        locked.save(update_fields=["meeting_started_at", "updated_at"])
+        publish_to_users(
+            locked.participant_ids,
+            "meeting.started",
+            meeting_event_data(locked, started_by=user.id),
+        )
+    return locked
+
+
+def end_meeting(
+    *, consultation: Consultation, user: User, now: datetime | None = None
+) -> Consultation:
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(consultation.pk)
+        if not JitsiService.is_participant(user, locked):
+            raise NotAllowed(
+                "Only the client and the expert of this consultation can end its meeting.",
+                code="not_participant",
+            )
+        if locked.status == Consultation.Status.COMPLETED:
+            raise Conflict("The meeting has already ended.", code="meeting_already_ended")
+        if locked.status != Consultation.Status.CONFIRMED:
+            raise NotAllowed(
+                f"A {locked.get_status_display().lower()} consultation has no meeting to end.",
+                code="not_confirmed",
+                extra={"status": locked.status},
+            )
+        if locked.meeting_started_at is None:
+            raise Conflict(
+                "The meeting has not started yet, so it cannot be ended.",
+                code="meeting_not_started",
+            )
+        old_status = locked.status
+        locked.status = Consultation.Status.COMPLETED
+        locked.meeting_ended_at = now
+        locked.completed_at = now
+        locked.save(update_fields=["status", "meeting_ended_at", "completed_at", "updated_at"])
+        publish_to_users(
+            locked.participant_ids,
+            "meeting.ended",
+            meeting_event_data(locked, ended_by=user.id, reason="ended"),
+        )
+        _send_status_changed(locked, old_status, user, "completed")
+    return locked
+
+
+@dataclass
+class StaleMeetingsResult:
+    completed: int = 0
+    no_show: int = 0
+    expired: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"completed": self.completed, "no_show": self.no_show, "expired": self.expired}
+
+
+def _stale_confirmed_filter(now: datetime) -> Q:
+    grace = timedelta(minutes=settings.JITSI_GRACE_AFTER_MINUTES)
+    return Q(status=Consultation.Status.CONFIRMED, end_at__lte=now - grace)
+
+
+def _expired_pending_filter(now: datetime) -> Q:
+    return Q(status=Consultation.Status.PENDING, end_at__lte=now)
+
+
+def close_stale_meetings(now: datetime | None = None) -> StaleMeetingsResult:
+    """Apply the module's cleanup rules to every consultation they cover; idempotent.
+
+    Each row is closed in its own transaction under a SKIP LOCKED row lock: a row that a
+    participant is ending right now is left for the next run instead of being closed twice,
+    and one bad row cannot roll back the others.
+    """
+    now = now or timezone.now()
+    result = StaleMeetingsResult()
+    rules = _stale_confirmed_filter(now) | _expired_pending_filter(now)
+    candidate_ids = list(
+        Consultation.objects.filter(rules).order_by("end_at").values_list("pk", flat=True)
+    )
+    for pk in candidate_ids:
+        with transaction.atomic():
+            row = (
+                Consultation.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("expert")
+                .filter(rules, pk=pk)
+                .first()
+            )
+            if row is None:  # changed or locked since the candidate query
+                continue
+            if row.status == Consultation.Status.PENDING:
+                _expire_unconfirmed(row, now)
+                result.expired += 1
+            elif row.meeting_started_at is not None:
+                _complete_unended(row)
+                result.completed += 1
+            else:
+                _mark_no_show(row)
+                result.no_show += 1
+    if candidate_ids:
+        logger.info("closed stale meetings: %s", result.as_dict())
+    return result
+
+
+def _complete_unended(row: Consultation) -> None:
+    old_status = row.status
+    row.status = Consultation.Status.COMPLETED
+    row.meeting_ended_at = row.meeting_ended_at or row.end_at
+    row.completed_at = row.end_at
+    row.save(update_fields=["status", "meeting_ended_at", "completed_at", "updated_at"])
+    publish_to_users(
+        row.participant_ids,
+        "meeting.ended",
+        meeting_event_data(row, ended_by=None, reason="timed_out"),
+    )
+    _send_status_changed(row, old_status, None, "completed")
+
+
+def _mark_no_show(row: Consultation) -> None:
+    old_status = row.status
+    row.status = Consultation.Status.NO_SHOW
+    row.save(update_fields=["status", "updated_at"])
+    _send_status_changed(row, old_status, None, "no_show")
+
+
+def _expire_unconfirmed(row: Consultation, now: datetime) -> None:
+    old_status = row.status
+    row.status = Consultation.Status.CANCELLED
+    row.cancelled_at = now
+    row.cancelled_by = None
+    row.cancellation_reason = EXPIRED_UNCONFIRMED_REASON
+    # The expert never accepted, so the client is owed what an expert cancellation gives.
+    row.refund_amount = refund_for_cancellation(row, by_expert=True, now=now).amount
+    if row.payment_status == Consultation.PaymentStatus.PAID:
+        row.payment_status = Consultation.PaymentStatus.REFUND_DUE
+    row.save(
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "cancelled_by",
+            "cancellation_reason",
+            "refund_amount",
+            "payment_status",
+            "updated_at",
+        ]
+    )
+    _send_status_changed(row, old_status, None, "cancelled")

@@ -1,0 +1,87 @@
+"""Meeting endpoints: the join link, and start/end tracking. Thin: selectors and services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from consultations.selectors.meetings import consultation_for_participant, meeting_link
+from consultations.serializers.meetings import (
+    MeetingErrorSerializer,
+    MeetingLinkSerializer,
+    MeetingStateSerializer,
+)
+from consultations.services.meetings import end_meeting, start_meeting
+
+_NOT_FOUND = OpenApiResponse(
+    MeetingErrorSerializer, description="No such consultation, or you are not a participant."
+)
+
+
+class MeetingLinkView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="consultations_meeting_link",
+        summary="Jitsi join link for a consultation",
+        responses={
+            200: MeetingLinkSerializer,
+            403: OpenApiResponse(
+                MeetingErrorSerializer,
+                description="Not confirmed, or outside the join window (the code says which).",
+            ),
+            404: _NOT_FOUND,
+            409: OpenApiResponse(MeetingErrorSerializer, description="No meeting room."),
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        consultation = consultation_for_participant(user=request.user, pk=pk)
+        link = meeting_link(user=request.user, consultation=consultation)
+        return Response(MeetingLinkSerializer(link).data)
+
+
+class StartMeetingView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="consultations_meeting_start",
+        summary="Mark the consultation's meeting as started",
+        request=None,
+        responses={
+            200: MeetingStateSerializer,
+            403: OpenApiResponse(
+                MeetingErrorSerializer, description="Not confirmed, or outside the join window."
+            ),
+            404: _NOT_FOUND,
+            409: OpenApiResponse(MeetingErrorSerializer, description="Already started."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        consultation = consultation_for_participant(user=request.user, pk=pk)
+        consultation = start_meeting(consultation=consultation, user=request.user)
+        return Response(MeetingStateSerializer(consultation).data)
+
+
+class EndMeetingView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="consultations_meeting_end",
+        summary="End the meeting and mark the consultation completed",
+        request=None,
+        responses={
+            200: MeetingStateSerializer,
+            403: OpenApiResponse(MeetingErrorSerializer, description="Not confirmed."),
+            404: _NOT_FOUND,
+            409: OpenApiResponse(
+                MeetingErrorSerializer, description="Not started yet, or already ended."
+            ),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        consultation = consultation_for_participant(user=request.user, pk=pk)
+        consultation = end_meeting(consultation=consultation, user=request.user)
+        return Response(MeetingStateSerializer(consultation).data)
