@@ -1,0 +1,438 @@
+"""WebSocket delivery: N authenticated sockets on daphne over channels-redis.
+
+For each N (default 100, 1000, 2000) one fresh daphne process is started; N users each
+open /ws/?token=... with the `websockets` client. A separate publisher process sends
+events the way realtime.events does (channels_redis group_send to `user.<id>` with the
+v1 envelope) and the clients timestamp what arrives. Then the largest N is repeated with
+the sockets split over two daphne processes sharing Redis, to show cross-process delivery.
+
+Phases per run:
+  latency     paced publishing (--rate msg/s) to random users: publish-to-receive p50/p95/p99
+  throughput  --burst messages as fast as a window of in-flight sends allows; delivered
+              messages/sec from first publish to last receive, and any lost
+  memory      daphne RSS growth / N (RSS after all sockets open minus RSS after warm-up)
+  chat        if a `chat.send` WebSocket handler is registered: send-to-receive latency
+
+Run:  .venv/bin/python bench/bench_ws_delivery.py [--sizes 100,1000,2000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import random
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common
+
+BENCH = "ws_delivery"
+DB = "consult_h9_bench"
+BASE_PORT = 8910
+CONNECT_CONCURRENCY = 50
+
+
+# --------------------------------------------------------------------- publisher process
+
+
+def _envelope(seq: int) -> dict:
+    # Same shape as realtime.events.make_envelope, plus a send timestamp in data.
+    now = time.time()
+    return {
+        "v": 1,
+        "type": "bench.tick",
+        "id": uuid.uuid4().hex,
+        "ts": datetime.fromtimestamp(now, UTC).isoformat(),
+        "data": {"seq": seq, "t": now},
+    }
+
+
+async def _publish(redis_url: str, prefix: str, cmd: dict) -> dict:
+    from channels_redis.core import RedisChannelLayer
+
+    # Same layer configuration as project/settings/base.py.
+    layer = RedisChannelLayer(hosts=[redis_url], prefix=prefix, capacity=1500, expiry=30)
+    targets: list[int] = cmd["targets"]
+    count: int = cmd["count"]
+    seq0: int = cmd["seq0"]
+    started = time.monotonic()
+    started_wall = time.time()
+
+    async def send(i: int) -> None:
+        uid = targets[i % len(targets)]
+        await layer.group_send(
+            f"user.{uid}", {"type": "realtime.event", "event": _envelope(seq0 + i)}
+        )
+
+    if cmd["mode"] == "paced":
+        interval = 1.0 / cmd["rate"]
+        for i in range(count):
+            delay = started + i * interval - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await send(i)
+    else:
+        window: int = cmd["window"]
+        next_i = 0
+
+        async def worker() -> None:
+            nonlocal next_i
+            while next_i < count:
+                i = next_i
+                next_i += 1
+                await send(i)
+
+        await asyncio.gather(*(worker() for _ in range(window)))
+    elapsed = time.monotonic() - started
+    # Never layer.flush(): it would wipe the prefix daphne is using.
+    await layer.close_pools()
+    return {"sent": count, "elapsed": elapsed, "started_wall": started_wall}
+
+
+def publisher_main(conn, redis_url: str, prefix: str) -> None:
+    while True:
+        cmd = conn.recv()
+        if cmd is None:
+            return
+        conn.send(asyncio.run(_publish(redis_url, prefix, cmd)))
+
+
+# --------------------------------------------------------------------- client side
+
+
+@dataclass
+class Sink:
+    """Collects bench.tick arrivals for the current phase."""
+
+    expected: int = 0
+    received: int = 0
+    latencies: list[float] = field(default_factory=list)
+    seqs: set[int] = field(default_factory=set)
+    duplicates: int = 0
+    first_at: float = 0.0
+    last_at: float = 0.0
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def reset(self, expected: int) -> None:
+        self.expected, self.received = expected, 0
+        self.latencies, self.seqs, self.duplicates = [], set(), 0
+        self.first_at = self.last_at = 0.0
+        self.done = asyncio.Event()
+
+    def record(self, data: dict, now: float) -> None:
+        seq = data["seq"]
+        if seq in self.seqs:
+            self.duplicates += 1
+            return
+        self.seqs.add(seq)
+        self.received += 1
+        self.latencies.append(now - data["t"])
+        self.first_at = self.first_at or now
+        self.last_at = now
+        if self.received >= self.expected:
+            self.done.set()
+
+
+@dataclass
+class Client:
+    user: common.BenchUser
+    port: int
+    ws: object = None
+    task: asyncio.Task | None = None
+    other: list[dict] = field(default_factory=list)
+
+
+async def _reader(client: Client, sink_ref: list[Sink]) -> None:
+    try:
+        async for raw in client.ws:
+            now = time.time()
+            event = json.loads(raw)
+            if event.get("type") == "bench.tick":
+                sink_ref[0].record(event["data"], now)
+            else:
+                client.other.append({**event, "_at": now})
+    except Exception:  # closed at the end of the run
+        pass
+
+
+async def open_clients(
+    users: list[common.BenchUser], ports: list[int], sink_ref: list[Sink]
+) -> tuple[list[Client], float]:
+    from websockets.asyncio.client import connect
+
+    sem = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    clients = [Client(u, ports[i % len(ports)]) for i, u in enumerate(users)]
+
+    async def open_one(c: Client) -> None:
+        async with sem:
+            c.ws = await connect(
+                f"ws://127.0.0.1:{c.port}/ws/?token={c.user.token}",
+                origin=f"http://127.0.0.1:{c.port}",
+                compression=None,
+                ping_interval=None,
+                open_timeout=60,
+                max_queue=None,
+            )
+            greeting = json.loads(await asyncio.wait_for(c.ws.recv(), 30))
+            assert greeting["type"] == "session.ready", greeting
+            c.task = asyncio.create_task(_reader(c, sink_ref))
+
+    started = time.monotonic()
+    await asyncio.gather(*(open_one(c) for c in clients))
+    return clients, time.monotonic() - started
+
+
+async def close_clients(clients: list[Client]) -> None:
+    sem = asyncio.Semaphore(200)
+
+    async def close_one(c: Client) -> None:
+        async with sem:
+            try:
+                await asyncio.wait_for(c.ws.close(), 5)
+            except Exception:
+                pass
+            if c.task:
+                c.task.cancel()
+
+    await asyncio.gather(*(close_one(c) for c in clients))
+
+
+async def run_phase(conn, sink: Sink, cmd: dict, timeout: float) -> dict:
+    sink.reset(cmd["count"])
+    loop = asyncio.get_running_loop()
+    conn.send(cmd)
+    result = await loop.run_in_executor(None, conn.recv)
+    try:
+        await asyncio.wait_for(sink.done.wait(), timeout)
+    except TimeoutError:
+        pass
+    # Let stragglers (and would-be duplicates) land before counting.
+    await asyncio.sleep(0.3)
+    return result
+
+
+async def chat_phase(clients: list[Client], case: str, pairs: int, rounds: int) -> None:
+    """Send chat.send over the socket and time arrival of chat.message at the peer."""
+    # A chat needs a conversation between a user and an expert; build one per pair.
+    from asgiref.sync import sync_to_async
+
+    try:
+        from chat.services import conversations as _conv  # type: ignore  # noqa: F401
+    except Exception:
+        pass
+    setup = await sync_to_async(_chat_pairs, thread_sensitive=True)(clients, pairs)
+    if setup is None:
+        common.emit(BENCH, case, "chat send→receive", "skipped", "", why="no chat service API")
+        return
+    latencies: list[float] = []
+    for r in range(rounds):
+        for sender, receiver, conv_id in setup:
+            receiver.other.clear()
+            client_id = uuid.uuid4().hex
+            t0 = time.time()
+            await sender.ws.send(
+                json.dumps(
+                    {
+                        "type": "chat.send",
+                        "request_id": f"{r}-{client_id}",
+                        "data": {
+                            "conversation_id": conv_id,
+                            "text": f"bench {r}",
+                            "client_id": client_id,
+                        },
+                    }
+                )
+            )
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                hit = next((e for e in receiver.other if e.get("type") == "chat.message"), None)
+                if hit:
+                    latencies.append(hit["_at"] - t0)
+                    break
+                await asyncio.sleep(0.001)
+    s = common.summary_ms(latencies)
+    for key in ("p50", "p95", "p99"):
+        common.emit(BENCH, case, f"chat send→receive {key}", s[key], "ms", n=s["n"])
+
+
+def _chat_pairs(clients: list[Client], pairs: int):
+    """(sender, receiver, conversation_id) for `pairs` user→expert pairs, or None without chat."""
+    try:
+        from django.contrib.auth.models import User
+
+        from chat.models import ExpertChatConversation  # type: ignore
+        from consultations.models import Expert
+    except Exception:
+        return None
+    out = []
+    for i in range(pairs):
+        sender, receiver = clients[2 * i], clients[2 * i + 1]
+        expert_user = User.objects.get(pk=receiver.user.id)
+        expert, _ = Expert.objects.get_or_create(
+            user=expert_user,
+            defaults={"name": expert_user.email, "verification_status": "approved"},
+        )
+        conv, _ = ExpertChatConversation.objects.get_or_create(
+            user_id=sender.user.id, expert=expert
+        )
+        out.append((sender, receiver, conv.id))
+    return out
+
+
+async def run_case(
+    case: str,
+    users: list[common.BenchUser],
+    ports: list[int],
+    conn,
+    args,
+) -> None:
+    common.log(f"{case}: starting {len(ports)} daphne process(es)")
+    servers = [common.start_daphne(p, DB) for p in ports]
+    sink_ref = [Sink()]
+    clients: list[Client] = []
+    try:
+        # Warm-up: one socket per process loads the code paths so the RSS baseline is fair.
+        warm, _ = await open_clients(users[: len(ports)], ports, sink_ref)
+        await close_clients(warm)
+        await asyncio.sleep(1.0)
+        base_rss = [s.rss_kib() for s in servers]
+
+        n = len(users)
+        clients, connect_s = await open_clients(users, ports, sink_ref)
+        await asyncio.sleep(1.0)
+        rss = [s.rss_kib() for s in servers]
+        per_conn_kib = (sum(rss) - sum(base_rss)) / n
+        common.emit(BENCH, case, "connect rate", n / connect_s, "sockets/s", n=n)
+        common.emit(
+            BENCH,
+            case,
+            "memory per connection",
+            per_conn_kib,
+            "KiB",
+            daphne_rss_mib=round(sum(rss) / 1024, 1),
+        )
+
+        ids = [u.id for u in users]
+        rng = random.Random(n)
+        # Latency at a paced rate well under saturation.
+        count = int(args.rate * args.latency_seconds)
+        targets = [rng.choice(ids) for _ in range(count)]
+        await run_phase(
+            conn,
+            sink_ref[0],
+            {"mode": "paced", "targets": targets, "count": count, "seq0": 0, "rate": args.rate},
+            timeout=30,
+        )
+        sink = sink_ref[0]
+        s = common.summary_ms(sink.latencies)
+        for key in ("p50", "p95", "p99"):
+            common.emit(
+                BENCH, case, f"publish→receive {key}", s[key], "ms", rate=f"{args.rate}/s", n=s["n"]
+            )
+        if sink.received != count or sink.duplicates:
+            common.emit(BENCH, case, "paced lost/dup", f"{count - sink.received}/{sink.duplicates}")
+
+        # Throughput: round-robin over every socket so each process and socket gets its share.
+        burst = args.burst
+        targets = [ids[i % n] for i in range(burst)]
+        result = await run_phase(
+            conn,
+            sink_ref[0],
+            {
+                "mode": "burst",
+                "targets": targets,
+                "count": burst,
+                "seq0": 10**7,
+                "window": args.window,
+            },
+            timeout=60,
+        )
+        sink = sink_ref[0]
+        # From the first publish to the last arrival: what the whole pipeline sustained.
+        span = sink.last_at - result["started_wall"] if sink.received else 0.0
+        rate = sink.received / span if span > 0 else 0.0
+        s = common.summary_ms(sink.latencies)
+        common.emit(
+            BENCH,
+            case,
+            "sustained delivery",
+            rate,
+            "msg/s",
+            burst=burst,
+            window=args.window,
+            publish_s=round(result["elapsed"], 2),
+        )
+        common.emit(BENCH, case, "burst publish→receive p99", s["p99"], "ms")
+        common.emit(
+            BENCH, case, "burst lost / duplicated", f"{burst - sink.received} / {sink.duplicates}"
+        )
+        if args.chat and len(ports) == 1 and n >= 20:
+            await chat_phase(clients, case, pairs=10, rounds=10)
+    finally:
+        await close_clients(clients)
+        for s in servers:
+            s.stop()
+
+
+async def main_async(args) -> None:
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    common.raise_fd_limit(20000)
+    if not args.reuse_db:
+        common.log(f"creating database {DB}")
+        common.create_database(DB)
+    common.setup_django(DB)
+    common.flush_redis_db()
+    from asgiref.sync import sync_to_async
+
+    biggest = max([*sizes, args.two_process])
+    users = await sync_to_async(common.make_users)(biggest, prefix="ws")
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    pub = ctx.Process(
+        target=publisher_main, args=(child, common.redis_url(), common.CHANNEL_PREFIX), daemon=True
+    )
+    pub.start()
+    try:
+        for i, n in enumerate(sizes):
+            await run_case(f"1 daphne, {n} sockets", users[:n], [BASE_PORT + i], parent, args)
+        if args.two_process:
+            n = args.two_process
+            await run_case(
+                f"2 daphne, {n} sockets", users[:n], [BASE_PORT + 10, BASE_PORT + 11], parent, args
+            )
+    finally:
+        parent.send(None)
+        pub.join(10)
+        if pub.is_alive():
+            pub.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,2000")
+    parser.add_argument(
+        "--two-process", type=int, default=2000, help="sockets for the two-daphne run (0 to skip)"
+    )
+    parser.add_argument("--rate", type=int, default=500, help="paced publishes per second")
+    parser.add_argument("--latency-seconds", type=float, default=4)
+    parser.add_argument("--burst", type=int, default=10000)
+    parser.add_argument("--window", type=int, default=32, help="in-flight publishes in the burst")
+    parser.add_argument("--no-chat", dest="chat", action="store_false")
+    parser.add_argument("--reuse-db", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.two_process, args.burst, args.latency_seconds = "100", 100, 2000, 2
+    asyncio.run(asyncio.wait_for(main_async(args), timeout=900))
+
+
+if __name__ == "__main__":
+    main()
