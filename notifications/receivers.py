@@ -1,0 +1,361 @@
+"""Listeners for the domain signals: in-app notifications and (queued) emails.
+
+Senders fire these signals from transaction.on_commit, so every row here is already
+committed. Emails are never sent in the request: each is a Celery task enqueued after
+the notification's own transaction commits. A failing listener logs and never breaks the
+request that triggered it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import transaction
+
+from chat import signals as chat_signals
+from consultations import signals as consultation_signals
+from notifications.emails import display_name, format_span, recipient_zone
+from notifications.models import Notification
+from notifications.services import create_notification
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+CHAT_EXCERPT_CHARS = 280
+
+
+def _listener(func: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            func(*args, **kwargs)
+        except Exception:
+            logger.exception("notification listener %s failed", func.__name__)
+
+    return wrapper
+
+
+def enqueue(task: Any, *args: Any) -> None:
+    # robust: a broker outage is logged, never raised into the committed request.
+    transaction.on_commit(functools.partial(task.delay, *args), robust=True)
+
+
+def _consultation_url(consultation: Any) -> str:
+    return f"/consultations/{consultation.pk}"
+
+
+def _consultation_data(consultation: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "consultation_id": consultation.pk,
+        "status": consultation.status,
+        "start_at": consultation.start_at.isoformat(),
+        "end_at": consultation.end_at.isoformat(),
+        **extra,
+    }
+
+
+def _when_for(consultation: Any, user_id: int) -> str:
+    person = consultation.user if user_id == consultation.user_id else consultation.expert.user
+    zone = recipient_zone(consultation, person)
+    return format_span(consultation.start_at, consultation.end_at, zone)
+
+
+def _participants_except(consultation: Any, actor: User | None) -> list[int]:
+    ids = [consultation.user_id, consultation.expert.user_id]
+    return [pk for pk in ids if actor is None or pk != actor.pk]
+
+
+def _email_both(template: str, consultation: Any, reason: str = "created") -> None:
+    from notifications.tasks import send_consultation_email
+
+    for user_id in (consultation.user_id, consultation.expert.user_id):
+        enqueue(send_consultation_email, template, consultation.pk, user_id, reason)
+
+
+# --------------------------------------------------------------------------- consultations
+
+
+@_listener
+def on_consultation_created(sender: Any, consultation: Any, **kwargs: Any) -> None:
+    if consultation.rescheduled_from_id:
+        return  # announced by the "rescheduled" status change, with the old time
+    expert_user_id = consultation.expert.user_id
+    client = display_name(consultation.user)
+    pending = consultation.status == "pending"
+    create_notification(
+        recipient=expert_user_id,
+        kind=Kind.CONSULTATION_CREATED,
+        title=f"New booking request from {client}" if pending else f"New booking from {client}",
+        body=f"{consultation.topic} — {_when_for(consultation, expert_user_id)}",
+        data=_consultation_data(consultation, client_name=client),
+        url=_consultation_url(consultation),
+    )
+    _email_both("booking_confirmation", consultation, "created")
+
+
+def _confirmed(consultation: Any, actor: User | None, **_: Any) -> None:
+    for user_id in _participants_except(consultation, actor):
+        create_notification(
+            recipient=user_id,
+            kind=Kind.CONSULTATION_CONFIRMED,
+            title=f"Consultation with {_other_party(consultation, user_id)} confirmed",
+            body=f"{consultation.topic} — {_when_for(consultation, user_id)}",
+            data=_consultation_data(consultation),
+            url=_consultation_url(consultation),
+        )
+    # Both get the invite, so it lands in the expert's calendar too.
+    _email_both("booking_confirmation", consultation, "confirmed")
+
+
+def _cancelled(consultation: Any, actor: User | None, **_: Any) -> None:
+    by = display_name(actor) if actor else "the system"
+    reason = consultation.cancellation_reason
+    for user_id in _participants_except(consultation, actor):
+        body = f"{_when_for(consultation, user_id)}, cancelled by {by}."
+        create_notification(
+            recipient=user_id,
+            kind=Kind.CONSULTATION_CANCELLED,
+            title=f"Consultation with {_other_party(consultation, user_id)} cancelled",
+            body=f"{body} Reason: {reason}" if reason else body,
+            data=_consultation_data(consultation, reason=consultation.cancellation_reason),
+            url=_consultation_url(consultation),
+        )
+    _email_both("cancellation", consultation)
+
+
+def _rescheduled(consultation: Any, actor: User | None, **_: Any) -> None:
+    from consultations.models import Consultation
+
+    # Senders may name either side of the move; find both.
+    if consultation.rescheduled_from_id:
+        new, old = consultation, consultation.rescheduled_from
+    else:
+        old, new = consultation, Consultation.objects.filter(rescheduled_from=consultation).first()
+    if new is None:
+        logger.warning("rescheduled signal for %s without a new consultation", consultation.pk)
+        return
+    for user_id in _participants_except(new, actor):
+        create_notification(
+            recipient=user_id,
+            kind=Kind.CONSULTATION_RESCHEDULED,
+            title=f"Consultation with {_other_party(new, user_id)} moved",
+            body=f"From {_when_for(old, user_id)} to {_when_for(new, user_id)}",
+            data=_consultation_data(new, previous_consultation_id=old.pk),
+            url=_consultation_url(new),
+        )
+    # The old event leaves the calendars (CANCEL, old UID); the new one arrives (REQUEST).
+    _email_both("cancellation", old)
+    _email_both("booking_confirmation", new, "rescheduled")
+
+
+def _completed(consultation: Any, actor: User | None, **_: Any) -> None:
+    create_notification(
+        recipient=consultation.user_id,
+        kind=Kind.CONSULTATION_COMPLETED,
+        title=f"How was your consultation with {consultation.expert.name}?",
+        body="Rate it to help other clients choose.",
+        data=_consultation_data(consultation),
+        url=_consultation_url(consultation),
+    )
+
+
+def _no_show(consultation: Any, actor: User | None, **_: Any) -> None:
+    for user_id in _participants_except(consultation, actor):
+        create_notification(
+            recipient=user_id,
+            kind=Kind.CONSULTATION_NO_SHOW,
+            title=f"Consultation with {_other_party(consultation, user_id)} closed as a no-show",
+            body=_when_for(consultation, user_id),
+            data=_consultation_data(consultation),
+            url=_consultation_url(consultation),
+        )
+
+
+def _other_party(consultation: Any, user_id: int) -> str:
+    if user_id == consultation.user_id:
+        return consultation.expert.name
+    return display_name(consultation.user)
+
+
+STATUS_CHANGE_HANDLERS: dict[str, Callable[..., None]] = {
+    "confirmed": _confirmed,
+    "cancelled": _cancelled,
+    "rescheduled": _rescheduled,
+    "completed": _completed,
+    "no_show": _no_show,
+}
+
+
+@_listener
+def on_consultation_status_changed(
+    sender: Any,
+    consultation: Any,
+    old_status: str | None = None,
+    new_status: str | None = None,
+    actor: User | None = None,
+    change: str | None = None,
+    **kwargs: Any,
+) -> None:
+    handler = STATUS_CHANGE_HANDLERS.get(change or new_status or "")
+    if handler is not None:
+        handler(consultation, actor)
+
+
+# --------------------------------------------------------------------------- verification
+
+
+@_listener
+def on_application_submitted(sender: Any, application: Any, **kwargs: Any) -> None:
+    applicant = display_name(application.applicant)
+    staff = User.objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True)
+    for staff_id in staff:
+        create_notification(
+            recipient=staff_id,
+            kind=Kind.APPLICATION_SUBMITTED,
+            title=f"New expert application from {applicant}",
+            body=application.headline or application.expertise[:200],
+            data={"application_id": application.pk, "applicant_id": application.applicant_id},
+            url=f"/admin/applications/{application.pk}",
+        )
+
+
+APPLICATION_TITLES = {
+    "approve": "Your expert application was approved",
+    "reject": "Your expert application was not approved",
+    "request_changes": "Your expert application needs changes",
+}
+
+
+@_listener
+def on_application_reviewed(
+    sender: Any, application: Any, decision: str, reviewer: User | None = None, **kwargs: Any
+) -> None:
+    from notifications.tasks import send_verification_result_email
+
+    notes = application.review_notes or ""
+    create_notification(
+        recipient=application.applicant_id,
+        kind=Kind.APPLICATION_REVIEWED,
+        title=APPLICATION_TITLES.get(decision, "Your expert application was reviewed"),
+        body=notes,
+        data={"application_id": application.pk, "decision": decision, "status": application.status},
+        url="/experts/verification-status",
+    )
+    enqueue(send_verification_result_email, application.applicant_id, decision, notes)
+
+
+@_listener
+def on_expert_status_changed(
+    sender: Any, expert: Any, old_status: str, new_status: str, **kwargs: Any
+) -> None:
+    from notifications.tasks import send_verification_result_email
+
+    # Approval and rejection reach the applicant through the application review;
+    # only suspension and reinstatement are news here.
+    if new_status == "suspended":
+        outcome, title = "suspended", "Your expert profile was suspended"
+    elif old_status == "suspended":
+        outcome, title = "reinstated", "Your expert profile is active again"
+    else:
+        return
+    notes = expert.verification_notes or ""
+    create_notification(
+        recipient=expert.user_id,
+        kind=Kind.EXPERT_STATUS_CHANGED,
+        title=title,
+        body=notes,
+        data={"expert_id": expert.pk, "old_status": old_status, "new_status": new_status},
+        url="/experts/verification-status",
+    )
+    enqueue(send_verification_result_email, expert.user_id, outcome, notes)
+
+
+# --------------------------------------------------------------------------- chat
+
+
+def _chat_excerpt(message: Any) -> str:
+    kind = getattr(message, "kind", "text")
+    if kind == "image":
+        return "[image]"
+    if kind == "file":
+        return f"[file: {getattr(message, 'attachment_name', '') or 'attachment'}]"
+    text = (getattr(message, "text", "") or "").strip()
+    if len(text) > CHAT_EXCERPT_CHARS:
+        text = text[: CHAT_EXCERPT_CHARS - 1].rstrip() + "…"
+    return text
+
+
+def _chat_sender_name(message: Any) -> str:
+    conversation = message.conversation
+    expert = getattr(conversation, "expert", None)
+    if expert is not None and expert.user_id == message.sender_id:
+        return expert.name
+    return display_name(message.sender)
+
+
+def chat_email_throttle_seconds() -> int:
+    return getattr(settings, "CHAT_EMAIL_THROTTLE_SECONDS", 15 * 60)
+
+
+@_listener
+def on_chat_message_created(
+    sender: Any, message: Any, recipient_ids: list[int], **kwargs: Any
+) -> None:
+    from notifications.tasks import send_chat_message_email
+    from realtime.presence import is_online
+
+    sender_name = _chat_sender_name(message)
+    excerpt = _chat_excerpt(message)
+    path = f"/consultations/chat?conversation={message.conversation_id}"
+    for recipient_id in recipient_ids:
+        if recipient_id == message.sender_id:
+            continue
+        create_notification(
+            recipient=recipient_id,
+            kind=Kind.CHAT_MESSAGE,
+            title=f"New message from {sender_name}",
+            body=excerpt,
+            data={"conversation_id": message.conversation_id, "message_id": message.pk},
+            url=path,
+        )
+        if is_online(recipient_id):
+            continue
+        # One email per conversation per quiet period, not one per message of a burst.
+        throttle_key = f"notifications:chat-email:{recipient_id}:{message.conversation_id}"
+        if not cache.add(throttle_key, 1, chat_email_throttle_seconds()):
+            continue
+        enqueue(
+            send_chat_message_email,
+            recipient_id,
+            sender_name,
+            excerpt,
+            f"{settings.SITE_URL.rstrip('/')}{path}",
+        )
+
+
+def connect() -> None:
+    uid = "notifications."
+    consultation_signals.consultation_created.connect(
+        on_consultation_created, dispatch_uid=uid + "consultation_created"
+    )
+    consultation_signals.consultation_status_changed.connect(
+        on_consultation_status_changed, dispatch_uid=uid + "consultation_status_changed"
+    )
+    consultation_signals.expert_application_submitted.connect(
+        on_application_submitted, dispatch_uid=uid + "expert_application_submitted"
+    )
+    consultation_signals.expert_application_reviewed.connect(
+        on_application_reviewed, dispatch_uid=uid + "expert_application_reviewed"
+    )
+    consultation_signals.expert_status_changed.connect(
+        on_expert_status_changed, dispatch_uid=uid + "expert_status_changed"
+    )
+    chat_signals.chat_message_created.connect(
+        on_chat_message_created, dispatch_uid=uid + "chat_message_created"
+    )

@@ -1,0 +1,54 @@
+"""Email tasks. Enqueued after commit by notifications.receivers; bodies call emails.py.
+
+Transactional emails are at-least-once: a transient mail-server error retries with
+backoff, and acks_late redelivers the task if the worker dies. (Reminders, which must not
+repeat, use their own claimed send record: consultations.services.reminders.)
+"""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from notifications import emails
+
+RETRY_OPTIONS = {
+    "acks_late": True,
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 15 * 60,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(name="notifications.tasks.send_consultation_email", **RETRY_OPTIONS)
+def send_consultation_email(
+    template: str, consultation_id: int, recipient_id: int, reason: str = "created"
+) -> int:
+    return emails.deliver_consultation_email(
+        template=template,
+        consultation_id=consultation_id,
+        recipient_id=recipient_id,
+        reason=reason,
+    )
+
+
+@shared_task(name="notifications.tasks.send_verification_result_email", **RETRY_OPTIONS)
+def send_verification_result_email(recipient_id: int, outcome: str, notes: str = "") -> int:
+    return emails.deliver_verification_result(
+        recipient_id=recipient_id, outcome=outcome, notes=notes
+    )
+
+
+@shared_task(name="notifications.tasks.send_chat_message_email", **RETRY_OPTIONS)
+def send_chat_message_email(
+    recipient_id: int, sender_name: str, excerpt: str, conversation_url: str
+) -> int:
+    return emails.deliver_chat_message_email(
+        recipient_id=recipient_id,
+        sender_name=sender_name,
+        excerpt=excerpt,
+        conversation_url=conversation_url,
+    )

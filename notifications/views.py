@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications.filters import NotificationFilter
+from notifications.models import Notification
+from notifications.selectors import notification_list, unread_count
+from notifications.serializers import (
+    MarkAllReadSerializer,
+    NotificationSerializer,
+    UnreadCountSerializer,
+)
+from notifications.services import mark_all_read, mark_read
+
+
+@extend_schema(tags=["notifications"], summary="My notifications, newest first")
+class NotificationListView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return notification_list(user=self.request.user)
+
+
+class UnreadCountView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["notifications"],
+        summary="How many of my notifications are unread",
+        responses=UnreadCountSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"unread_count": unread_count(user_id=request.user.pk)})
+
+
+class MarkReadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["notifications"],
+        summary="Mark one of my notifications read (idempotent)",
+        request=None,
+        responses={200: NotificationSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        notification = mark_read(user=request.user, notification_id=pk)
+        return Response(NotificationSerializer(notification).data)
+
+
+class MarkAllReadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["notifications"],
+        summary="Mark all my notifications read",
+        request=None,
+        responses={200: MarkAllReadSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        marked = mark_all_read(user=request.user)
+        return Response(
+            {"marked": marked, "unread_count": unread_count(user_id=request.user.pk)},
+            status=status.HTTP_200_OK,
+        )
