@@ -307,7 +307,7 @@ def sanitise_filename(name: str, extension: str) -> str:
     base = unicodedata.normalize("NFKC", base)
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
     base = re.sub(r"[^\w.\- ()]+", "_", base)
-    base = re.sub(r"\s+", " ", base).strip(" ._")
+    base = re.sub(r"\s+", " ", base)
     stem = base.rsplit(".", 1)[0] if "." in base else base
     stem = stem.strip(" ._")[: MAX_ORIGINAL_NAME_LENGTH - len(extension) - 1] or "document"
     # The extension follows the sniffed content, so "cv.html" holding a PDF downloads as .pdf.
