@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import random
 import sys
 import time
@@ -429,7 +430,7 @@ def main() -> None:
     parser.add_argument("--reuse-db", action="store_true")
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     args = parser.parse_args()
-    if args.quick:
+    if args.quick or os.environ.get("BENCH_QUICK") == "1":
         args.sizes, args.two_process, args.burst, args.latency_seconds = "100", 100, 2000, 2
     asyncio.run(asyncio.wait_for(main_async(args), timeout=900))
 

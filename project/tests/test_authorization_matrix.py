@@ -1,0 +1,408 @@
+"""Authorization matrix: every API endpoint x every kind of caller gets exactly its answer.
+
+The endpoints come from the resolved URLconf, so an endpoint added without a row in MATRIX
+fails `test_every_endpoint_has_a_matrix_row` (and a row for a removed endpoint fails it too).
+
+Callers (ROLES):
+  anon          no credentials
+  user          a client: owns the consultation, the conversation, a notification and an
+                expert application with a document
+  other_user    a client with nothing of the above
+  expert        the approved expert of that consultation and conversation
+  other_expert  an approved expert with no relation to them
+  staff         is_staff, not a participant in anything
+
+Every request authenticates the way a real client does (DRF token header), in a fresh
+database state, with a body that is valid for a caller who is allowed, so a 2xx means
+"allowed" and 403/404 means "refused" rather than "bad input".
+"""
+
+from __future__ import annotations
+
+import itertools
+import struct
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from consultations.models import Consultation, Expert
+from consultations.tests.factories import make_consultation, make_expert
+
+ROLES = ("anon", "user", "other_user", "expert", "other_expert", "staff")
+
+# Routes outside the API contract: Django admin (its own staff login), the SPA catch-all.
+EXCLUDED_PREFIXES = ("admin/",)
+EXCLUDED_NAMES = {"spa"}
+
+_seq = itertools.count(1)
+
+
+def _png_bytes() -> bytes:
+    """A valid 1x1 PNG, so upload checks that sniff content accept it."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def _pdf_bytes() -> bytes:
+    return b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass
+class World:
+    users: dict[str, User | None]
+    expert: Expert
+    other_expert: Expert
+    consultation: Consultation
+    conversation: Any
+    message: Any
+    attachment_message: Any
+    notification: Any
+    application: Any
+    document: Any
+    passwords: dict[str, str] = field(default_factory=dict)
+
+
+def _build_world() -> World:
+    from chat import services as chat_services
+    from consultations.services import verification as verification_services
+    from notifications.models import Notification
+
+    def person(prefix: str, **extra: Any) -> User:
+        email = f"{prefix}{next(_seq)}@matrix.test"
+        return User.objects.create_user(username=email, email=email, password="pw-123456", **extra)
+
+    user = person("user")
+    other_user = person("other")
+    expert = make_expert(person("expert"))
+    other_expert = make_expert(person("oexpert"))
+    staff = person("staff", is_staff=True)
+
+    # Starts in 5 minutes: inside the meeting join window, so the meeting endpoints can succeed.
+    consultation = make_consultation(
+        user=user,
+        expert=expert,
+        start_at=timezone.now().replace(microsecond=0) + timedelta(minutes=5),
+        status=Consultation.Status.CONFIRMED,
+    )
+    conversation, _ = chat_services.get_or_create_conversation(user=user, expert_id=expert.pk)
+    message = chat_services.send_message(
+        sender=user, conversation_id=conversation.pk, text="hello", client_id="m-1"
+    ).message
+    attachment_message = chat_services.send_message(
+        sender=user,
+        conversation_id=conversation.pk,
+        text="",
+        client_id="m-2",
+        attachment=SimpleUploadedFile("dot.png", _png_bytes(), content_type="image/png"),
+    ).message
+    notification = Notification.objects.create(
+        recipient=user, kind=Notification.Kind.values[0], title="Hello"
+    )
+    application, _ = verification_services.apply_for_expert(
+        user=user, motivation="m", expertise="e", experience="x"
+    )
+    document = verification_services.upload_verification_document(
+        user=user,
+        file=SimpleUploadedFile("id.pdf", _pdf_bytes(), content_type="application/pdf"),
+        document_type=_document_type(),
+    )
+    return World(
+        users={
+            "anon": None,
+            "user": user,
+            "other_user": other_user,
+            "expert": expert.user,
+            "other_expert": other_expert.user,
+            "staff": staff,
+        },
+        expert=expert,
+        other_expert=other_expert,
+        consultation=consultation,
+        conversation=conversation,
+        message=message,
+        attachment_message=attachment_message,
+        notification=notification,
+        application=application,
+        document=document,
+    )
+
+
+def _document_type() -> str:
+    from consultations.models import ExpertVerificationDocument
+
+    return ExpertVerificationDocument.DocumentType.values[0]
+
+
+# --------------------------------------------------------------------------- the matrix
+
+Body = Callable[[World, str], Any]
+
+
+@dataclass(frozen=True)
+class Row:
+    """Expected status per role, in ROLES order; `pk` fills the route's <int:pk>."""
+
+    expect: tuple[int, int, int, int, int, int]
+    pk: Callable[[World], int] | None = None
+    body: Body | None = None
+    multipart: bool = False
+    query: Callable[[World], dict] | None = None
+    setup: Callable[[World], None] | None = None
+
+
+def _new_email(w: World, role: str) -> dict:
+    return {"email": f"new-{role}-{next(_seq)}@matrix.test", "password": "a-Long-pass-9876"}
+
+
+def _login_body(w: World, role: str) -> dict:
+    who = w.users[role] or w.users["user"]
+    return {"email": who.email, "password": "pw-123456"}
+
+
+def _apply_body(w: World, role: str) -> dict:
+    return {"motivation": "I help", "expertise": "Tax", "experience": "10 years"}
+
+
+def _upload_body(w: World, role: str) -> dict:
+    return {
+        "file": SimpleUploadedFile("more.pdf", _pdf_bytes(), content_type="application/pdf"),
+        "document_type": _document_type(),
+    }
+
+
+def _send_body(w: World, role: str) -> dict:
+    return {"text": f"from {role}", "client_id": f"c-{role}-{next(_seq)}"}
+
+
+def _user_blocks(w: World) -> None:
+    from chat import services as chat_services
+
+    chat_services.block_conversation(user=w.users["user"], conversation_id=w.conversation.pk)
+
+
+A = "api/v1/auth/"
+C = "api/v1/consultations/"
+CH = "api/v1/consultations/chat/"
+N = "api/v1/notifications/"
+
+#           anon user other expert oexp staff
+PUBLIC = (200, 200, 200, 200, 200, 200)
+ANY_SIGNED_IN = (403, 200, 200, 200, 200, 200)
+STAFF_ONLY = (403, 403, 403, 403, 403, 200)
+USER_AND_EXPERT = (403, 200, 404, 200, 404, 404)
+
+MATRIX: dict[tuple[str, str], Row] = {
+    ("api/schema/", "GET"): Row(PUBLIC),
+    ("api/docs/", "GET"): Row(PUBLIC),
+    ("healthz", "GET"): Row(PUBLIC),
+    # accounts
+    (A + "register/", "POST"): Row((201, 201, 201, 201, 201, 201), body=_new_email),
+    (A + "login/", "POST"): Row(PUBLIC, body=_login_body),
+    (A + "logout/", "POST"): Row((403, 204, 204, 204, 204, 204)),
+    (A + "me/", "GET"): Row(ANY_SIGNED_IN),
+    # expert directory: public
+    (C + "experts/", "GET"): Row(PUBLIC),
+    (C + "experts/<int:pk>/", "GET"): Row(PUBLIC, pk=lambda w: w.expert.pk),
+    # verification: `user` has an open application with one document
+    (C + "experts/apply/", "POST"): Row((403, 400, 201, 400, 400, 201), body=_apply_body),
+    (C + "experts/my-application/", "GET"): Row((403, 200, 404, 404, 404, 404)),
+    (C + "experts/upload-document/", "POST"): Row(
+        (403, 201, 400, 400, 400, 400), body=_upload_body, multipart=True
+    ),
+    (C + "experts/verification-status/", "GET"): Row(ANY_SIGNED_IN),
+    (C + "experts/documents/<int:pk>/file/", "GET"): Row(
+        (403, 200, 404, 404, 404, 200), pk=lambda w: w.document.pk
+    ),
+    (C + "admin/applications/", "GET"): Row(STAFF_ONLY),
+    (C + "admin/applications/<int:pk>/review/", "POST"): Row(
+        STAFF_ONLY,
+        pk=lambda w: w.application.pk,
+        body=lambda w, r: {"decision": "approve", "notes": "ok"},
+    ),
+    # meetings of the user-expert consultation
+    (C + "consultations/<int:pk>/meeting-link/", "GET"): Row(
+        USER_AND_EXPERT, pk=lambda w: w.consultation.pk
+    ),
+    (C + "consultations/<int:pk>/start/", "POST"): Row(
+        USER_AND_EXPERT, pk=lambda w: w.consultation.pk
+    ),
+    # Not started yet: a participant is told so (409); outsiders still learn nothing (404).
+    (C + "consultations/<int:pk>/end/", "POST"): Row(
+        (403, 409, 404, 409, 404, 404), pk=lambda w: w.consultation.pk
+    ),
+    # chat between user and expert
+    (CH, "GET"): Row((403, 200, 404, 404, 404, 404), query=lambda w: {"expert_id": w.expert.pk}),
+    (CH, "POST"): Row((403, 200, 201, 400, 201, 201), body=lambda w, r: {"expert_id": w.expert.pk}),
+    (CH + "list/", "GET"): Row(ANY_SIGNED_IN),
+    (CH + "unread-count/", "GET"): Row(ANY_SIGNED_IN),
+    (CH + "<int:pk>/", "GET"): Row(USER_AND_EXPERT, pk=lambda w: w.conversation.pk),
+    (CH + "<int:pk>/messages/", "GET"): Row(USER_AND_EXPERT, pk=lambda w: w.conversation.pk),
+    (CH + "<int:pk>/send/", "POST"): Row(
+        (403, 201, 404, 201, 404, 404), pk=lambda w: w.conversation.pk, body=_send_body
+    ),
+    (CH + "<int:pk>/read/", "POST"): Row(
+        USER_AND_EXPERT, pk=lambda w: w.conversation.pk, body=lambda w, r: {}
+    ),
+    (CH + "<int:pk>/typing/", "POST"): Row(
+        USER_AND_EXPERT, pk=lambda w: w.conversation.pk, body=lambda w, r: {}
+    ),
+    (CH + "<int:pk>/archive/", "POST"): Row(USER_AND_EXPERT, pk=lambda w: w.conversation.pk),
+    (CH + "<int:pk>/archive/", "DELETE"): Row(USER_AND_EXPERT, pk=lambda w: w.conversation.pk),
+    (CH + "<int:pk>/block/", "POST"): Row(USER_AND_EXPERT, pk=lambda w: w.conversation.pk),
+    # Blocked by the user: only the user may lift it.
+    (CH + "<int:pk>/block/", "DELETE"): Row(
+        (403, 200, 404, 403, 404, 404), pk=lambda w: w.conversation.pk, setup=_user_blocks
+    ),
+    # The user's own text message: only its sender may change it; the peer is refused.
+    (CH + "messages/<int:pk>/", "PATCH"): Row(
+        (403, 200, 404, 403, 404, 404),
+        pk=lambda w: w.message.pk,
+        body=lambda w, r: {"text": "edited"},
+    ),
+    (CH + "messages/<int:pk>/", "DELETE"): Row(
+        (403, 204, 404, 403, 404, 404), pk=lambda w: w.message.pk
+    ),
+    (CH + "messages/<int:pk>/attachment/", "GET"): Row(
+        USER_AND_EXPERT, pk=lambda w: w.attachment_message.pk
+    ),
+    # notifications: the one notification belongs to `user`
+    (N, "GET"): Row(ANY_SIGNED_IN),
+    (N + "unread-count/", "GET"): Row(ANY_SIGNED_IN),
+    (N + "read-all/", "POST"): Row(ANY_SIGNED_IN),
+    (N + "<int:pk>/read/", "POST"): Row(
+        (403, 200, 404, 404, 404, 404), pk=lambda w: w.notification.pk
+    ),
+}
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def _view_methods(callback: Callable) -> list[str]:
+    cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if cls is None:  # a plain function view answers GET
+        return ["GET"]
+    return sorted(
+        m.upper()
+        for m in cls.http_method_names
+        if m not in ("options", "head", "trace") and hasattr(cls, m)
+    )
+
+
+def _walk(patterns, prefix: str = ""):
+    for p in patterns:
+        route = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, route)
+        elif isinstance(p, URLPattern):
+            yield route, p
+
+
+def discovered_endpoints() -> set[tuple[str, str]]:
+    found = set()
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if route.startswith(EXCLUDED_PREFIXES) or pattern.name in EXCLUDED_NAMES:
+            continue
+        for method in _view_methods(pattern.callback):
+            found.add((route, method))
+    return found
+
+
+def test_every_endpoint_has_a_matrix_row():
+    found = discovered_endpoints()
+    missing = sorted(found - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - found)
+    assert not missing, f"endpoints without an authorization matrix row: {missing}"
+    assert not stale, f"matrix rows for endpoints that no longer exist: {stale}"
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def _client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def _call(world: World, route: str, method: str, row: Row, role: str):
+    path = "/" + route
+    if "<int:pk>" in path:
+        path = path.replace("<int:pk>", str(row.pk(world)))
+    client = _client_for(world.users[role])
+    data = row.body(world, role) if row.body else None
+    kwargs: dict[str, Any] = {}
+    if method == "GET":
+        return client.get(path, row.query(world) if row.query else None)
+    if row.multipart:
+        kwargs["format"] = "multipart"
+    elif data is not None:
+        kwargs["format"] = "json"
+    return getattr(client, method.lower())(path, data, **kwargs)
+
+
+CASES = [
+    pytest.param(route, method, role, id=f"{method} /{route} as {role}")
+    for (route, method) in sorted(MATRIX)
+    for role in ROLES
+]
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize(("route", "method", "role"), CASES)
+def test_authorization(route: str, method: str, role: str, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    world = _build_world()
+    row = MATRIX[(route, method)]
+    if row.setup:
+        row.setup(world)
+    expected = row.expect[ROLES.index(role)]
+    res = _call(world, route, method, row, role)
+    body = _short(res)
+    assert res.status_code == expected, (
+        f"{method} /{route} as {role}: expected {expected}, got {res.status_code}: {body}"
+    )
+
+
+def _short(res) -> str:
+    if getattr(res, "streaming", False):
+        return "<file>"
+    return res.content[:300].decode(errors="replace")
+
+
+# --------------------------------------------------------------------------- no leaks in lists
+
+
+@pytest.mark.django_db
+def test_lists_show_only_the_callers_own_rows(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    w = _build_world()
+    for role in ROLES[1:]:
+        client = _client_for(w.users[role])
+        notifications = client.get("/" + N).json()
+        ids = {n["id"] for n in notifications.get("results", notifications)}
+        assert (w.notification.pk in ids) == (role == "user"), role
+
+        chats = client.get("/" + CH + "list/").json()
+        ids = {c["id"] for c in chats.get("results", chats)}
+        assert (w.conversation.pk in ids) == (role in ("user", "expert")), role
