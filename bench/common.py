@@ -118,8 +118,12 @@ def setup_django(db_name: str = DEFAULT_DB, *, redis: str | None = None) -> None
             os.environ[key] = value
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    import warnings
+
     import django
 
+    # whitenoise complains when collectstatic has not run; benchmarks serve no static files.
+    warnings.filterwarnings("ignore", message="No directory at")
     django.setup()
 
 
