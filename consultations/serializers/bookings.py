@@ -1,0 +1,249 @@
+"""Booking requests and consultation JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from consultations import policies
+from consultations.models import Consultation
+from consultations.serializers.scheduling import TimeZoneField
+from consultations.services.timezones import aware_from_wall, get_zone
+from project.api_errors import ServiceError
+
+
+def parse_instant(value: str, *, field: str, tz_name: str | None) -> datetime:
+    """ISO 8601 -> aware UTC. A time without offset is read in `tz_name` (required then)."""
+    parsed = parse_datetime(value.strip()) if isinstance(value, str) else None
+    if parsed is None:
+        raise serializers.ValidationError({field: "Use ISO 8601, e.g. 2026-05-04T09:00:00Z."})
+    if timezone.is_aware(parsed):
+        return parsed.astimezone(UTC)
+    if not tz_name:
+        raise serializers.ValidationError(
+            {field: "Include a UTC offset, or send `timezone` for a wall-clock time."}
+        )
+    try:
+        return aware_from_wall(parsed, get_zone(tz_name, field="timezone"), field=field)
+    except ServiceError as exc:
+        raise serializers.ValidationError({exc.field or field: exc.message}) from exc
+
+
+class BookingRequestSerializer(serializers.Serializer):
+    expert_id = serializers.IntegerField()
+    start_at = serializers.CharField(
+        help_text="ISO 8601 with offset (UTC stored), or a wall-clock time plus `timezone`."
+    )
+    duration_minutes = serializers.IntegerField(
+        required=False, min_value=1, help_text="One of the expert's session lengths."
+    )
+    end_at = serializers.CharField(
+        required=False, help_text="Alternative to duration_minutes (same format as start_at)."
+    )
+    timezone = TimeZoneField(
+        required=False, help_text="Zone of start_at/end_at when they carry no offset."
+    )
+    topic = serializers.CharField(max_length=200)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        tz_name = attrs.get("timezone")
+        start = parse_instant(attrs["start_at"], field="start_at", tz_name=tz_name)
+        attrs["start_at"] = start
+        minutes = attrs.get("duration_minutes")
+        if attrs.get("end_at"):
+            end = parse_instant(attrs["end_at"], field="end_at", tz_name=tz_name)
+            if end <= start:
+                raise serializers.ValidationError({"end_at": "end_at must be after start_at."})
+            span = (end - start).total_seconds() / 60
+            if minutes is not None and span != minutes:
+                raise serializers.ValidationError(
+                    {"end_at": "end_at does not match duration_minutes."}
+                )
+            if span != int(span):
+                raise serializers.ValidationError({"end_at": "Use whole minutes."})
+            minutes = int(span)
+        if minutes is None:
+            raise serializers.ValidationError(
+                {"duration_minutes": "Give duration_minutes (or end_at)."}
+            )
+        attrs["duration_minutes"] = minutes
+        attrs.pop("end_at", None)
+        return attrs
+
+
+class RescheduleRequestSerializer(serializers.Serializer):
+    start_at = serializers.CharField(help_text="New start; same format as when booking.")
+    timezone = TimeZoneField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs["start_at"] = parse_instant(
+            attrs["start_at"], field="start_at", tz_name=attrs.get("timezone")
+        )
+        return attrs
+
+
+class CancelRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        default="",
+        help_text="Required when the expert cancels.",
+    )
+
+
+class RateRequestSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    review = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ConsultationPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ConsultationExpertSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    user_id = serializers.IntegerField()
+    timezone = serializers.CharField()
+    avatar_url = serializers.CharField()
+
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    user = serializers.SerializerMethodField()
+    expert = serializers.SerializerMethodField()
+    duration_minutes = serializers.IntegerField(read_only=True)
+    rescheduled_from_id = serializers.IntegerField(read_only=True, allow_null=True)
+    rescheduled_to_id = serializers.SerializerMethodField()
+    cancelled_by_id = serializers.IntegerField(read_only=True, allow_null=True)
+    my_role = serializers.SerializerMethodField()
+    can_cancel = serializers.SerializerMethodField()
+    can_reschedule = serializers.SerializerMethodField()
+    full_refund_if_cancelled_now = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "id",
+            "status",
+            "start_at",
+            "end_at",
+            "duration_minutes",
+            "topic",
+            "notes",
+            "user",
+            "expert",
+            "price",
+            "currency",
+            "payment_status",
+            "refund_amount",
+            "meeting_started_at",
+            "meeting_ended_at",
+            "confirmed_at",
+            "cancelled_at",
+            "cancelled_by_id",
+            "cancellation_reason",
+            "rescheduled_from_id",
+            "rescheduled_to_id",
+            "completed_at",
+            "rating",
+            "review",
+            "rated_at",
+            "created_at",
+            "updated_at",
+            "my_role",
+            "can_cancel",
+            "can_reschedule",
+            "full_refund_if_cancelled_now",
+        ]
+        read_only_fields = fields
+
+    def _viewer(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    @extend_schema_field(ConsultationPersonSerializer)
+    def get_user(self, obj: Consultation) -> dict[str, Any]:
+        return {"id": obj.user_id, "name": obj.user.get_full_name() or obj.user.email}
+
+    @extend_schema_field(ConsultationExpertSerializer)
+    def get_expert(self, obj: Consultation) -> dict[str, Any]:
+        e = obj.expert
+        return {
+            "id": e.pk,
+            "name": e.name,
+            "user_id": e.user_id,
+            "timezone": e.timezone,
+            "avatar_url": e.avatar_url,
+        }
+
+    def get_rescheduled_to_id(self, obj: Consultation) -> int | None:
+        nxt = getattr(obj, "rescheduled_to", None)
+        return nxt.pk if nxt is not None else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=["user", "expert"], allow_null=True))
+    def get_my_role(self, obj: Consultation) -> str | None:
+        viewer = self._viewer()
+        if viewer is None:
+            return None
+        if viewer.pk == obj.expert.user_id:
+            return "expert"
+        return "user" if viewer.pk == obj.user_id else None
+
+    def get_can_cancel(self, obj: Consultation) -> bool:
+        return obj.can_be_cancelled()
+
+    def get_can_reschedule(self, obj: Consultation) -> bool:
+        return obj.can_be_rescheduled(by=self._viewer())
+
+    def get_full_refund_if_cancelled_now(self, obj: Consultation) -> bool | None:
+        """What cancelling now would mean for the viewer (None: can't be cancelled)."""
+        if not obj.can_be_cancelled():
+            return None
+        by_expert = policies.is_expert_of(obj, self._viewer())
+        return policies.refund_for_cancellation(obj, by_expert=by_expert).full_refund
+
+
+class RefundDecisionSerializer(serializers.Serializer):
+    full_refund = serializers.BooleanField()
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    reason = serializers.CharField()
+
+
+class CancelResponseSerializer(serializers.Serializer):
+    consultation = ConsultationSerializer()
+    refund = RefundDecisionSerializer()
+
+
+class EarningsSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    completed_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    completed_count = serializers.IntegerField()
+    completed_this_month = serializers.DecimalField(max_digits=12, decimal_places=2)
+    paid_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    upcoming_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Price of pending and confirmed bookings."
+    )
+
+
+class RatingSummarySerializer(serializers.Serializer):
+    average = serializers.DecimalField(max_digits=3, decimal_places=2)
+    count = serializers.IntegerField()
+
+
+class ExpertDashboardSerializer(serializers.Serializer):
+    upcoming = ConsultationSerializer(many=True)
+    upcoming_count = serializers.IntegerField()
+    pending_confirmation = ConsultationSerializer(many=True)
+    pending_confirmation_count = serializers.IntegerField()
+    earnings = EarningsSerializer()
+    rating = RatingSummarySerializer()
+    next_available_at = serializers.DateTimeField(allow_null=True)

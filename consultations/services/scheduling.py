@@ -1,0 +1,489 @@
+"""Free slots, conflicts and alternatives on an expert's calendar.
+
+Slots are computed in the expert's IANA zone: each weekly rule becomes, for every local
+date, a UTC window (exact on DST days, see services.timezones). Slot starts lie on a grid
+of `slot_interval_minutes` of elapsed time from the start of the rule's window, so the
+grid never drifts across a clock change. A start is offered for a session length when
+
+- the session [start, end) lies inside the expert's availability (touching windows join),
+- it overlaps no unavailability block,
+- the busy interval [start - buffer_before, end + buffer_after) overlaps no pending or
+  confirmed consultation's busy interval (the same test the database's exclusion
+  constraint applies),
+- the start respects the minimum notice and the booking horizon, and
+- the expert-local day of the start still has room under `max_bookings_per_day`.
+
+Booking validation (`ensure_bookable`) uses the very same calendar, so a slot that is
+listed can be booked and a time that is refused is never listed.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from consultations.models import Consultation, Expert, ExpertAvailability, ExpertUnavailability
+from consultations.services.timezones import get_zone, local_day_bounds, wall_to_utc
+from project.api_errors import Conflict, ServiceError
+
+MIN_SLOT_INTERVAL_MINUTES = 5
+MAX_RANGE_DAYS = 366
+ALTERNATIVES_COUNT = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    start: datetime  # UTC
+    end: datetime  # UTC, start + the requested (or shortest offered) length
+    durations: tuple[int, ...]  # every offered length that fits at this start
+
+
+@dataclass(frozen=True, slots=True)
+class _Intervals:
+    """Sorted, non-overlapping [start, end) intervals with O(log n) queries."""
+
+    starts: list[datetime]
+    ends: list[datetime]
+
+    @classmethod
+    def merged(cls, pairs: Iterable[tuple[datetime, datetime]]) -> _Intervals:
+        starts: list[datetime] = []
+        ends: list[datetime] = []
+        for s, e in sorted(pairs):
+            if e <= s:
+                continue
+            if ends and s <= ends[-1]:  # touching or overlapping: one interval
+                ends[-1] = max(ends[-1], e)
+            else:
+                starts.append(s)
+                ends.append(e)
+        return cls(starts, ends)
+
+    def overlaps(self, s: datetime, e: datetime) -> bool:
+        i = bisect_right(self.ends, s)
+        return i < len(self.starts) and self.starts[i] < e
+
+    def contains(self, s: datetime, e: datetime) -> bool:
+        i = bisect_right(self.starts, s) - 1
+        return i >= 0 and self.ends[i] >= e
+
+
+@dataclass
+class _Calendar:
+    expert: Expert
+    zone: ZoneInfo
+    now: datetime
+    earliest: datetime
+    latest: datetime
+    rule_windows: list[tuple[datetime, datetime]]
+    available: _Intervals
+    blocked: _Intervals
+    busy: _Intervals
+    day_counts: Counter[date] = field(default_factory=Counter)
+
+    @property
+    def step(self) -> timedelta:
+        return timedelta(minutes=max(self.expert.slot_interval_minutes, MIN_SLOT_INTERVAL_MINUTES))
+
+    @property
+    def buffer_before(self) -> timedelta:
+        return timedelta(minutes=self.expert.buffer_before_minutes)
+
+    @property
+    def buffer_after(self) -> timedelta:
+        return timedelta(minutes=self.expert.buffer_after_minutes)
+
+    def day_full(self, start: datetime) -> bool:
+        local_day = start.astimezone(self.zone).date()
+        return self.day_counts[local_day] >= self.expert.max_bookings_per_day
+
+    def fits(self, start: datetime, minutes: int) -> bool:
+        end = start + timedelta(minutes=minutes)
+        return (
+            self.available.contains(start, end)
+            and not self.blocked.overlaps(start, end)
+            and not self.busy.overlaps(start - self.buffer_before, end + self.buffer_after)
+        )
+
+    def on_grid(self, start: datetime) -> bool:
+        step = self.step
+        return any(
+            ws <= start < we and (start - ws) % step == timedelta(0) for ws, we in self.rule_windows
+        )
+
+    def grid_starts(self, lo: datetime, hi: datetime) -> list[datetime]:
+        """Grid points in [max(lo, earliest), min(hi, latest)] inside their rule window."""
+        lo = max(lo, self.earliest)
+        step = self.step
+        points: set[datetime] = set()
+        for ws, we in self.rule_windows:
+            first = ws if lo <= ws else ws + step * math.ceil((lo - ws) / step)
+            p = first
+            while p < we and p < hi and p <= self.latest:
+                points.add(p)
+                p += step
+        return sorted(points)
+
+
+def session_lengths(expert: Expert) -> list[int]:
+    return sorted({int(m) for m in (expert.session_lengths or []) if int(m) > 0})
+
+
+def _rule_windows(
+    rules: Sequence[ExpertAvailability], zone: ZoneInfo, first_day: date, last_day: date
+) -> list[tuple[datetime, datetime]]:
+    by_weekday: dict[int, list[ExpertAvailability]] = {}
+    for rule in rules:
+        by_weekday.setdefault(rule.weekday, []).append(rule)
+    windows: list[tuple[datetime, datetime]] = []
+    day = first_day
+    while day <= last_day:
+        for rule in by_weekday.get(day.weekday(), ()):
+            start = wall_to_utc(day, rule.start_time, zone, edge="start")
+            end = wall_to_utc(day, rule.end_time, zone, edge="end")
+            if end > start:  # a rule wholly inside a spring-forward gap is empty
+                windows.append((start, end))
+        day += timedelta(days=1)
+    return windows
+
+
+def _load_calendar(
+    expert: Expert,
+    lo: datetime,
+    hi: datetime,
+    *,
+    now: datetime | None = None,
+    rules: Sequence[ExpertAvailability] | None = None,
+) -> _Calendar:
+    """Everything needed to decide about slot starts in [lo, hi)."""
+    now = now or timezone.now()
+    zone = get_zone(expert.timezone, field="timezone")
+    if rules is None:
+        rules = list(ExpertAvailability.objects.filter(expert=expert))
+    max_minutes = max(session_lengths(expert), default=0)
+    # Margins: a session starting near `hi` runs past it, buffers reach either side, and
+    # a local day can be 25 hours long.
+    margin = timedelta(days=2, minutes=max_minutes)
+    first_day = (lo - timedelta(days=1)).astimezone(zone).date()
+    last_day = (hi + timedelta(days=1)).astimezone(zone).date()
+
+    blocks = ExpertUnavailability.objects.filter(
+        expert=expert, end_at__gt=lo - margin, start_at__lt=hi + margin
+    ).values_list("start_at", "end_at")
+    taken = (
+        Consultation.objects.filter(
+            expert=expert, blocked_end__gt=lo - margin, blocked_start__lt=hi + margin
+        )
+        .exclude(status=Consultation.Status.CANCELLED)
+        .values_list("start_at", "blocked_start", "blocked_end", "status")
+    )
+    busy: list[tuple[datetime, datetime]] = []
+    day_counts: Counter[date] = Counter()
+    for start_at, blocked_start, blocked_end, status in taken:
+        day_counts[start_at.astimezone(zone).date()] += 1
+        if status in Consultation.ACTIVE_STATUSES:
+            busy.append((blocked_start, blocked_end))
+
+    windows = _rule_windows(rules, zone, first_day, last_day)
+    return _Calendar(
+        expert=expert,
+        zone=zone,
+        now=now,
+        earliest=now + timedelta(minutes=expert.min_notice_minutes),
+        latest=now + timedelta(days=expert.booking_horizon_days),
+        rule_windows=windows,
+        available=_Intervals.merged(windows),
+        blocked=_Intervals.merged(blocks),
+        busy=_Intervals.merged(busy),
+        day_counts=day_counts,
+    )
+
+
+def compute_slots(
+    expert: Expert,
+    lo: datetime,
+    hi: datetime,
+    *,
+    duration_minutes: int | None = None,
+    now: datetime | None = None,
+    rules: Sequence[ExpertAvailability] | None = None,
+) -> list[Slot]:
+    """Free slots starting in [lo, hi) (UTC) for `duration_minutes` (default: the shortest)."""
+    lengths = session_lengths(expert)
+    if duration_minutes is not None:
+        lengths = [m for m in lengths if m <= duration_minutes]
+        if duration_minutes not in lengths:
+            return []
+    if not lengths:
+        return []
+    wanted = duration_minutes or lengths[0]
+    cal = _load_calendar(expert, lo, hi, now=now, rules=rules)
+    if not cal.rule_windows:
+        return []
+    all_lengths = session_lengths(expert)
+    slots: list[Slot] = []
+    for start in cal.grid_starts(lo, hi):
+        if cal.day_full(start) or not cal.fits(start, wanted):
+            continue
+        # Fitting is monotonic in length, so the longer lengths are checked only from here.
+        fitting = tuple(m for m in all_lengths if m <= wanted or cal.fits(start, m))
+        slots.append(Slot(start, start + timedelta(minutes=wanted), fitting))
+    return slots
+
+
+def get_available_slots(
+    expert: Expert,
+    *,
+    date_from: date,
+    date_to: date,
+    viewer_tz: str | ZoneInfo | None = None,
+    duration_minutes: int | None = None,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """Free slots starting on the viewer-local dates date_from..date_to (inclusive).
+
+    The dates are calendar days in the viewer's zone (the expert's zone by default), so a
+    viewer in Paris asking for 2026-03-29 gets the 23 hours of that Paris day.
+    """
+    if date_to < date_from:
+        raise ServiceError("'to' must not be before 'from'.", field="to", code="invalid_range")
+    if (date_to - date_from).days >= MAX_RANGE_DAYS:
+        raise ServiceError(
+            f"Ask for at most {MAX_RANGE_DAYS} days at a time.", field="to", code="range_too_long"
+        )
+    if duration_minutes is not None and duration_minutes not in session_lengths(expert):
+        raise ServiceError(
+            f"This expert offers sessions of {_lengths_text(expert)} minutes.",
+            field="duration",
+            code="length_not_offered",
+        )
+    zone = viewer_tz if isinstance(viewer_tz, ZoneInfo) else get_zone(viewer_tz or expert.timezone)
+    lo, _ = local_day_bounds(date_from, zone)
+    _, hi = local_day_bounds(date_to, zone)
+    return compute_slots(expert, lo, hi, duration_minutes=duration_minutes, now=now)
+
+
+def check_conflict(
+    expert: Expert, start_at: datetime, end_at: datetime, *, exclude_pk: int | None = None
+) -> bool:
+    """True if [start_at, end_at) widened by the expert's buffers overlaps an active booking."""
+    blocked_start, blocked_end = blocked_interval(expert, start_at, end_at)
+    qs = Consultation.objects.filter(
+        expert=expert,
+        status__in=Consultation.ACTIVE_STATUSES,
+        blocked_start__lt=blocked_end,
+        blocked_end__gt=blocked_start,
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def blocked_interval(
+    expert: Expert, start_at: datetime, end_at: datetime
+) -> tuple[datetime, datetime]:
+    return (
+        start_at - timedelta(minutes=expert.buffer_before_minutes),
+        end_at + timedelta(minutes=expert.buffer_after_minutes),
+    )
+
+
+def suggest_alternative_times(
+    expert: Expert,
+    around: datetime,
+    duration_minutes: int | None = None,
+    *,
+    count: int = ALTERNATIVES_COUNT,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """The `count` free slots nearest to `around` (before or after), in time order."""
+    now = now or timezone.now()
+    lengths = session_lengths(expert)
+    if duration_minutes not in lengths:
+        duration_minutes = lengths[0] if lengths else None
+    if duration_minutes is None:
+        return []
+    rules = list(ExpertAvailability.objects.filter(expert=expert))
+    if not rules:
+        return []
+    candidates: list[Slot] = []
+    for radius in (timedelta(days=3), timedelta(days=14)):
+        candidates = [
+            s
+            for s in compute_slots(
+                expert,
+                max(around - radius, now),
+                around + radius,
+                duration_minutes=duration_minutes,
+                now=now,
+                rules=rules,
+            )
+            if s.start != around
+        ]
+        if len(candidates) >= count:
+            break
+    if not candidates:
+        nxt = find_next_available(expert, now=now, duration_minutes=duration_minutes, rules=rules)
+        if nxt is not None:
+            candidates = [nxt]
+    nearest = sorted(candidates, key=lambda s: (abs(s.start - around), s.start))[:count]
+    return sorted(nearest, key=lambda s: s.start)
+
+
+def find_next_available(
+    expert: Expert,
+    *,
+    now: datetime | None = None,
+    duration_minutes: int | None = None,
+    rules: Sequence[ExpertAvailability] | None = None,
+) -> Slot | None:
+    now = now or timezone.now()
+    if rules is None:
+        rules = list(ExpertAvailability.objects.filter(expert=expert))
+    if not rules or not session_lengths(expert):
+        return None
+    lo = now + timedelta(minutes=expert.min_notice_minutes)
+    end = now + timedelta(days=expert.booking_horizon_days) + timedelta(seconds=1)
+    chunk = timedelta(days=7)
+    while lo < end:
+        hi = min(lo + chunk, end)
+        slots = compute_slots(
+            expert, lo, hi, duration_minutes=duration_minutes, now=now, rules=rules
+        )
+        if slots:
+            return slots[0]
+        lo = hi
+        chunk = min(chunk * 2, timedelta(days=56))
+    return None
+
+
+def refresh_next_available_at(expert: Expert, *, now: datetime | None = None) -> datetime | None:
+    """Recompute and store Expert.next_available_at (None: nothing bookable)."""
+    value = None
+    if expert.verification_status == Expert.VerificationStatus.APPROVED:
+        slot = find_next_available(expert, now=now)
+        value = slot.start if slot else None
+    Expert.objects.filter(pk=expert.pk).update(next_available_at=value)
+    expert.next_available_at = value
+    return value
+
+
+def refresh_stale_next_available(*, now: datetime | None = None) -> int:
+    """Refresh experts whose stored soonest slot has passed (for a periodic task)."""
+    now = now or timezone.now()
+    stale = Expert.objects.filter(
+        verification_status=Expert.VerificationStatus.APPROVED,
+    ).filter(Q(next_available_at__lt=now) | Q(next_available_at__isnull=True))
+    count = 0
+    for expert in stale.iterator():
+        refresh_next_available_at(expert, now=now)
+        count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _lengths_text(expert: Expert) -> str:
+    lengths = session_lengths(expert)
+    return ", ".join(str(m) for m in lengths) if lengths else "no"
+
+
+def slot_payload(slot: Slot, viewer_zone: ZoneInfo | None = None) -> dict[str, Any]:
+    return {
+        "start": slot.start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "end": slot.end.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        **(
+            {
+                "start_local": slot.start.astimezone(viewer_zone).isoformat(),
+                "end_local": slot.end.astimezone(viewer_zone).isoformat(),
+            }
+            if viewer_zone
+            else {}
+        ),
+    }
+
+
+def _alternatives(expert: Expert, around: datetime, minutes: int, now: datetime) -> dict[str, Any]:
+    slots = suggest_alternative_times(expert, around, minutes, now=now)
+    return {"alternatives": [slot_payload(s) for s in slots]}
+
+
+def ensure_bookable(
+    expert: Expert, start_at: datetime, duration_minutes: int, *, now: datetime | None = None
+) -> None:
+    """Raise a ServiceError (400, naming the field) or Conflict (409) if the time can't be booked.
+
+    Checks the same things as the slot listing, in an order that gives the clearest reason.
+    """
+    now = now or timezone.now()
+    if duration_minutes not in session_lengths(expert):
+        raise ServiceError(
+            f"This expert offers sessions of {_lengths_text(expert)} minutes.",
+            field="duration_minutes",
+            code="length_not_offered",
+        )
+    if start_at <= now:
+        raise ServiceError("This time is in the past.", field="start_at", code="in_the_past")
+    if start_at < now + timedelta(minutes=expert.min_notice_minutes):
+        raise ServiceError(
+            f"Book at least {expert.min_notice_minutes} minutes in advance.",
+            field="start_at",
+            code="too_short_notice",
+        )
+    if start_at > now + timedelta(days=expert.booking_horizon_days):
+        raise ServiceError(
+            f"Bookings open only {expert.booking_horizon_days} days ahead.",
+            field="start_at",
+            code="beyond_horizon",
+        )
+    cal = _load_calendar(expert, start_at, start_at + timedelta(microseconds=1), now=now)
+    end_at = start_at + timedelta(minutes=duration_minutes)
+    if not cal.available.contains(start_at, end_at):
+        raise ServiceError(
+            "This time is outside the expert's availability.",
+            field="start_at",
+            code="outside_availability",
+            extra=_alternatives(expert, start_at, duration_minutes, now),
+        )
+    if not cal.on_grid(start_at):
+        raise ServiceError(
+            f"Sessions start every {cal.step.seconds // 60} minutes; this time is off that grid.",
+            field="start_at",
+            code="off_grid",
+            extra=_alternatives(expert, start_at, duration_minutes, now),
+        )
+    if cal.blocked.overlaps(start_at, end_at):
+        raise ServiceError(
+            "The expert is unavailable at this time.",
+            field="start_at",
+            code="expert_unavailable",
+            extra=_alternatives(expert, start_at, duration_minutes, now),
+        )
+    if cal.day_full(start_at):
+        raise Conflict(
+            "The expert is fully booked on that day.",
+            field="start_at",
+            code="day_full",
+            extra=_alternatives(expert, start_at, duration_minutes, now),
+        )
+    if cal.busy.overlaps(start_at - cal.buffer_before, end_at + cal.buffer_after):
+        raise slot_taken(expert, start_at, duration_minutes, now)
+
+
+def slot_taken(expert: Expert, start_at: datetime, minutes: int, now: datetime) -> Conflict:
+    return Conflict(
+        "This time has just been booked by someone else.",
+        field="start_at",
+        code="slot_taken",
+        extra=_alternatives(expert, start_at, minutes, now),
+    )

@@ -1,0 +1,307 @@
+"""Booking endpoints: thin wrappers over services.booking and selectors.consultations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from consultations.models import Consultation
+from consultations.selectors import consultations as selectors
+from consultations.selectors.scheduling import own_expert_profile
+from consultations.serializers.bookings import (
+    BookingRequestSerializer,
+    CancelRequestSerializer,
+    CancelResponseSerializer,
+    ConsultationSerializer,
+    ExpertDashboardSerializer,
+    RateRequestSerializer,
+    RescheduleRequestSerializer,
+)
+from consultations.serializers.scheduling import ApiErrorSerializer
+from consultations.services import booking, idempotency
+
+TAGS = ["consultations"]
+IDEMPOTENCY_PARAM = OpenApiParameter(
+    idempotency.HEADER,
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Retries with the same key return the first response (header "
+        "`Idempotent-Replayed: true`) instead of booking again; reusing a key for a "
+        "different request is a 422."
+    ),
+)
+
+
+def _err(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ApiErrorSerializer, description=description)
+
+
+NOT_FOUND = {404: _err("Not a consultation you take part in.")}
+
+
+def _body_for_fingerprint(request: Request) -> Any:
+    data = request.data
+    return data.dict() if hasattr(data, "dict") else data
+
+
+def _idempotent(request: Request, action: Callable[[], tuple[int, Any]]) -> Response:
+    key = request.headers.get(idempotency.HEADER)
+    if key is None:
+        code, body = action()
+        return Response(body, status=code)
+    result = idempotency.run_idempotent(
+        user=request.user,
+        key=key,
+        request_fingerprint=idempotency.fingerprint(
+            request.method, request.path, _body_for_fingerprint(request)
+        ),
+        action=action,
+    )
+    response = Response(result.body, status=result.status)
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _out(request: Request, pk: int) -> dict[str, Any]:
+    """Fresh read (the selector is the one place that decides visibility)."""
+    c = selectors.consultation_for_participant(pk, request.user)
+    return ConsultationSerializer(c, context={"request": request}).data
+
+
+class BookConsultationView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Book a consultation",
+        description=(
+            "Creates a pending consultation (the expert confirms it). The time must be one of "
+            "the free slots from `experts/{id}/time-slots/`."
+        ),
+        parameters=[IDEMPOTENCY_PARAM],
+        request=BookingRequestSerializer,
+        responses={
+            201: ConsultationSerializer,
+            400: _err("Invalid input (past, off the grid, outside availability, ...)."),
+            409: _err("The slot is taken or the day is full; see `alternatives`."),
+            422: _err("Idempotency-Key reused for a different request."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        def action() -> tuple[int, Any]:
+            data = BookingRequestSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            v = data.validated_data
+            c = booking.book_consultation(
+                user=request.user,
+                expert_id=v["expert_id"],
+                start_at=v["start_at"],
+                duration_minutes=v["duration_minutes"],
+                topic=v["topic"],
+                notes=v.get("notes", ""),
+            )
+            return status.HTTP_201_CREATED, _out(request, c.pk)
+
+        return _idempotent(request, action)
+
+
+class ConsultationDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="One consultation (its client or expert only)",
+        responses={200: ConsultationSerializer, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_out(request, pk))
+
+
+class ConfirmConsultationView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Confirm a pending consultation (the expert)",
+        request=None,
+        responses={
+            200: ConsultationSerializer,
+            403: _err("Only the expert confirms."),
+            409: _err("Not pending any more."),
+            **NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        booking.confirm_consultation(consultation_id=pk, actor=request.user)
+        return Response(_out(request, pk))
+
+
+class CancelConsultationView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Cancel a consultation (client or expert)",
+        description=(
+            "Refund policy: the client gets a full refund when cancelling at least 24 hours "
+            "before the start and none after; an expert's cancellation is always refunded "
+            "in full. No money moves here: `payment_status` records what is due."
+        ),
+        request=CancelRequestSerializer,
+        responses={
+            200: CancelResponseSerializer,
+            400: _err("Invalid input."),
+            409: _err("Already cancelled, completed or started."),
+            **NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = CancelRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _, decision = booking.cancel_consultation(
+            consultation_id=pk, actor=request.user, reason=data.validated_data["reason"]
+        )
+        body = {
+            "consultation": _out(request, pk),
+            "refund": {
+                "full_refund": decision.full_refund,
+                "amount": decision.amount,
+                "reason": decision.reason,
+            },
+        }
+        return Response(CancelResponseSerializer(body).data)
+
+
+class RescheduleConsultationView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Move a consultation to a new time (client or expert)",
+        description=(
+            "Creates a new consultation linked by `rescheduled_from` and cancels this one, "
+            "in one transaction. Same rules as a booking. A client may reschedule up to 24 "
+            "hours before the start; the expert until the start. Moved by the expert, the new "
+            "booking is confirmed; moved by the client, it awaits the expert again."
+        ),
+        parameters=[IDEMPOTENCY_PARAM],
+        request=RescheduleRequestSerializer,
+        responses={
+            201: ConsultationSerializer,
+            400: _err("Invalid time."),
+            409: _err("Slot taken (see `alternatives`) or not reschedulable."),
+            422: _err("Idempotency-Key reused for a different request."),
+            **NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        def action() -> tuple[int, Any]:
+            data = RescheduleRequestSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            new = booking.reschedule_consultation(
+                consultation_id=pk,
+                actor=request.user,
+                start_at=data.validated_data["start_at"],
+                reason=data.validated_data["reason"],
+            )
+            return status.HTTP_201_CREATED, _out(request, new.pk)
+
+        return _idempotent(request, action)
+
+
+class RateConsultationView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Rate a completed consultation (the client, once)",
+        request=RateRequestSerializer,
+        responses={
+            200: ConsultationSerializer,
+            400: _err("Rating not 1-5."),
+            403: _err("Only the client rates."),
+            409: _err("Not completed yet, or already rated."),
+            **NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = RateRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking.rate_consultation(
+            consultation_id=pk,
+            actor=request.user,
+            rating=data.validated_data["rating"],
+            review=data.validated_data["review"],
+        )
+        return Response(_out(request, pk))
+
+
+class _ConsultationListView(ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = ConsultationSerializer
+
+
+@extend_schema(tags=TAGS, summary="My upcoming consultations (as the client)")
+class UpcomingConsultationsView(_ConsultationListView):
+    def get_queryset(self) -> QuerySet[Consultation]:
+        if getattr(self, "swagger_fake_view", False):
+            return Consultation.objects.none()
+        return selectors.upcoming_for_user(self.request.user)
+
+
+@extend_schema(tags=TAGS, summary="My past, cancelled and completed consultations (as the client)")
+class PastConsultationsView(_ConsultationListView):
+    def get_queryset(self) -> QuerySet[Consultation]:
+        if getattr(self, "swagger_fake_view", False):
+            return Consultation.objects.none()
+        return selectors.past_for_user(self.request.user)
+
+
+class ExpertConsultationFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Consultation.Status.choices)
+    start_from = django_filters.IsoDateTimeFilter(field_name="start_at", lookup_expr="gte")
+    start_to = django_filters.IsoDateTimeFilter(field_name="start_at", lookup_expr="lt")
+
+    class Meta:
+        model = Consultation
+        fields = ["status", "start_from", "start_to"]
+
+
+@extend_schema(tags=TAGS, summary="My consultations as an expert (newest first)")
+class ExpertConsultationsView(_ConsultationListView):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ExpertConsultationFilter
+
+    def get_queryset(self) -> QuerySet[Consultation]:
+        if getattr(self, "swagger_fake_view", False):
+            return Consultation.objects.none()
+        return selectors.consultations_for_expert(own_expert_profile(self.request.user))
+
+
+class ExpertDashboardView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Expert dashboard: upcoming, pending confirmation, earnings, rating",
+        responses={200: ExpertDashboardSerializer, 403: _err("Not an expert.")},
+    )
+    def get(self, request: Request) -> Response:
+        expert = own_expert_profile(request.user)
+        data = selectors.expert_dashboard(expert)
+        return Response(ExpertDashboardSerializer(data, context={"request": request}).data)
