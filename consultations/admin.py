@@ -12,6 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -19,12 +20,14 @@ from django.utils.html import format_html
 
 from consultations.models import (
     Consultation,
+    ConsultationReminder,
     Expert,
     ExpertApplication,
     ExpertAvailability,
     ExpertiseArea,
     ExpertUnavailability,
     ExpertVerificationDocument,
+    IdempotencyKey,
     Language,
     VerificationAuditLog,
 )
@@ -128,7 +131,7 @@ class ExpertApplicationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # users apply through the API
 
-    @admin.action(description="Approve selected applications")
+    @admin.action(description="Approve selected applications", permissions=["change"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run_bulk(
             self,
@@ -140,7 +143,7 @@ class ExpertApplicationAdmin(admin.ModelAdmin):
             "Approved",
         )
 
-    @admin.action(description="Reject selected applications")
+    @admin.action(description="Reject selected applications", permissions=["change"])
     def reject_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run_bulk(
             self,
@@ -155,7 +158,7 @@ class ExpertApplicationAdmin(admin.ModelAdmin):
             "Rejected",
         )
 
-    @admin.action(description="Mark selected applications as under review")
+    @admin.action(description="Mark selected applications as under review", permissions=["change"])
     def mark_under_review(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run_bulk(
             self,
@@ -248,6 +251,7 @@ class ExpertAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["expertise_areas", "languages"]
     raw_id_fields = ["user"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [AvailabilityInline, ExpertAuditInline]
     actions = ["suspend_selected", "reinstate_selected"]
 
@@ -258,7 +262,7 @@ class ExpertAdmin(admin.ModelAdmin):
             fields.append("verification_status")
         return fields
 
-    @admin.action(description="Suspend selected experts")
+    @admin.action(description="Suspend selected experts", permissions=["change"])
     def suspend_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run_bulk(
             self,
@@ -270,7 +274,7 @@ class ExpertAdmin(admin.ModelAdmin):
             "Suspended",
         )
 
-    @admin.action(description="Reinstate selected experts")
+    @admin.action(description="Reinstate selected experts", permissions=["change"])
     def reinstate_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run_bulk(
             self,
@@ -283,9 +287,30 @@ class ExpertAdmin(admin.ModelAdmin):
         )
 
 
+class UsedByApprovedExpertsFilter(admin.SimpleListFilter):
+    """For lookup tables: which rows the public list actually shows."""
+
+    title = "used by approved experts"
+    parameter_name = "in_use"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        approved = queryset.filter(
+            experts__verification_status=Expert.VerificationStatus.APPROVED
+        ).values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=approved)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=approved)
+        return queryset
+
+
 @admin.register(ExpertiseArea)
 class ExpertiseAreaAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
+    list_filter = [UsedByApprovedExpertsFilter]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -293,6 +318,7 @@ class ExpertiseAreaAdmin(admin.ModelAdmin):
 @admin.register(Language)
 class LanguageAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
+    list_filter = [UsedByApprovedExpertsFilter]
     search_fields = ["code", "name"]
 
 
@@ -320,6 +346,30 @@ class ConsultationAdmin(admin.ModelAdmin):
     list_select_related = ["expert", "user"]
     raw_id_fields = ["user", "expert", "cancelled_by", "rescheduled_from"]
     date_hierarchy = "start_at"
+
+
+@admin.register(ConsultationReminder)
+class ConsultationReminderAdmin(admin.ModelAdmin):
+    list_display = ["consultation", "kind", "scheduled_for", "status", "attempts", "sent_at"]
+    list_filter = ["kind", "status", "scheduled_for"]
+    search_fields = ["consultation__topic", "consultation__user__email", "last_error"]
+    list_select_related = ["consultation"]
+    raw_id_fields = ["consultation"]
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ["key", "user", "response_status", "created_at"]
+    list_filter = ["response_status", "created_at"]
+    search_fields = ["key", "user__email"]
+    list_select_related = ["user"]
+
+    # Stored replies must stay exactly what was first sent.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 # Models other areas add later still show up, with generic filters and search.
