@@ -68,17 +68,1201 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/consultations/admin/applications/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Expert applications (staff only) */
+        get: operations["v1_consultations_admin_applications_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/admin/applications/{id}/review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve, reject or request changes (staff only) */
+        post: operations["v1_consultations_admin_applications_review_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your conversation with an expert, if it exists */
+        get: operations["chat_conversation_find"];
+        put?: never;
+        /** Get or start your conversation with an approved expert */
+        post: operations["chat_conversation_get_or_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["chat_conversation_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/{id}/archive/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive the conversation (a new message reopens it) */
+        post: operations["chat_archive"];
+        /** Restore an archived conversation */
+        delete: operations["chat_unarchive"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/{id}/block/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Block the conversation: the other participant can no longer send */
+        post: operations["chat_block"];
+        /** Unblock (only the participant who blocked) */
+        delete: operations["chat_unblock"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/{id}/messages/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages in seq order; page back with `before`, forward with `after` */
+        get: operations["chat_message_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/{id}/read/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark read up to a message (or seq); with neither, everything */
+        post: operations["chat_mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/{id}/send/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a text, image or file message */
+        post: operations["chat_message_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/{id}/typing/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Tell the other participant you are typing (never stored, throttled) */
+        post: operations["chat_typing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/list/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your conversations, newest activity first, with last message and unread count */
+        get: operations["chat_conversation_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/messages/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete your own message (a tombstone stays) */
+        delete: operations["chat_message_delete"];
+        options?: never;
+        head?: never;
+        /** Edit your own message */
+        patch: operations["chat_message_edit"];
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/messages/{id}/attachment/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a message's attachment (participants only) */
+        get: operations["chat_attachment_download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/chat/unread-count/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your total unread count and the count per conversation */
+        get: operations["chat_unread_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One consultation (its client or expert only) */
+        get: operations["v1_consultations_consultations_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a consultation (client or expert)
+         * @description Refund policy: the client gets a full refund when cancelling at least 24 hours before the start and none after; an expert's cancellation is always refunded in full. No money moves here: `payment_status` records what is due.
+         */
+        post: operations["v1_consultations_consultations_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/{id}/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a pending consultation (the expert) */
+        post: operations["v1_consultations_consultations_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/{id}/end/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the meeting and mark the consultation completed */
+        post: operations["consultations_meeting_end"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/{id}/meeting-link/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jitsi join link for a consultation */
+        get: operations["consultations_meeting_link"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/{id}/rate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rate a completed consultation (the client, once) */
+        post: operations["v1_consultations_consultations_rate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/{id}/reschedule/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a consultation to a new time (client or expert)
+         * @description Creates a new consultation linked by `rescheduled_from` and cancels this one, in one transaction. Same rules as a booking. A client may reschedule up to 24 hours before the start; the expert until the start. Moved by the expert, the new booking is confirmed; moved by the client, it awaits the expert again.
+         */
+        post: operations["v1_consultations_consultations_reschedule_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/{id}/start/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark the consultation's meeting as started */
+        post: operations["consultations_meeting_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/book/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book a consultation
+         * @description Creates a pending consultation (the expert confirms it). The time must be one of the free slots from `experts/{id}/time-slots/`.
+         */
+        post: operations["v1_consultations_consultations_book_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/past/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My past, cancelled and completed consultations (as the client) */
+        get: operations["v1_consultations_consultations_past_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/upcoming/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My upcoming consultations (as the client) */
+        get: operations["v1_consultations_consultations_upcoming_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List approved experts */
+        get: operations["v1_consultations_experts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An approved expert's public profile */
+        get: operations["v1_consultations_experts_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/{id}/availability/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An expert's weekly availability and scheduling settings */
+        get: operations["v1_consultations_experts_availability_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/{id}/time-slots/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Free time slots (UTC and the viewer's zone)
+         * @description Either `date` (one day) or `from`/`to` (inclusive range, at most 366 days). Days are calendar days in `tz` (default: the expert's zone). Slots already exclude bookings with their buffers, unavailability, the minimum notice, the booking horizon and full days; they are correct across DST changes.
+         */
+        get: operations["v1_consultations_experts_time_slots_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/apply/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply as an expert (or resubmit after changes were requested) */
+        post: operations["v1_consultations_experts_apply_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/availability/blocks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My current and future unavailability blocks (expert only) */
+        get: operations["v1_consultations_experts_availability_blocks_list"];
+        put?: never;
+        /** Block a period (holiday, vacation, one-off) (expert only) */
+        post: operations["v1_consultations_experts_availability_blocks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/availability/blocks/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one of my unavailability blocks (expert only) */
+        delete: operations["v1_consultations_experts_availability_blocks_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/availability/settings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My scheduling settings (expert only) */
+        get: operations["v1_consultations_experts_availability_settings_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change my scheduling settings (expert only) */
+        patch: operations["v1_consultations_experts_availability_settings_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/availability/update/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace my weekly availability (expert only)
+         * @description All rules are replaced at once; overlapping rules or end <= start: 400.
+         */
+        post: operations["v1_consultations_experts_availability_update_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/consultations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My consultations as an expert (newest first) */
+        get: operations["v1_consultations_experts_consultations_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/dashboard/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Expert dashboard: upcoming, pending confirmation, earnings, rating */
+        get: operations["v1_consultations_experts_dashboard_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/documents/{id}/file/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a verification document (applicant or staff only)
+         * @description Streams a verification document to its applicant or to staff, never publicly.
+         */
+        get: operations["v1_consultations_experts_documents_file_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/my-application/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My latest expert application */
+        get: operations["v1_consultations_experts_my_application_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/upload-document/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a verification document to my open application */
+        post: operations["v1_consultations_experts_upload_document_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/verification-status/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My verification status */
+        get: operations["v1_consultations_experts_verification_status_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notifications, newest first */
+        get: operations["v1_notifications_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/read/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of my notifications read (idempotent) */
+        post: operations["v1_notifications_read_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all my notifications read */
+        post: operations["v1_notifications_read_all_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread-count/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of my notifications are unread */
+        get: operations["v1_notifications_unread_count_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The applicant's own view of an application. */
+        AdminApplication: {
+            readonly id: number;
+            /** @default pending */
+            readonly status: components["schemas"]["ExpertApplicationStatusEnum"];
+            readonly motivation: string;
+            /** @description Free text: fields of expertise. */
+            readonly expertise: string;
+            readonly experience: string;
+            readonly headline: string;
+            readonly expertise_areas: string[];
+            readonly languages: string[];
+            /** Format: decimal */
+            readonly hourly_rate: string;
+            readonly currency: string;
+            readonly timezone: string;
+            readonly review_notes: string;
+            /** Format: date-time */
+            readonly submitted_at: string;
+            /** Format: date-time */
+            readonly reviewed_at: string | null;
+            /** Format: date-time */
+            readonly updated_at: string;
+            readonly documents: components["schemas"]["Document"][];
+            readonly applicant: components["schemas"]["Person"];
+            readonly reviewer: components["schemas"]["Person"] | null;
+        };
+        AlternativeSlot: {
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+        };
+        /** @description The project's error shape; booking conflicts add `alternatives`. */
+        ApiError: {
+            error: components["schemas"]["ApiErrorBody"];
+            detail?: string;
+            /** @description Nearest free slots (on 409 and availability 400s). */
+            alternatives?: components["schemas"]["AlternativeSlot"][];
+        };
+        ApiErrorBody: {
+            code: string;
+            message: string;
+            fields: {
+                [key: string]: string[];
+            };
+        };
+        ApplicationSummary: {
+            id: number;
+            status: components["schemas"]["ExpertApplicationStatusEnum"];
+            review_notes: string;
+            /** Format: date-time */
+            submitted_at: string;
+            /** Format: date-time */
+            reviewed_at: string | null;
+            readonly documents_count: number;
+        };
+        Attachment: {
+            /** @description Authorised download; participants only. */
+            url: string;
+            name: string;
+            size: number;
+            content_type: string;
+        };
         AuthResult: {
             user: components["schemas"]["Me"];
             token: string;
         };
+        Availability: {
+            expert_id: number;
+            /** @description The expert's IANA zone; rules are in it. */
+            timezone: string;
+            rules: components["schemas"]["WeeklyRule"][];
+            settings: components["schemas"]["SchedulingSettings"];
+            /** Format: date-time */
+            next_available_at: string | null;
+        };
+        AvailabilityUpdateRequest: {
+            /** @description The complete new weekly schedule. */
+            rules: components["schemas"]["WeeklyRuleRequest"][];
+        };
+        BookingRequestRequest: {
+            expert_id: number;
+            /** @description ISO 8601 with offset (UTC stored), or a wall-clock time plus `timezone`. */
+            start_at: string;
+            /** @description One of the expert's session lengths. */
+            duration_minutes?: number;
+            /** @description Alternative to duration_minutes (same format as start_at). */
+            end_at?: string;
+            /** @description Zone of start_at/end_at when they carry no offset. */
+            timezone?: string;
+            topic: string;
+            /** @default  */
+            notes: string;
+        };
+        CancelRequestRequest: {
+            /**
+             * @description Required when the expert cancels.
+             * @default
+             */
+            reason: string;
+        };
+        CancelResponse: {
+            consultation: components["schemas"]["Consultation"];
+            refund: components["schemas"]["RefundDecision"];
+        };
+        ChatExpert: {
+            id: number;
+            user_id: number;
+            name: string;
+            headline: string;
+            avatar_url: string;
+        };
+        Consultation: {
+            readonly id: number;
+            readonly status: components["schemas"]["Status121Enum"];
+            /** Format: date-time */
+            readonly start_at: string;
+            /** Format: date-time */
+            readonly end_at: string;
+            readonly duration_minutes: number;
+            readonly topic: string;
+            readonly notes: string;
+            readonly user: components["schemas"]["ConsultationPerson"];
+            readonly expert: components["schemas"]["ConsultationExpert"];
+            /** Format: decimal */
+            readonly price: string;
+            readonly currency: string;
+            readonly payment_status: components["schemas"]["PaymentStatusEnum"];
+            /** Format: decimal */
+            readonly refund_amount: string | null;
+            /** Format: date-time */
+            readonly meeting_started_at: string | null;
+            /** Format: date-time */
+            readonly meeting_ended_at: string | null;
+            /** Format: date-time */
+            readonly confirmed_at: string | null;
+            /** Format: date-time */
+            readonly cancelled_at: string | null;
+            readonly cancelled_by_id: number | null;
+            readonly cancellation_reason: string;
+            readonly rescheduled_from_id: number | null;
+            readonly rescheduled_to_id: number | null;
+            /** Format: date-time */
+            readonly completed_at: string | null;
+            readonly rating: number | null;
+            readonly review: string;
+            /** Format: date-time */
+            readonly rated_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            readonly my_role: (components["schemas"]["MyRoleEnum"] | components["schemas"]["NullEnum"]) | null;
+            readonly can_cancel: boolean;
+            readonly can_reschedule: boolean;
+            /** @description What cancelling now would mean for the viewer (None: can't be cancelled). */
+            readonly full_refund_if_cancelled_now: boolean | null;
+        };
+        ConsultationExpert: {
+            id: number;
+            name: string;
+            user_id: number;
+            timezone: string;
+            avatar_url: string;
+        };
+        ConsultationPerson: {
+            id: number;
+            name: string;
+        };
+        /** @description A conversation as the requesting user sees it (context["user_id"]). */
+        Conversation: {
+            id: number;
+            user: components["schemas"]["Participant"];
+            expert: components["schemas"]["ChatExpert"];
+            consultation_id: number | null;
+            status: components["schemas"]["ConversationStatusEnum"];
+            blocked_by: number | null;
+            last_seq: number;
+            /** Format: date-time */
+            last_message_at: string | null;
+            last_message: components["schemas"]["Message"] | null;
+            unread_count: number;
+            my_last_read_seq: number;
+            /** @description How far the other participant has read (for read receipts). */
+            other_last_read_seq: number;
+            other_participant: components["schemas"]["Participant"];
+            /** Format: date-time */
+            created_at: string;
+        };
+        ConversationCreateRequest: {
+            expert_id: number;
+            consultation_id?: number | null;
+        };
+        /**
+         * @description * `active` - Active
+         *     * `archived` - Archived
+         *     * `blocked` - Blocked
+         *     * `closed` - Closed
+         * @enum {string}
+         */
+        ConversationStatusEnum: "active" | "archived" | "blocked" | "closed";
+        /**
+         * @description * `approve` - approve
+         *     * `reject` - reject
+         *     * `request_changes` - request_changes
+         * @enum {string}
+         */
+        DecisionEnum: "approve" | "reject" | "request_changes";
+        Document: {
+            readonly id: number;
+            readonly document_type: components["schemas"]["DocumentTypeEnum"];
+            readonly original_name: string;
+            readonly content_type: string;
+            readonly size: number;
+            readonly status: components["schemas"]["DocumentStatusEnum"];
+            readonly reviewer_notes: string;
+            /** Format: date-time */
+            readonly uploaded_at: string;
+            /** @description Authorised download; works only for the applicant and staff. */
+            readonly download_url: string;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `accepted` - Accepted
+         *     * `rejected` - Rejected
+         * @enum {string}
+         */
+        DocumentStatusEnum: "pending" | "accepted" | "rejected";
+        /**
+         * @description * `certificate` - Certificate
+         *     * `license` - License
+         *     * `education` - Education
+         *     * `id` - Identity document
+         *     * `other` - Other
+         * @enum {string}
+         */
+        DocumentTypeEnum: "certificate" | "license" | "education" | "id" | "other";
+        DocumentUploadRequest: {
+            /**
+             * Format: binary
+             * @description PDF, PNG or JPEG, checked by content; at most 10485760 bytes.
+             */
+            file: string;
+            document_type: components["schemas"]["DocumentTypeEnum"];
+        };
+        Earnings: {
+            currency: string;
+            /** Format: decimal */
+            completed_total: string;
+            completed_count: number;
+            /** Format: decimal */
+            completed_this_month: string;
+            /** Format: decimal */
+            paid_total: string;
+            /**
+             * Format: decimal
+             * @description Price of pending and confirmed bookings.
+             */
+            upcoming_value: string;
+        };
+        Error: {
+            error: components["schemas"]["ErrorDetail"];
+            detail?: string;
+        };
+        ErrorDetail: {
+            code: string;
+            message: string;
+            fields: {
+                [key: string]: string[];
+            };
+        };
+        /** @description The applicant's own view of an application. */
+        ExpertApplication: {
+            readonly id: number;
+            readonly status: components["schemas"]["ExpertApplicationStatusEnum"];
+            readonly motivation: string;
+            /** @description Free text: fields of expertise. */
+            readonly expertise: string;
+            readonly experience: string;
+            readonly headline: string;
+            readonly expertise_areas: string[];
+            readonly languages: string[];
+            /** Format: decimal */
+            readonly hourly_rate: string;
+            readonly currency: string;
+            readonly timezone: string;
+            readonly review_notes: string;
+            /** Format: date-time */
+            readonly submitted_at: string;
+            /** Format: date-time */
+            readonly reviewed_at: string | null;
+            /** Format: date-time */
+            readonly updated_at: string;
+            readonly documents: components["schemas"]["Document"][];
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `under_review` - Under review
+         *     * `changes_requested` - Changes requested
+         *     * `approved` - Approved
+         *     * `rejected` - Rejected
+         * @enum {string}
+         */
+        ExpertApplicationStatusEnum: "pending" | "under_review" | "changes_requested" | "approved" | "rejected";
+        ExpertApplyRequest: {
+            motivation: string;
+            /** @description Free text: fields of expertise. */
+            expertise: string;
+            experience: string;
+            /** @default  */
+            headline: string;
+            expertise_areas?: string[];
+            languages?: string[];
+            /**
+             * Format: decimal
+             * @default 0.00
+             */
+            hourly_rate: string;
+            /** @default USD */
+            currency: string;
+            /** @default UTC */
+            timezone: string;
+        };
+        ExpertDashboard: {
+            upcoming: components["schemas"]["Consultation"][];
+            upcoming_count: number;
+            pending_confirmation: components["schemas"]["Consultation"][];
+            pending_confirmation_count: number;
+            earnings: components["schemas"]["Earnings"];
+            rating: components["schemas"]["RatingSummary"];
+            /** Format: date-time */
+            next_available_at: string | null;
+        };
+        ExpertDetail: {
+            readonly id: number;
+            readonly name: string;
+            readonly headline: string;
+            /** Format: uri */
+            readonly avatar_url: string;
+            /** @description Verified-expert badge. */
+            readonly is_verified: boolean;
+            readonly expertise_areas: string[];
+            readonly languages: string[];
+            /** Format: decimal */
+            readonly hourly_rate: string;
+            readonly currency: string;
+            readonly timezone: string;
+            /** @description Bookable lengths in minutes. */
+            readonly session_lengths: number[];
+            /** Format: decimal */
+            readonly average_rating: string;
+            readonly review_count: number;
+            /** Format: date-time */
+            readonly next_available_at: string | null;
+            readonly bio: string;
+            readonly slot_interval_minutes: number;
+            readonly min_notice_minutes: number;
+            readonly booking_horizon_days: number;
+            /** Format: date-time */
+            readonly verified_at: string | null;
+        };
+        ExpertList: {
+            readonly id: number;
+            readonly name: string;
+            readonly headline: string;
+            /** Format: uri */
+            readonly avatar_url: string;
+            /** @description Verified-expert badge. */
+            readonly is_verified: boolean;
+            readonly expertise_areas: string[];
+            readonly languages: string[];
+            /** Format: decimal */
+            readonly hourly_rate: string;
+            readonly currency: string;
+            readonly timezone: string;
+            /** @description Bookable lengths in minutes. */
+            readonly session_lengths: number[];
+            /** Format: decimal */
+            readonly average_rating: string;
+            readonly review_count: number;
+            /** Format: date-time */
+            readonly next_available_at: string | null;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `under_review` - Under review
+         *     * `approved` - Approved
+         *     * `rejected` - Rejected
+         *     * `suspended` - Suspended
+         * @enum {string}
+         */
+        ExpertStatusEnum: "pending" | "under_review" | "approved" | "rejected" | "suspended";
+        /**
+         * @description * `holiday` - Holiday
+         *     * `vacation` - Vacation
+         *     * `one_off` - One-off
+         * @enum {string}
+         */
+        Kind627Enum: "holiday" | "vacation" | "one_off";
+        /**
+         * @description * `text` - text
+         *     * `image` - image
+         *     * `file` - file
+         * @enum {string}
+         */
+        KindBe5Enum: "text" | "image" | "file";
         LoginRequest: {
             email: string;
             password: string;
+        };
+        MarkAllRead: {
+            /** @description How many notifications this call marked read. */
+            marked: number;
+            unread_count: number;
+        };
+        MarkReadRequest: {
+            message_id?: number | null;
+            /** @description Read up to this seq. */
+            seq?: number | null;
         };
         Me: {
             readonly id: number;
@@ -89,6 +1273,236 @@ export interface components {
             readonly name: string;
             readonly roles: components["schemas"]["Roles"];
         };
+        /** @description The project-wide error body, with the extra keys meeting refusals add. */
+        MeetingError: {
+            error: components["schemas"]["_ErrorBody"];
+            detail: string;
+            /** @description Consultation status, if relevant. */
+            status?: string;
+            /** Format: date-time */
+            join_opens_at?: string;
+            /** Format: date-time */
+            join_closes_at?: string;
+        };
+        MeetingLink: {
+            consultation_id: number;
+            /**
+             * Format: uri
+             * @description Join URL; carries ?jwt=<token> when JWT is enabled.
+             */
+            url: string;
+            room: string;
+            domain: string;
+            /** @description Jitsi JWT, or null when token auth is off. */
+            token: string | null;
+            jwt_enabled: boolean;
+            is_moderator: boolean;
+            /** Format: date-time */
+            join_opens_at: string;
+            /** Format: date-time */
+            join_closes_at: string;
+            /** Format: date-time */
+            meeting_started_at: string | null;
+        };
+        MeetingState: {
+            readonly consultation_id: number;
+            readonly status: components["schemas"]["Status121Enum"];
+            readonly room: string | null;
+            /** Format: date-time */
+            readonly start_at: string;
+            /** Format: date-time */
+            readonly end_at: string;
+            /** Format: date-time */
+            readonly meeting_started_at: string | null;
+            /** Format: date-time */
+            readonly meeting_ended_at: string | null;
+            /** Format: date-time */
+            readonly completed_at: string | null;
+        };
+        Message: {
+            conversation_id: number;
+            id: number;
+            /** @description Increases by one per message in a conversation. */
+            seq: number;
+            client_id: string;
+            sender_id: number;
+            kind: components["schemas"]["KindBe5Enum"];
+            /** @description Blank once deleted. */
+            text: string;
+            reply_to: number | null;
+            attachment: components["schemas"]["Attachment"] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            edited_at: string | null;
+            deleted: boolean;
+            /** Format: date-time */
+            deleted_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the recipient read it.
+             */
+            read_at: string | null;
+        };
+        MessagePage: {
+            results: components["schemas"]["Message"][];
+            /** @description More messages exist in the direction paged (older, or newer with `after`). */
+            has_more: boolean;
+            /** @description The conversation's newest seq. */
+            last_seq: number;
+        };
+        /**
+         * @description * `user` - user
+         *     * `expert` - expert
+         * @enum {string}
+         */
+        MyRoleEnum: "user" | "expert";
+        Notification: {
+            readonly id: number;
+            readonly kind: components["schemas"]["NotificationKindEnum"];
+            readonly title: string;
+            readonly body: string;
+            readonly data: unknown;
+            readonly url: string;
+            readonly is_read: boolean;
+            /** Format: date-time */
+            readonly read_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `consultation.created` - New booking
+         *     * `consultation.confirmed` - Booking confirmed
+         *     * `consultation.cancelled` - Booking cancelled
+         *     * `consultation.rescheduled` - Booking rescheduled
+         *     * `consultation.completed` - Consultation completed
+         *     * `consultation.no_show` - Marked as no-show
+         *     * `consultation.reminder` - Consultation reminder
+         *     * `application.submitted` - Expert application submitted
+         *     * `application.reviewed` - Expert application reviewed
+         *     * `expert.status_changed` - Expert status changed
+         *     * `chat.message` - New chat message
+         * @enum {string}
+         */
+        NotificationKindEnum: "consultation.created" | "consultation.confirmed" | "consultation.cancelled" | "consultation.rescheduled" | "consultation.completed" | "consultation.no_show" | "consultation.reminder" | "application.submitted" | "application.reviewed" | "expert.status_changed" | "chat.message";
+        /** @enum {unknown} */
+        NullEnum: null;
+        PaginatedAdminApplicationList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["AdminApplication"][];
+        };
+        PaginatedConsultationList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Consultation"][];
+        };
+        PaginatedExpertListList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ExpertList"][];
+        };
+        PaginatedNotificationList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Notification"][];
+        };
+        Participant: {
+            id: number;
+            name: string;
+        };
+        PatchedEditMessageRequest: {
+            text?: string;
+        };
+        PatchedSchedulingSettingsRequest: {
+            /** @description IANA time zone, e.g. Europe/Paris. */
+            timezone?: string;
+            /** @description Bookable session lengths in minutes. */
+            session_lengths?: number[];
+            slot_interval_minutes?: number;
+            buffer_before_minutes?: number;
+            buffer_after_minutes?: number;
+            min_notice_minutes?: number;
+            max_bookings_per_day?: number;
+            booking_horizon_days?: number;
+        };
+        /**
+         * @description * `not_required` - Free
+         *     * `unpaid` - Awaiting payment
+         *     * `paid` - Paid
+         *     * `refund_due` - Refund due
+         *     * `refunded` - Refunded
+         *     * `not_refundable` - Not refundable
+         * @enum {string}
+         */
+        PaymentStatusEnum: "not_required" | "unpaid" | "paid" | "refund_due" | "refunded" | "not_refundable";
+        Person: {
+            id: number;
+            /** Format: email */
+            email: string;
+            readonly name: string;
+        };
+        RateRequestRequest: {
+            rating: number;
+            /** @default  */
+            review: string;
+        };
+        RatingSummary: {
+            /** Format: decimal */
+            average: string;
+            count: number;
+        };
+        ReadResult: {
+            conversation_id: number;
+            up_to_seq: number;
+            unread: number;
+        };
+        RefundDecision: {
+            full_refund: boolean;
+            /** Format: decimal */
+            amount: string;
+            reason: string;
+        };
         RegisterRequest: {
             /** Format: email */
             email: string;
@@ -96,12 +1510,250 @@ export interface components {
             first_name?: string;
             last_name?: string;
         };
+        RescheduleRequestRequest: {
+            /** @description New start; same format as when booking. */
+            start_at: string;
+            /** @description IANA time zone, e.g. Europe/Paris. */
+            timezone?: string;
+            /** @default  */
+            reason: string;
+        };
+        ReviewRequest: {
+            decision: components["schemas"]["DecisionEnum"];
+            /**
+             * @description Shown to the applicant; required when requesting changes.
+             * @default
+             */
+            notes: string;
+        };
         /** @description Schema of `user_roles()`, so generated client types know the keys. */
         Roles: {
             is_expert: boolean;
             expert_id: number | null;
             expert_status: string | null;
             is_staff: boolean;
+        };
+        SchedulingSettings: {
+            /** @description IANA time zone, e.g. Europe/Paris. */
+            timezone?: string;
+            /** @description Bookable session lengths in minutes. */
+            session_lengths?: number[];
+            slot_interval_minutes?: number;
+            buffer_before_minutes?: number;
+            buffer_after_minutes?: number;
+            min_notice_minutes?: number;
+            max_bookings_per_day?: number;
+            booking_horizon_days?: number;
+        };
+        SendMessageRequest: {
+            /** @description At most 4000 characters. */
+            text?: string;
+            /** @description Client-generated id; resending the same one never makes a second message. */
+            client_id?: string;
+            reply_to?: number | null;
+            /**
+             * Format: binary
+             * @description PNG, JPEG, GIF, WebP or PDF (multipart only).
+             */
+            attachment?: string;
+        };
+        SendResult: {
+            conversation_id: number;
+            id: number;
+            /** @description Increases by one per message in a conversation. */
+            seq: number;
+            client_id: string;
+            sender_id: number;
+            kind: components["schemas"]["KindBe5Enum"];
+            /** @description Blank once deleted. */
+            text: string;
+            reply_to: number | null;
+            attachment: components["schemas"]["Attachment"] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            edited_at: string | null;
+            deleted: boolean;
+            /** Format: date-time */
+            deleted_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the recipient read it.
+             */
+            read_at: string | null;
+            /** @description True when this client_id was already stored; the stored message is returned. */
+            duplicate: boolean;
+        };
+        /**
+         * @description * `pending` - Pending confirmation
+         *     * `confirmed` - Confirmed
+         *     * `cancelled` - Cancelled
+         *     * `completed` - Completed
+         *     * `no_show` - No show
+         * @enum {string}
+         */
+        Status121Enum: "pending" | "confirmed" | "cancelled" | "completed" | "no_show";
+        TimeSlot: {
+            /**
+             * Format: date-time
+             * @description UTC.
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description UTC; start + duration_minutes.
+             */
+            end: string;
+            /** @description Start in the viewer's zone, ISO 8601. */
+            start_local: string;
+            /** @description End in the viewer's zone, ISO 8601. */
+            end_local: string;
+            /**
+             * Format: date
+             * @description The viewer-local date of the start.
+             */
+            date: string;
+            /** @description Start in the expert's zone. */
+            expert_start_local: string;
+            duration_minutes: number;
+            /** @description Every offered length that fits here. */
+            available_durations: number[];
+        };
+        TimeSlots: {
+            expert_id: number;
+            /** @description The viewer's zone used for *_local fields. */
+            timezone: string;
+            expert_timezone: string;
+            /** Format: date */
+            date_from: string;
+            /** Format: date */
+            date_to: string;
+            duration_minutes: number;
+            slots: components["schemas"]["TimeSlot"][];
+        };
+        TypingRequest: {
+            /** @default true */
+            is_typing: boolean;
+        };
+        TypingResult: {
+            /** @description False when throttled. */
+            delivered: boolean;
+        };
+        Unavailability: {
+            readonly id: number;
+            /** Format: date-time */
+            start_at: string;
+            /** Format: date-time */
+            end_at: string;
+            /** @default one_off */
+            kind: components["schemas"]["Kind627Enum"];
+            /** @default  */
+            reason: string;
+        };
+        UnavailabilityCreated: {
+            readonly id: number;
+            /** Format: date-time */
+            start_at: string;
+            /** Format: date-time */
+            end_at: string;
+            /** @default one_off */
+            kind: components["schemas"]["Kind627Enum"];
+            /** @default  */
+            reason: string;
+            /** @description Active bookings inside the block; they are kept until cancelled. */
+            readonly overlapping_consultation_ids: number[];
+        };
+        UnavailabilityRequest: {
+            /** Format: date-time */
+            start_at: string;
+            /** Format: date-time */
+            end_at: string;
+            /** @default one_off */
+            kind: components["schemas"]["Kind627Enum"];
+            /** @default  */
+            reason: string;
+        };
+        UnreadCount: {
+            total: number;
+            /**
+             * @description Unread count per conversation id; conversations with none are left out.
+             * @example {
+             *       "12": 3
+             *     }
+             */
+            conversations: {
+                [key: string]: number;
+            };
+        };
+        /** @description The project's error shape (project/api_errors.py), documented for these endpoints. */
+        VerificationError: {
+            error: components["schemas"]["VerificationErrorBody"];
+            detail?: string;
+        };
+        VerificationErrorBody: {
+            code: string;
+            message: string;
+            fields: {
+                [key: string]: string[];
+            };
+        };
+        VerificationStatus: {
+            /**
+             * @description The expert's status once approved or suspended, else the latest application's status, else not_applied.
+             *
+             *     * `not_applied` - not_applied
+             *     * `pending` - pending
+             *     * `under_review` - under_review
+             *     * `changes_requested` - changes_requested
+             *     * `approved` - approved
+             *     * `rejected` - rejected
+             *     * `suspended` - suspended
+             */
+            status: components["schemas"]["VerificationStatusStatusEnum"];
+            is_verified: boolean;
+            expert_id: number | null;
+            expert_status: (components["schemas"]["ExpertStatusEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** Format: date-time */
+            verified_at: string | null;
+            readonly application: components["schemas"]["ApplicationSummary"] | null;
+            can_apply: boolean;
+            can_upload_documents: boolean;
+        };
+        /**
+         * @description * `not_applied` - not_applied
+         *     * `pending` - pending
+         *     * `under_review` - under_review
+         *     * `changes_requested` - changes_requested
+         *     * `approved` - approved
+         *     * `rejected` - rejected
+         *     * `suspended` - suspended
+         * @enum {string}
+         */
+        VerificationStatusStatusEnum: "not_applied" | "pending" | "under_review" | "changes_requested" | "approved" | "rejected" | "suspended";
+        WeeklyRule: {
+            readonly id: number;
+            /** @description 0 = Monday … 6 = Sunday */
+            weekday: number;
+            readonly weekday_name: string;
+            /** @example 09:30 */
+            start_time: string;
+            /** @example 09:30 */
+            end_time: string;
+        };
+        WeeklyRuleRequest: {
+            /** @description 0 = Monday … 6 = Sunday */
+            weekday: number;
+            /** @example 09:30 */
+            start_time: string;
+            /** @example 09:30 */
+            end_time: string;
+        };
+        _ErrorBody: {
+            code: string;
+            message: string;
+            fields: {
+                [key: string]: string[];
+            };
         };
     };
     responses: never;
@@ -195,6 +1847,2124 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthResult"];
+                };
+            };
+        };
+    };
+    v1_consultations_admin_applications_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description Applicant e-mail or name. */
+                search?: string;
+                /**
+                 * @description * `pending` - Pending
+                 *     * `under_review` - Under review
+                 *     * `changes_requested` - Changes requested
+                 *     * `approved` - Approved
+                 *     * `rejected` - Rejected
+                 */
+                status?: ("approved" | "changes_requested" | "pending" | "rejected" | "under_review")[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAdminApplicationList"];
+                };
+            };
+        };
+    };
+    v1_consultations_admin_applications_review_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewRequest"];
+                "multipart/form-data": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApplication"];
+                };
+            };
+            /** @description Bad decision, missing notes, or not allowed from the current status. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+            /** @description Not staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+            /** @description No such application. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+        };
+    };
+    chat_conversation_find: {
+        parameters: {
+            query: {
+                expert_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_conversation_get_or_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ConversationCreateRequest"];
+                "multipart/form-data": components["schemas"]["ConversationCreateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_conversation_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_unarchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_block: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_unblock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_message_list: {
+        parameters: {
+            query?: {
+                /** @description Messages with seq higher than this (newer). */
+                after?: number;
+                /** @description Messages with seq lower than this (older). */
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MarkReadRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["MarkReadRequest"];
+                "multipart/form-data": components["schemas"]["MarkReadRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadResult"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_message_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SendMessageRequest"];
+                "multipart/form-data": components["schemas"]["SendMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description Retry of a stored client_id. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendResult"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendResult"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (code rate_limited). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_typing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TypingRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TypingRequest"];
+                "multipart/form-data": components["schemas"]["TypingRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TypingResult"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_conversation_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                /**
+                 * @description * `active` - Active
+                 *     * `archived` - Archived
+                 *     * `blocked` - Blocked
+                 *     * `closed` - Closed
+                 */
+                status?: "active" | "archived" | "blocked" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"][];
+                };
+            };
+        };
+    };
+    chat_message_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_message_edit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedEditMessageRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedEditMessageRequest"];
+                "multipart/form-data": components["schemas"]["PatchedEditMessageRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_attachment_download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Blocked, closed, or not the sender. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    chat_unread_count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+        };
+    };
+    v1_consultations_consultations_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consultation"];
+                };
+            };
+            /** @description Not a consultation you take part in. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_consultations_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CancelRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CancelRequestRequest"];
+                "multipart/form-data": components["schemas"]["CancelRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelResponse"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not a consultation you take part in. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Already cancelled, completed or started. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_consultations_confirm_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consultation"];
+                };
+            };
+            /** @description Only the expert confirms. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not a consultation you take part in. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not pending any more. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    consultations_meeting_end: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingState"];
+                };
+            };
+            /** @description Not confirmed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingError"];
+                };
+            };
+            /** @description No such consultation, or you are not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingError"];
+                };
+            };
+            /** @description Not started yet, or already ended. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingError"];
+                };
+            };
+        };
+    };
+    consultations_meeting_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingLink"];
+                };
+            };
+            /** @description Not confirmed, or outside the join window (the code says which). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingError"];
+                };
+            };
+            /** @description No such consultation, or you are not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingError"];
+                };
+            };
+            /** @description No meeting room. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingError"];
+                };
+            };
+        };
+    };
+    v1_consultations_consultations_rate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RateRequestRequest"];
+                "multipart/form-data": components["schemas"]["RateRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consultation"];
+                };
+            };
+            /** @description Rating not 1-5. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Only the client rates. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not a consultation you take part in. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not completed yet, or already rated. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_consultations_reschedule_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retries with the same key return the first response (header `Idempotent-Replayed: true`) instead of booking again; reusing a key for a different request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RescheduleRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RescheduleRequestRequest"];
+                "multipart/form-data": components["schemas"]["RescheduleRequestRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consultation"];
+                };
+            };
+            /** @description Invalid time. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not a consultation you take part in. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Slot taken (see `alternatives`) or not reschedulable. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Idempotency-Key reused for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    consultations_meeting_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingState"];
+                };
+            };
+            /** @description Not confirmed, or outside the join window. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingError"];
+                };
+            };
+            /** @description No such consultation, or you are not a participant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingError"];
+                };
+            };
+            /** @description Already started. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingError"];
+                };
+            };
+        };
+    };
+    v1_consultations_consultations_book_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retries with the same key return the first response (header `Idempotent-Replayed: true`) instead of booking again; reusing a key for a different request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookingRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BookingRequestRequest"];
+                "multipart/form-data": components["schemas"]["BookingRequestRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consultation"];
+                };
+            };
+            /** @description Invalid input (past, off the grid, outside availability, ...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The slot is taken or the day is full; see `alternatives`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Idempotency-Key reused for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_consultations_past_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedConsultationList"];
+                };
+            };
+        };
+    };
+    v1_consultations_consultations_upcoming_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedConsultationList"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_list: {
+        parameters: {
+            query?: {
+                currency?: string;
+                /** @description Expertise area slug or name; comma-separated values match any. */
+                expertise?: string;
+                /** @description Language code (e.g. en, pt-br); comma-separated values match any. */
+                language?: string;
+                max_price?: number;
+                min_price?: number;
+                min_rating?: number;
+                /**
+                 * @description Ordering
+                 *
+                 *     * `rating` - Rating
+                 *     * `-rating` - Rating (descending)
+                 *     * `price` - Price
+                 *     * `-price` - Price (descending)
+                 *     * `availability` - Soonest availability
+                 *     * `-availability` - Soonest availability (descending)
+                 *     * `reviews` - Number of reviews
+                 *     * `-reviews` - Number of reviews (descending)
+                 */
+                ordering?: ("-availability" | "-price" | "-rating" | "-reviews" | "availability" | "price" | "rating" | "reviews")[];
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description Search name, headline, expertise. */
+                search?: string;
+                /** @description Only verified experts. */
+                verified?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedExpertListList"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertDetail"];
+                };
+            };
+            /** @description No approved expert with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_availability_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Availability"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_time_slots_retrieve: {
+        parameters: {
+            query?: {
+                /** @description One day, YYYY-MM-DD. */
+                date?: string;
+                /** @description Session minutes. */
+                duration?: number;
+                /** @description First day of a range. */
+                from?: string;
+                /** @description Last day (inclusive). */
+                to?: string;
+                /** @description Viewer's IANA zone. */
+                tz?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeSlots"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_apply_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpertApplyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ExpertApplyRequest"];
+                "multipart/form-data": components["schemas"]["ExpertApplyRequest"];
+            };
+        };
+        responses: {
+            /** @description Resubmitted after requested changes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertApplication"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertApplication"];
+                };
+            };
+            /** @description Bad input, already an expert, or an application is already open. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+            /** @description Not logged in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_availability_blocks_list: {
+        parameters: {
+            query?: {
+                /** @description Also list blocks that ended. */
+                include_past?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unavailability"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_availability_blocks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnavailabilityRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["UnavailabilityRequest"];
+                "multipart/form-data": components["schemas"]["UnavailabilityRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnavailabilityCreated"];
+                };
+            };
+            /** @description Invalid input; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_availability_blocks_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_availability_settings_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulingSettings"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_availability_settings_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedSchedulingSettingsRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedSchedulingSettingsRequest"];
+                "multipart/form-data": components["schemas"]["PatchedSchedulingSettingsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulingSettings"];
+                };
+            };
+            /** @description Invalid input; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_availability_update_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvailabilityUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AvailabilityUpdateRequest"];
+                "multipart/form-data": components["schemas"]["AvailabilityUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Availability"];
+                };
+            };
+            /** @description Invalid input; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_consultations_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                start_from?: string;
+                start_to?: string;
+                /**
+                 * @description * `pending` - Pending confirmation
+                 *     * `confirmed` - Confirmed
+                 *     * `cancelled` - Cancelled
+                 *     * `completed` - Completed
+                 *     * `no_show` - No show
+                 */
+                status?: ("cancelled" | "completed" | "confirmed" | "no_show" | "pending")[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedConsultationList"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_dashboard_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertDashboard"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_documents_file_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Not logged in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+            /** @description No such document, or it is not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_my_application_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertApplication"];
+                };
+            };
+            /** @description Not logged in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+            /** @description You have not applied yet. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_upload_document_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["DocumentUploadRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description Wrong type (by content), too large, empty, or no open application. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+            /** @description Not logged in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_verification_status_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationStatus"];
+                };
+            };
+            /** @description Not logged in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationError"];
+                };
+            };
+        };
+    };
+    v1_notifications_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedNotificationList"];
+                };
+            };
+        };
+    };
+    v1_notifications_read_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+        };
+    };
+    v1_notifications_read_all_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkAllRead"];
+                };
+            };
+        };
+    };
+    v1_notifications_unread_count_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
                 };
             };
         };

@@ -146,28 +146,26 @@ describe("RealtimeClient", () => {
     const client = makeClient();
     client.start();
     latest().serverOpen();
-    expect(latest().sentOfType("chat.resume")).toHaveLength(0); // nothing seen yet
+    expect(latest().sentOfType("chat.resume")[0].data).toEqual({ cursors: {} }); // nothing seen yet
     latest().push("chat.message", { conversation_id: 3, message: { id: 30, seq: 1, text: "a" } });
     latest().push("chat.message", { conversation_id: 3, message: { id: 31, seq: 2, text: "b" } });
     client.noteMessage(9, 14); // loaded over REST by a page
+    client.noteMessage(11, 0); // an empty conversation that is open on screen
     latest().serverDrop();
     vi.advanceTimersByTime(1000);
     latest().serverOpen();
     const resume = latest().sentOfType("chat.resume");
     expect(resume).toHaveLength(1);
-    expect(resume[0].data).toEqual({ cursors: { "3": 2, "9": 14 } });
+    expect(resume[0].data).toEqual({ cursors: { "3": 2, "9": 14, "11": 0 } });
   });
 
   it("replays missed messages from chat.resume.ok in order, skipping ones already seen", () => {
     const client = makeClient();
     const got: Array<[unknown, unknown]> = [];
-    client.on("chat.message", (e) => {
-      const m = e.data.message as { seq: number };
-      got.push([e.data.conversation_id, m.seq]);
-    });
+    client.on("chat.message", (e) => got.push([e.data.conversation_id, e.data.seq]));
     client.start();
     latest().serverOpen();
-    latest().push("chat.message", { conversation_id: 3, message: { id: 30, seq: 1 } });
+    latest().push("chat.message", { conversation_id: 3, id: 30, seq: 1 });
     latest().serverDrop();
     vi.advanceTimersByTime(1000);
     latest().serverOpen();
@@ -178,15 +176,33 @@ describe("RealtimeClient", () => {
         { id: 30, seq: 1, conversation_id: 3 },
         { id: 32, seq: 2, conversation_id: 3 },
       ],
+      has_more: false,
     });
     // The live copy of seq 3 arriving after the replay is a duplicate.
-    latest().push("chat.message", { conversation_id: 3, message: { id: 33, seq: 3 } });
+    latest().push("chat.message", { conversation_id: 3, id: 33, seq: 3 });
     expect(got).toEqual([
       [3, 1],
       [3, 2],
       [3, 3],
     ]);
     expect(client.resumeCursors).toEqual({ "3": 3 });
+  });
+
+  it("asks again from the advanced cursors when the server cut the missed page (has_more)", () => {
+    const client = makeClient();
+    client.start();
+    latest().serverOpen();
+    client.noteMessage(4, 10);
+    latest().push("chat.resume.ok", {
+      messages: [
+        { id: 1, seq: 11, conversation_id: 4 },
+        { id: 2, seq: 12, conversation_id: 4 },
+      ],
+      has_more: true,
+    });
+    const resumes = latest().sentOfType("chat.resume");
+    expect(resumes).toHaveLength(2);
+    expect(resumes[1].data).toEqual({ cursors: { "4": 12 } });
   });
 
   it("drops an envelope delivered twice and a message seen under the same id", () => {
@@ -208,7 +224,8 @@ describe("RealtimeClient", () => {
     latest().serverOpen();
     const ok = client.request("chat.read", { conversation_id: 1, up_to_seq: 4 });
     const bad = client.request("chat.send", { conversation_id: 1, text: "" });
-    const [readReq, sendReq] = latest().sent;
+    const [readReq] = latest().sentOfType("chat.read");
+    const [sendReq] = latest().sentOfType("chat.send");
     latest().push("chat.read.ok", { request_id: readReq.request_id, unread: 0 });
     latest().push("error", { request_id: sendReq.request_id, code: "empty", message: "Write something." });
     await expect(ok).resolves.toMatchObject({ unread: 0 });

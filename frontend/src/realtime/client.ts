@@ -235,9 +235,9 @@ export class RealtimeClient {
   noteMessage(conversationId: string | number, seq: number | null, messageId?: string | number | null): void {
     const conv = String(conversationId);
     if (seq !== null && seq !== undefined) {
-      const current = this.cursors.get(conv) ?? 0;
-      if (seq > current) this.cursors.set(conv, seq);
-      this.remember(this.seenMessages, `${conv}#${seq}`);
+      const current = this.cursors.get(conv);
+      if (current === undefined || seq > current) this.cursors.set(conv, seq);
+      if (seq > 0) this.remember(this.seenMessages, `${conv}#${seq}`);
     }
     if (messageId !== null && messageId !== undefined) this.remember(this.seenMessages, `id:${messageId}`);
   }
@@ -364,7 +364,6 @@ export class RealtimeClient {
   }
 
   private sendResume(): void {
-    if (this.cursors.size === 0) return;
     const requestId = newRequestId();
     this.socket?.send(
       JSON.stringify({ type: "chat.resume", request_id: requestId, data: { cursors: this.resumeCursors } }),
@@ -466,43 +465,31 @@ export class RealtimeClient {
     return true;
   }
 
+  /**
+   * Missed messages come back as `messages` (flat message payloads, in conversation/seq
+   * order). They are re-dispatched as `chat.message` so pages need a single handler; a cut
+   * page (`has_more`) triggers another resume from the advanced cursors.
+   */
   private replayMissed(envelope: Envelope): void {
     const data = envelope.data;
-    const batches: Array<{ conv: string | null; messages: unknown[] }> = [];
-    if (Array.isArray(data.messages)) batches.push({ conv: null, messages: data.messages });
-    const convs = data.conversations;
-    if (convs && typeof convs === "object" && !Array.isArray(convs)) {
-      for (const [conv, list] of Object.entries(convs as Record<string, unknown>)) {
-        if (Array.isArray(list)) batches.push({ conv, messages: list });
-      }
-    } else if (Array.isArray(convs)) {
-      for (const entry of convs as Array<Record<string, unknown>>) {
-        if (entry && Array.isArray(entry.messages)) {
-          batches.push({ conv: String(entry.conversation_id ?? entry.id ?? ""), messages: entry.messages });
-        }
-      }
-    }
-    for (const batch of batches) {
-      const ordered = [...batch.messages].sort((a, b) => {
-        const sa = (a as { seq?: number }).seq ?? 0;
-        const sb = (b as { seq?: number }).seq ?? 0;
-        return sa - sb;
+    const messages = Array.isArray(data.messages) ? (data.messages as Array<Record<string, unknown>>) : [];
+    const ordered = [...messages].sort((a, b) => {
+      const ca = Number(a.conversation_id ?? 0);
+      const cb = Number(b.conversation_id ?? 0);
+      return ca !== cb ? ca - cb : Number(a.seq ?? 0) - Number(b.seq ?? 0);
+    });
+    for (const msg of ordered) {
+      if (!msg || typeof msg !== "object") continue;
+      if (!this.acceptChatMessage(msg)) continue;
+      this.dispatch({
+        v: envelope.v,
+        type: "chat.message",
+        id: `resume-${String(msg.conversation_id)}-${String(msg.seq ?? msg.id)}`,
+        ts: envelope.ts,
+        data: msg,
       });
-      for (const message of ordered) {
-        if (!message || typeof message !== "object") continue;
-        const msg = message as Record<string, unknown>;
-        const conv = batch.conv ?? msg.conversation_id ?? msg.conversation;
-        const payload = { conversation_id: conv, message: msg } as Record<string, unknown>;
-        if (!this.acceptChatMessage(payload)) continue;
-        this.dispatch({
-          v: envelope.v,
-          type: "chat.message",
-          id: `resume-${String(conv)}-${String(msg.seq ?? msg.id)}`,
-          ts: envelope.ts,
-          data: payload,
-        });
-      }
     }
+    if (data.has_more === true && ordered.length > 0) this.sendResume();
   }
 
   private dispatch(envelope: Envelope): void {

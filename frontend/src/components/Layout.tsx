@@ -1,0 +1,108 @@
+import { useState } from "react";
+import { Link, NavLink, Outlet, useNavigate } from "react-router-dom";
+
+import { useAuth } from "../auth/AuthContext";
+import { useConnectionStatus } from "../realtime/RealtimeProvider";
+import { NotificationBell } from "./NotificationBell";
+import { ChatUnreadBadge } from "./ChatUnreadBadge";
+
+export function Layout() {
+  const { user, logout } = useAuth();
+  const navigate = useNavigate();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const close = () => setMenuOpen(false);
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="site-header">
+        <div className="header-inner">
+          <Link to="/" className="brand" onClick={close}>
+            Consult
+          </Link>
+          <button
+            type="button"
+            className="btn btn-icon menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="main-nav"
+            onClick={() => setMenuOpen((o) => !o)}
+          >
+            <span aria-hidden="true">☰</span>
+            <span className="visually-hidden">Menu</span>
+          </button>
+          <nav id="main-nav" className={`main-nav${menuOpen ? " open" : ""}`} aria-label="Main">
+            <NavLink to="/experts" onClick={close}>
+              Experts
+            </NavLink>
+            {user && (
+              <>
+                <NavLink to="/consultations" onClick={close}>
+                  My consultations
+                </NavLink>
+                <NavLink to="/chat" onClick={close}>
+                  Messages <ChatUnreadBadge />
+                </NavLink>
+                {user.roles.is_expert ? (
+                  <NavLink to="/expert" onClick={close}>
+                    Expert dashboard
+                  </NavLink>
+                ) : (
+                  <NavLink to="/become-an-expert" onClick={close}>
+                    Become an expert
+                  </NavLink>
+                )}
+              </>
+            )}
+          </nav>
+          <div className="header-tools">
+            {user ? (
+              <>
+                <ConnectionDot />
+                <NotificationBell />
+                <span className="user-name" title={user.email}>
+                  {user.name}
+                </span>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={async () => {
+                    await logout().catch(() => undefined);
+                    navigate("/login");
+                  }}
+                >
+                  Sign out
+                </button>
+              </>
+            ) : (
+              <>
+                <Link className="btn btn-small" to="/login">
+                  Sign in
+                </Link>
+                <Link className="btn btn-small btn-primary" to="/signup">
+                  Sign up
+                </Link>
+              </>
+            )}
+          </div>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </>
+  );
+}
+
+function ConnectionDot() {
+  const status = useConnectionStatus();
+  const label =
+    status === "open" ? "Live updates on" : status === "reconnecting" || status === "connecting" ? "Reconnecting…" : "Offline";
+  return (
+    <span className={`conn conn-${status}`} role="status" title={label} data-testid="connection-status" data-status={status}>
+      <span className="conn-dot" aria-hidden="true" />
+      <span className="visually-hidden">{label}</span>
+    </span>
+  );
+}

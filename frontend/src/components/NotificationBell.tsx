@@ -1,0 +1,179 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Link } from "react-router-dom";
+
+import { api, unwrap, type Schemas } from "../api/client";
+import { errorMessage } from "../api/http";
+import { relativeFromNow } from "../lib/time";
+import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+
+type Notification = Schemas["Notification"];
+
+export function NotificationBell() {
+  const [open, setOpen] = useState(false);
+  const [count, setCount] = useState(0);
+  const [items, setItems] = useState<Notification[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [announce, setAnnounce] = useState("");
+  const wrapper = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+
+  const loadCount = useCallback(async () => {
+    try {
+      // The schema currently merges this with chat's UnreadCount component (same name in
+      // two apps), so read the documented {unread_count} key defensively.
+      const data = (await unwrap(api.GET("/api/v1/notifications/unread-count/"))) as unknown as {
+        unread_count?: number;
+      };
+      setCount(data.unread_count ?? 0);
+    } catch {
+      /* the badge is a nicety; the list shows errors when opened */
+    }
+  }, []);
+
+  const loadList = useCallback(async () => {
+    setError(null);
+    try {
+      const data = await unwrap(api.GET("/api/v1/notifications/"));
+      setItems(data.results);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }, []);
+
+  useEffect(() => {
+    void loadCount();
+  }, [loadCount]);
+
+  useRealtimeEvent("notification.created", (event) => {
+    const n = event.data as unknown as Notification & { unread_count?: number };
+    setItems((prev) => (prev ? [n, ...prev.filter((p) => p.id !== n.id)] : prev));
+    if (typeof n.unread_count === "number") setCount(n.unread_count);
+    else setCount((c) => c + 1);
+    setAnnounce(`New notification: ${n.title}`);
+  });
+  useRealtimeEvent("notification.read", (event) => {
+    const d = event.data as { ids?: number[]; unread_count?: number };
+    if (typeof d.unread_count === "number") setCount(d.unread_count);
+    const ids = new Set(d.ids ?? []);
+    setItems((prev) => prev?.map((n) => (ids.has(n.id) ? { ...n, is_read: true } : n)) ?? prev);
+  });
+
+  useEffect(() => {
+    if (!open) return;
+    void loadList();
+    const onDoc = (e: MouseEvent) => {
+      if (wrapper.current && !wrapper.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        setOpen(false);
+        button.current?.focus();
+      }
+    };
+    document.addEventListener("mousedown", onDoc);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("mousedown", onDoc);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open, loadList]);
+
+  async function markRead(n: Notification) {
+    if (n.is_read) return;
+    setItems((prev) => prev?.map((p) => (p.id === n.id ? { ...p, is_read: true } : p)) ?? prev);
+    setCount((c) => Math.max(0, c - 1));
+    try {
+      await unwrap(api.POST("/api/v1/notifications/{id}/read/", { params: { path: { id: n.id } } }));
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
+  async function markAll() {
+    try {
+      const data = await unwrap(api.POST("/api/v1/notifications/read-all/"));
+      setCount(data.unread_count);
+      setItems((prev) => prev?.map((p) => ({ ...p, is_read: true })) ?? prev);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
+  return (
+    <div className="bell" ref={wrapper}>
+      <button
+        ref={button}
+        type="button"
+        className="btn btn-icon"
+        aria-haspopup="true"
+        aria-expanded={open}
+        aria-controls="notification-panel"
+        aria-label={count ? `Notifications, ${count} unread` : "Notifications"}
+        onClick={() => setOpen((o) => !o)}
+      >
+        <span aria-hidden="true">🔔</span>
+        {count > 0 && (
+          <span className="count-badge" data-testid="notification-count" aria-hidden="true">
+            {count > 99 ? "99+" : count}
+          </span>
+        )}
+      </button>
+      <span className="visually-hidden" aria-live="polite">
+        {announce}
+      </span>
+      {open && (
+        <div id="notification-panel" className="bell-panel card" role="region" aria-label="Notifications">
+          <div className="bell-head">
+            <strong>Notifications</strong>
+            <button type="button" className="btn btn-small" onClick={markAll} disabled={count === 0}>
+              Mark all read
+            </button>
+          </div>
+          {error && (
+            <p className="field-error" role="alert">
+              {error}
+            </p>
+          )}
+          {items === null && !error && <p className="muted">Loading…</p>}
+          {items && items.length === 0 && <p className="muted">Nothing yet.</p>}
+          {items && items.length > 0 && (
+            <ul className="bell-list">
+              {items.map((n) => (
+                <li key={n.id} className={n.is_read ? "read" : "unread"}>
+                  {n.url && n.url.startsWith("/") ? (
+                    <Link
+                      to={n.url}
+                      onClick={() => {
+                        void markRead(n);
+                        setOpen(false);
+                      }}
+                    >
+                      <NotificationText n={n} />
+                    </Link>
+                  ) : (
+                    <button type="button" className="linklike" onClick={() => void markRead(n)}>
+                      <NotificationText n={n} />
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function NotificationText({ n }: { n: Notification }) {
+  return (
+    <>
+      <span className="bell-title">
+        {!n.is_read && <span className="visually-hidden">Unread: </span>}
+        {n.title}
+      </span>
+      {n.body && <span className="bell-body">{n.body}</span>}
+      <span className="muted bell-time">{relativeFromNow(n.created_at)}</span>
+    </>
+  );
+}

@@ -1,0 +1,89 @@
+/** Date and time helpers. Everything from the API is UTC ISO-8601; display is in the viewer's zone. */
+
+export function viewerTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
+export function formatTime(iso: string, timeZone = viewerTimeZone(), locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone }).format(new Date(iso));
+}
+
+export function formatDate(iso: string, timeZone = viewerTimeZone(), locale?: string): string {
+  return new Intl.DateTimeFormat(locale, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone,
+  }).format(new Date(iso));
+}
+
+export function formatDateTime(iso: string, timeZone = viewerTimeZone(), locale?: string): string {
+  return new Intl.DateTimeFormat(locale, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone,
+    timeZoneName: "short",
+  }).format(new Date(iso));
+}
+
+export function formatRange(startIso: string, endIso: string, timeZone = viewerTimeZone(), locale?: string): string {
+  return `${formatDate(startIso, timeZone, locale)}, ${formatTime(startIso, timeZone, locale)}–${formatTime(
+    endIso,
+    timeZone,
+    locale,
+  )}`;
+}
+
+/** The calendar date (YYYY-MM-DD) of an instant as seen in `timeZone`. */
+export function localDateKey(iso: string | Date, timeZone = viewerTimeZone()): string {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    timeZone,
+  }).formatToParts(typeof iso === "string" ? new Date(iso) : iso);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${get("year")}-${get("month")}-${get("day")}`;
+}
+
+export function todayKey(timeZone = viewerTimeZone()): string {
+  return localDateKey(new Date(), timeZone);
+}
+
+export function addDays(dateKey: string, days: number): string {
+  const [y, m, d] = dateKey.split("-").map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d + days));
+  return date.toISOString().slice(0, 10);
+}
+
+export function timeZoneLabel(timeZone = viewerTimeZone()): string {
+  return timeZone.replace(/_/g, " ");
+}
+
+export function relativeFromNow(iso: string, now = Date.now()): string {
+  const diff = new Date(iso).getTime() - now;
+  const abs = Math.abs(diff);
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  if (abs < 60_000) return rtf.format(Math.round(diff / 1000), "second");
+  if (abs < 3_600_000) return rtf.format(Math.round(diff / 60_000), "minute");
+  if (abs < 86_400_000) return rtf.format(Math.round(diff / 3_600_000), "hour");
+  return rtf.format(Math.round(diff / 86_400_000), "day");
+}
+
+export function formatMoney(amount: string | number | null | undefined, currency = "USD"): string {
+  const value = typeof amount === "string" ? Number(amount) : (amount ?? 0);
+  if (!Number.isFinite(value)) return String(amount);
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(value);
+  } catch {
+    return `${value.toFixed(2)} ${currency}`;
+  }
+}

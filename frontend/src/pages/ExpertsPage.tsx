@@ -1,0 +1,243 @@
+import { useMemo, useState, type FormEvent } from "react";
+import { Link, useSearchParams } from "react-router-dom";
+
+import { api, unwrap, type Schemas } from "../api/client";
+import { ErrorBox, Empty, Loading, Stars, TextField, SelectField, VerifiedBadge } from "../components/ui";
+import { useAsync } from "../lib/useAsync";
+import { formatDateTime, formatMoney } from "../lib/time";
+
+type Ordering = "rating" | "-rating" | "price" | "-price" | "availability" | "-availability" | "reviews" | "-reviews";
+
+const ORDERINGS: Array<{ value: Ordering | ""; label: string }> = [
+  { value: "", label: "Best rated" },
+  { value: "availability", label: "Soonest available" },
+  { value: "price", label: "Price: low to high" },
+  { value: "-price", label: "Price: high to low" },
+  { value: "-reviews", label: "Most reviews" },
+];
+
+const PAGE_SIZE = 12;
+
+const FILTER_KEYS = ["search", "expertise", "language", "min_price", "max_price", "min_rating", "verified", "ordering"] as const;
+
+export function ExpertsPage() {
+  const [params, setParams] = useSearchParams();
+  const page = Number(params.get("page") || "1");
+  const [draft, setDraft] = useState(() =>
+    Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) ?? ""])) as Record<(typeof FILTER_KEYS)[number], string>,
+  );
+
+  const query = params.toString();
+  const { data, error, loading, reload } = useAsync(() => {
+    const num = (key: string) => (params.get(key) ? Number(params.get(key)) : undefined);
+    const ordering = params.get("ordering") as Ordering | null;
+    return unwrap(
+      api.GET("/api/v1/consultations/experts/", {
+        params: {
+          query: {
+            search: params.get("search") || undefined,
+            expertise: params.get("expertise") || undefined,
+            language: params.get("language") || undefined,
+            min_price: num("min_price"),
+            max_price: num("max_price"),
+            min_rating: num("min_rating"),
+            verified: params.get("verified") || undefined,
+            ordering: ordering ? [ordering] : undefined,
+            page,
+            page_size: PAGE_SIZE,
+          },
+        },
+      }),
+    );
+  }, [query]);
+
+  // Offer the expertise and languages seen so far as suggestions.
+  const suggestions = useMemo(() => {
+    const areas = new Set<string>();
+    const langs = new Set<string>();
+    for (const e of data?.results ?? []) {
+      e.expertise_areas.forEach((a) => areas.add(a));
+      e.languages.forEach((l) => langs.add(l));
+    }
+    return { areas: [...areas].sort(), langs: [...langs].sort() };
+  }, [data]);
+
+  function apply(event: FormEvent) {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const key of FILTER_KEYS) if (draft[key]) next.set(key, draft[key]);
+    setParams(next);
+  }
+
+  function clear() {
+    setDraft(Object.fromEntries(FILTER_KEYS.map((k) => [k, ""])) as typeof draft);
+    setParams(new URLSearchParams());
+  }
+
+  const set = (key: (typeof FILTER_KEYS)[number]) => (e: { target: { value: string } }) =>
+    setDraft((d) => ({ ...d, [key]: e.target.value }));
+
+  const totalPages = data ? Math.max(1, Math.ceil(data.count / PAGE_SIZE)) : 1;
+
+  return (
+    <div className="page experts-page">
+      <h1>Find an expert</h1>
+      <form className="filters card" onSubmit={apply} aria-label="Filter experts">
+        <TextField label="Search" type="search" name="search" placeholder="Name or topic" value={draft.search} onChange={set("search")} />
+        <TextField label="Expertise" name="expertise" list="expertise-options" placeholder="e.g. tax" value={draft.expertise} onChange={set("expertise")} />
+        <datalist id="expertise-options">
+          {suggestions.areas.map((a) => (
+            <option key={a} value={a} />
+          ))}
+        </datalist>
+        <TextField label="Language" name="language" list="language-options" placeholder="e.g. en" value={draft.language} onChange={set("language")} />
+        <datalist id="language-options">
+          {suggestions.langs.map((l) => (
+            <option key={l} value={l} />
+          ))}
+        </datalist>
+        <TextField label="Min price / hour" type="number" min={0} step="1" name="min_price" inputMode="decimal" value={draft.min_price} onChange={set("min_price")} />
+        <TextField label="Max price / hour" type="number" min={0} step="1" name="max_price" inputMode="decimal" value={draft.max_price} onChange={set("max_price")} />
+        <SelectField label="Minimum rating" name="min_rating" value={draft.min_rating} onChange={set("min_rating")}>
+          <option value="">Any</option>
+          <option value="3">3+ ★</option>
+          <option value="4">4+ ★</option>
+          <option value="4.5">4.5+ ★</option>
+        </SelectField>
+        <SelectField label="Sort by" name="ordering" value={draft.ordering} onChange={set("ordering")}>
+          {ORDERINGS.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </SelectField>
+        <div className="field checkbox-field">
+          <label>
+            <input
+              type="checkbox"
+              checked={draft.verified === "true"}
+              onChange={(e) => setDraft((d) => ({ ...d, verified: e.target.checked ? "true" : "" }))}
+            />{" "}
+            Verified only
+          </label>
+        </div>
+        <div className="filter-actions">
+          <button className="btn btn-primary" type="submit">
+            Apply filters
+          </button>
+          <button className="btn" type="button" onClick={clear}>
+            Clear
+          </button>
+        </div>
+      </form>
+
+      <ErrorBox message={error} onRetry={reload} />
+      {loading && !data && <Loading label="Loading experts…" />}
+      {data && (
+        <>
+          <p className="muted" aria-live="polite">
+            {data.count === 1 ? "1 expert" : `${data.count} experts`}
+            {loading && " · updating…"}
+          </p>
+          {data.results.length === 0 ? (
+            <Empty>No expert matches these filters. Try widening the price range or clearing filters.</Empty>
+          ) : (
+            <ul className="expert-grid">
+              {data.results.map((expert) => (
+                <li key={expert.id}>
+                  <ExpertCard expert={expert} />
+                </li>
+              ))}
+            </ul>
+          )}
+          {(data.next || data.previous) && (
+            <nav className="pager" aria-label="Pages">
+              <button className="btn" disabled={!data.previous} onClick={() => setPage(params, setParams, page - 1)}>
+                Previous
+              </button>
+              <span>
+                Page {page}
+                {totalPages > 1 ? ` of ${totalPages}` : ""}
+              </span>
+              <button className="btn" disabled={!data.next} onClick={() => setPage(params, setParams, page + 1)}>
+                Next
+              </button>
+            </nav>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function setPage(params: URLSearchParams, setParams: (p: URLSearchParams) => void, page: number) {
+  const next = new URLSearchParams(params);
+  if (page <= 1) next.delete("page");
+  else next.set("page", String(page));
+  setParams(next);
+}
+
+export function ExpertCard({ expert }: { expert: Schemas["ExpertList"] }) {
+  return (
+    <article className="card expert-card" aria-labelledby={`expert-${expert.id}-name`}>
+      <div className="expert-card-head">
+        <Avatar name={expert.name} url={expert.avatar_url} />
+        <div>
+          <h2 id={`expert-${expert.id}-name`}>
+            <Link to={`/experts/${expert.id}`}>{expert.name}</Link>
+          </h2>
+          {expert.is_verified && <VerifiedBadge />}
+        </div>
+      </div>
+      {expert.headline && <p className="headline">{expert.headline}</p>}
+      <ul className="tags" aria-label="Expertise">
+        {expert.expertise_areas.map((a) => (
+          <li key={a} className="tag">
+            {a}
+          </li>
+        ))}
+      </ul>
+      <dl className="facts">
+        <div>
+          <dt>Price</dt>
+          <dd>{formatMoney(expert.hourly_rate, expert.currency)} / hour</dd>
+        </div>
+        <div>
+          <dt>Rating</dt>
+          <dd>
+            <Stars value={expert.average_rating} count={expert.review_count} />
+          </dd>
+        </div>
+        <div>
+          <dt>Languages</dt>
+          <dd>{expert.languages.join(", ") || "—"}</dd>
+        </div>
+        <div>
+          <dt>Next free</dt>
+          <dd>{expert.next_available_at ? formatDateTime(expert.next_available_at) : "No open slots"}</dd>
+        </div>
+      </dl>
+      <Link className="btn btn-primary" to={`/experts/${expert.id}`} aria-label={`View ${expert.name} and book`}>
+        View &amp; book
+      </Link>
+    </article>
+  );
+}
+
+export function Avatar({ name, url, size = 48 }: { name: string; url?: string | null; size?: number }) {
+  const [failed, setFailed] = useState(false);
+  const initials = name
+    .split(/\s+/)
+    .map((p) => p[0])
+    .join("")
+    .slice(0, 2)
+    .toUpperCase();
+  if (url && !failed) {
+    return <img className="avatar" src={url} alt="" width={size} height={size} onError={() => setFailed(true)} />;
+  }
+  return (
+    <span className="avatar avatar-initials" style={{ width: size, height: size }} aria-hidden="true">
+      {initials}
+    </span>
+  );
+}

@@ -1,0 +1,62 @@
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
+
+import { useAuth } from "../auth/AuthContext";
+import { RealtimeClient, type ConnectionStatus, type EventHandler } from "./client";
+
+const RealtimeContext = createContext<RealtimeClient | null>(null);
+
+/** Owns the tab's single RealtimeClient: connected while someone is signed in. */
+export function RealtimeProvider({ children, client }: { children: ReactNode; client?: RealtimeClient }) {
+  const { user, refresh } = useAuth();
+  const [instance] = useState(() => client ?? new RealtimeClient());
+  const userId = user?.id ?? null;
+
+  useEffect(() => {
+    if (userId === null) {
+      instance.reset();
+      return;
+    }
+    instance.start();
+    const onOnline = () => instance.reconnectNow();
+    window.addEventListener("online", onOnline);
+    return () => {
+      window.removeEventListener("online", onOnline);
+      instance.reset();
+    };
+  }, [instance, userId]);
+
+  // The server closed with 4401: the session expired; find out who we are now.
+  useEffect(() => instance.on("session.unauthenticated", () => void refresh()), [instance, refresh]);
+  // Becoming an expert changes the roles in /auth/me (menus, dashboard access).
+  useEffect(() => instance.on("verification.updated", () => void refresh()), [instance, refresh]);
+
+  return <RealtimeContext.Provider value={instance}>{children}</RealtimeContext.Provider>;
+}
+
+export function useRealtime(): RealtimeClient {
+  const ctx = useContext(RealtimeContext);
+  if (!ctx) throw new Error("useRealtime outside RealtimeProvider");
+  return ctx;
+}
+
+/** Subscribe a component to event types for as long as it is mounted; the latest handler is used. */
+export function useRealtimeEvent(types: string | string[], handler: EventHandler): void {
+  const client = useRealtime();
+  const ref = useRef(handler);
+  ref.current = handler;
+  const key = Array.isArray(types) ? types.join(",") : types;
+  useEffect(() => {
+    const offs = key.split(",").map((t) => client.on(t, (e) => ref.current(e)));
+    return () => offs.forEach((off) => off());
+  }, [client, key]);
+}
+
+export function useConnectionStatus(): ConnectionStatus {
+  const client = useRealtime();
+  const [status, setStatus] = useState<ConnectionStatus>(client.status);
+  useEffect(() => {
+    setStatus(client.status);
+    return client.onStatus(setStatus);
+  }, [client]);
+  return status;
+}
