@@ -42,8 +42,12 @@ def _listener(func: Callable[..., None]) -> Callable[..., None]:
 
 
 def enqueue(task: Any, *args: Any) -> None:
+    def enqueue_email_task() -> None:
+        task.delay(*args)
+
     # robust: a broker outage is logged, never raised into the committed request.
-    transaction.on_commit(functools.partial(task.delay, *args), robust=True)
+    # (A named function, not a partial: Django's robust path logs callback.__qualname__.)
+    transaction.on_commit(enqueue_email_task, robust=True)
 
 
 def _consultation_url(consultation: Any) -> str:

@@ -170,7 +170,10 @@ def test_verification_result_and_chat_emails_have_both_parts(user):
     assert "verified" in text
 
     chat = emails.chat_message_email(
-        user, sender_name="Erin", excerpt="See you soon", conversation_url="http://x/c?conversation=1"
+        user,
+        sender_name="Erin",
+        excerpt="See you soon",
+        conversation_url="http://x/c?conversation=1",
     )
     text, html = _parts(chat)
     assert chat.subject == "New message from Erin"

@@ -1,0 +1,366 @@
+"""notifications.receivers: each domain signal gives the right in-app rows and queued emails.
+
+Signals are sent the way services send them (after commit); on-commit callbacks, including
+the email tasks the receivers enqueue, are executed, and Celery runs eagerly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.core import mail
+from icalendar import Calendar
+
+from chat.signals import chat_message_created
+from consultations import signals
+from consultations.models import ExpertApplication
+from consultations.tests.factories import make_consultation, make_expert, make_user
+from notifications.calendar import invite_uid
+from notifications.models import Notification
+from realtime.presence import mark_connected
+
+pytestmark = pytest.mark.django_db
+
+Kind = Notification.Kind
+START = datetime(2031, 3, 4, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    def _run(signal, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            signal.send(sender=None, **kwargs)
+
+    return _run
+
+
+@pytest.fixture
+def client_user():
+    return make_user(first_name="Uma", last_name="User", email="uma@example.com")
+
+
+@pytest.fixture
+def expert():
+    user = make_user(first_name="Erin", last_name="Expert", email="erin@example.com")
+    return make_expert(user, name="Erin Expert", timezone="Europe/Paris")
+
+
+def _notes(user) -> list[Notification]:
+    return list(Notification.objects.filter(recipient=user).order_by("id"))
+
+
+def _ics_method_and_uid(message) -> tuple[str, str]:
+    part = next(p for p in message.message().walk() if p.get_content_type() == "text/calendar")
+    calendar = Calendar.from_ical(part.get_payload(decode=True))
+    return str(calendar["method"]), str(calendar.walk("VEVENT")[0]["uid"])
+
+
+def _mail_to(address: str) -> list:
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+def test_new_booking_notifies_the_expert_and_emails_both(run_on_commit, client_user, expert):
+    c = make_consultation(user=client_user, expert=expert, start_at=START, status="pending")
+    run_on_commit(signals.consultation_created, consultation=c)
+
+    [note] = _notes(expert.user)
+    assert note.kind == Kind.CONSULTATION_CREATED
+    assert note.title == "New booking request from Uma User"
+    assert note.data["consultation_id"] == c.pk and note.url == f"/consultations/{c.pk}"
+    assert "11:00" in note.body  # 10:00 UTC in Paris
+    assert _notes(client_user) == []  # the client made the booking: no badge for them
+
+    assert len(mail.outbox) == 2
+    [to_client] = _mail_to("uma@example.com")
+    [to_expert] = _mail_to("erin@example.com")
+    assert to_client.subject == "Booking request sent to Erin Expert"
+    assert to_expert.subject == "New booking request from Uma User"
+    for message in (to_client, to_expert):
+        assert _ics_method_and_uid(message) == ("REQUEST", invite_uid(c))
+
+
+def test_confirmation_notifies_the_client_only_and_sends_invites_to_both(
+    run_on_commit, client_user, expert
+):
+    c = make_consultation(user=client_user, expert=expert, start_at=START)
+    run_on_commit(
+        signals.consultation_status_changed,
+        consultation=c,
+        old_status="pending",
+        new_status="confirmed",
+        actor=expert.user,
+        change="confirmed",
+    )
+    [note] = _notes(client_user)
+    assert note.kind == Kind.CONSULTATION_CONFIRMED
+    assert note.title == "Consultation with Erin Expert confirmed"
+    assert _notes(expert.user) == []  # the actor is not told about their own action
+    assert sorted(m.to[0] for m in mail.outbox) == ["erin@example.com", "uma@example.com"]
+    assert all(m.subject.startswith("Consultation confirmed") for m in mail.outbox)
+
+
+def test_cancellation_by_the_client(run_on_commit, client_user, expert):
+    c = make_consultation(
+        user=client_user,
+        expert=expert,
+        start_at=START,
+        status="cancelled",
+        cancellation_reason="Flu",
+        cancelled_by=client_user,
+    )
+    run_on_commit(
+        signals.consultation_status_changed,
+        consultation=c,
+        old_status="confirmed",
+        new_status="cancelled",
+        actor=client_user,
+        change="cancelled",
+    )
+    [note] = _notes(expert.user)
+    assert note.kind == Kind.CONSULTATION_CANCELLED
+    assert "Flu" in note.body and "Uma User" in note.body
+    assert _notes(client_user) == []
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert _ics_method_and_uid(message) == ("CANCEL", invite_uid(c))
+        assert "Flu" in message.body
+
+
+def test_reschedule_cancels_the_old_event_and_invites_to_the_new(
+    run_on_commit, client_user, expert
+):
+    old = make_consultation(user=client_user, expert=expert, start_at=START, status="cancelled")
+    new = make_consultation(
+        user=client_user,
+        expert=expert,
+        start_at=START + timedelta(days=1),
+        status="pending",
+        rescheduled_from=old,
+    )
+    # The booking service also announces the new row; that must not double the emails.
+    run_on_commit(signals.consultation_created, consultation=new)
+    run_on_commit(
+        signals.consultation_status_changed,
+        consultation=new,
+        old_status="confirmed",
+        new_status="pending",
+        actor=client_user,
+        change="rescheduled",
+    )
+    [note] = _notes(expert.user)
+    assert note.kind == Kind.CONSULTATION_RESCHEDULED
+    assert note.data["consultation_id"] == new.pk
+    assert note.data["previous_consultation_id"] == old.pk
+    assert "Tuesday 4 March 2031, 11:00" in note.body and "Wednesday 5 March" in note.body
+    assert _notes(client_user) == []
+
+    assert len(mail.outbox) == 4
+    invites = sorted(_ics_method_and_uid(m) for m in mail.outbox)
+    assert invites == sorted([("CANCEL", invite_uid(old))] * 2 + [("REQUEST", invite_uid(new))] * 2)
+    moved = [m for m in mail.outbox if _ics_method_and_uid(m)[0] == "CANCEL"]
+    assert all("moved" in m.subject.lower() for m in moved)
+
+
+def test_reschedule_signal_naming_the_old_row_works_too(run_on_commit, client_user, expert):
+    old = make_consultation(user=client_user, expert=expert, start_at=START, status="cancelled")
+    new = make_consultation(
+        user=client_user, expert=expert, start_at=START + timedelta(days=1), rescheduled_from=old
+    )
+    run_on_commit(
+        signals.consultation_status_changed,
+        consultation=old,
+        old_status="confirmed",
+        new_status="cancelled",
+        actor=None,
+        change="rescheduled",
+    )
+    assert {n.data["consultation_id"] for n in Notification.objects.all()} == {new.pk}
+    assert len(_notes(client_user)) == 1 and len(_notes(expert.user)) == 1  # system actor
+    assert len(mail.outbox) == 4
+
+
+def test_completed_asks_the_client_to_rate_without_email(run_on_commit, client_user, expert):
+    c = make_consultation(user=client_user, expert=expert, start_at=START, status="completed")
+    run_on_commit(
+        signals.consultation_status_changed,
+        consultation=c,
+        old_status="confirmed",
+        new_status="completed",
+        actor=expert.user,
+        change="completed",
+    )
+    [note] = _notes(client_user)
+    assert note.kind == Kind.CONSULTATION_COMPLETED and "Erin Expert" in note.title
+    assert mail.outbox == []
+
+
+def test_no_show_tells_the_other_side(run_on_commit, client_user, expert):
+    c = make_consultation(user=client_user, expert=expert, start_at=START, status="no_show")
+    run_on_commit(
+        signals.consultation_status_changed,
+        consultation=c,
+        old_status="confirmed",
+        new_status="no_show",
+        actor=expert.user,
+        change="no_show",
+    )
+    assert [n.kind for n in _notes(client_user)] == [Kind.CONSULTATION_NO_SHOW]
+    assert _notes(expert.user) == []
+    assert mail.outbox == []
+
+
+def test_a_broken_broker_never_breaks_the_committed_request(
+    run_on_commit, client_user, expert, monkeypatch
+):
+    from notifications import tasks
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.send_consultation_email, "delay", refuse)
+    c = make_consultation(user=client_user, expert=expert, start_at=START, status="pending")
+    run_on_commit(signals.consultation_created, consultation=c)  # must not raise
+    assert len(_notes(expert.user)) == 1
+    assert mail.outbox == []
+
+
+def _application(applicant, **fields) -> ExpertApplication:
+    defaults = {"motivation": "m", "expertise": "Tax law", "experience": "10 years"}
+    return ExpertApplication.objects.create(applicant=applicant, **(defaults | fields))
+
+
+def test_submitted_application_notifies_active_staff_only(
+    run_on_commit, user, staff_user, other_user
+):
+    inactive_staff = make_user(is_staff=True, is_active=False)
+    application = _application(user, headline="Tax advisor")
+    run_on_commit(signals.expert_application_submitted, application=application)
+    [note] = _notes(staff_user)
+    assert note.kind == Kind.APPLICATION_SUBMITTED
+    assert note.data["application_id"] == application.pk
+    assert "Uma User" in note.title
+    assert _notes(other_user) == [] and _notes(user) == [] and _notes(inactive_staff) == []
+
+
+@pytest.mark.parametrize(
+    ("decision", "subject"),
+    [
+        ("approve", "Your expert application was approved"),
+        ("reject", "Your expert application was not approved"),
+        ("request_changes", "Your expert application needs changes"),
+    ],
+)
+def test_reviewed_application_tells_the_applicant(
+    run_on_commit, user, staff_user, decision, subject
+):
+    application = _application(user, review_notes="Add your licence.")
+    run_on_commit(
+        signals.expert_application_reviewed,
+        application=application,
+        decision=decision,
+        reviewer=staff_user,
+    )
+    [note] = _notes(user)
+    assert note.kind == Kind.APPLICATION_REVIEWED and note.title == subject
+    assert note.data["decision"] == decision
+    [message] = mail.outbox
+    assert message.to == [user.email] and message.subject == subject
+    assert "Add your licence." in message.body
+
+
+def test_suspension_and_reinstatement_are_notified_approval_is_not(run_on_commit, expert):
+    for old, new in [("pending", "approved"), ("approved", "suspended"), ("suspended", "approved")]:
+        run_on_commit(
+            signals.expert_status_changed, expert=expert, old_status=old, new_status=new, actor=None
+        )
+    titles = [n.title for n in _notes(expert.user)]
+    assert titles == ["Your expert profile was suspended", "Your expert profile is active again"]
+    assert [m.subject for m in mail.outbox] == titles
+
+
+def _chat_message(sender, expert, text="Hello there", pk=1, conversation_id=42, kind="text"):
+    # The receiver only reads these attributes of chat.models.ExpertChatMessage.
+    return SimpleNamespace(
+        pk=pk,
+        conversation_id=conversation_id,
+        conversation=SimpleNamespace(pk=conversation_id, expert=expert),
+        sender=sender,
+        sender_id=sender.pk,
+        kind=kind,
+        text=text,
+        attachment_name="cv.pdf",
+    )
+
+
+def test_chat_message_to_an_offline_recipient_notifies_and_emails(
+    run_on_commit, client_user, expert
+):
+    message = _chat_message(expert.user, expert)
+    run_on_commit(chat_message_created, message=message, recipient_ids=[client_user.pk])
+    [note] = _notes(client_user)
+    assert note.kind == Kind.CHAT_MESSAGE
+    assert note.title == "New message from Erin Expert"  # the expert's public name
+    assert note.body == "Hello there"
+    assert note.data == {"conversation_id": 42, "message_id": 1}
+    [email] = mail.outbox
+    assert email.to == ["uma@example.com"] and "Hello there" in email.body
+    assert "conversation=42" in email.body
+
+
+def test_chat_message_to_an_online_recipient_is_in_app_only(run_on_commit, client_user, expert):
+    mark_connected(client_user.pk)
+    run_on_commit(
+        chat_message_created,
+        message=_chat_message(expert.user, expert),
+        recipient_ids=[client_user.pk],
+    )
+    assert len(_notes(client_user)) == 1
+    assert mail.outbox == []
+
+
+def test_a_burst_of_chat_messages_sends_one_email_per_conversation(
+    run_on_commit, client_user, expert
+):
+    for i in range(3):
+        run_on_commit(
+            chat_message_created,
+            message=_chat_message(expert.user, expert, text=f"m{i}", pk=i + 1),
+            recipient_ids=[client_user.pk],
+        )
+    run_on_commit(
+        chat_message_created,
+        message=_chat_message(expert.user, expert, pk=9, conversation_id=43),
+        recipient_ids=[client_user.pk],
+    )
+    assert len(_notes(client_user)) == 4
+    assert len(mail.outbox) == 2  # one per conversation
+
+
+def test_chat_attachment_excerpt_and_long_text(run_on_commit, client_user, expert):
+    run_on_commit(
+        chat_message_created,
+        message=_chat_message(client_user, expert, kind="file"),
+        recipient_ids=[expert.user.pk],
+    )
+    run_on_commit(
+        chat_message_created,
+        message=_chat_message(client_user, expert, text="x" * 1000, conversation_id=7),
+        recipient_ids=[expert.user.pk],
+    )
+    first, second = _notes(expert.user)
+    assert first.body == "[file: cv.pdf]" and first.title == "New message from Uma User"
+    assert len(second.body) == 280 and second.body.endswith("…")
+
+
+def test_receivers_are_connected_once():
+    from notifications import receivers
+
+    receivers.connect()  # a second ready() must not double every notification
+    ours = [
+        entry
+        for entry in signals.consultation_created.receivers
+        if entry[0][0] == "notifications.consultation_created"
+    ]
+    assert len(ours) == 1
