@@ -314,6 +314,30 @@ def sanitise_filename(name: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
+# Room for the multipart boundaries and the other form fields around the file.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+def _too_large(max_bytes: int) -> ServiceError:
+    return ServiceError(
+        f"The file is larger than the {_human_size(max_bytes)} limit.",
+        field="file",
+        code="file_too_large",
+        extra={"max_bytes": max_bytes},
+    )
+
+
+def refuse_oversized_body(content_length: str | int | None) -> None:
+    """Refuse before parsing, so a huge upload is not spooled to disk just to be rejected."""
+    max_bytes = settings.VERIFICATION_UPLOAD_MAX_BYTES
+    try:
+        length = int(content_length or 0)
+    except (TypeError, ValueError):
+        return
+    if length > max_bytes + MULTIPART_OVERHEAD_BYTES:
+        raise _too_large(max_bytes)
+
+
 def sniff_document(file: UploadedFile) -> str:
     """The real MIME type from the file's first bytes; refuses anything not allowed."""
     file.seek(0)
@@ -338,12 +362,7 @@ def upload_verification_document(
     if file.size is None or file.size == 0:
         raise ServiceError("The file is empty.", field="file", code="empty_file")
     if file.size > max_bytes:
-        raise ServiceError(
-            f"The file is larger than the {_human_size(max_bytes)} limit.",
-            field="file",
-            code="file_too_large",
-            extra={"max_bytes": max_bytes},
-        )
+        raise _too_large(max_bytes)
     mime = sniff_document(file)
     extension = ALLOWED_DOCUMENT_TYPES[mime]
 

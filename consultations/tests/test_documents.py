@@ -126,6 +126,19 @@ def test_size_cap_comes_from_the_setting(applicant, client_for, settings):
     assert post(client_for(applicant), "ok.pdf", exact).status_code == 201
 
 
+def test_oversized_body_is_refused_before_parsing(applicant, client_for, settings, monkeypatch):
+    settings.VERIFICATION_UPLOAD_MAX_BYTES = 1024
+    parsed = []
+    monkeypatch.setattr(
+        "consultations.views.verification.DocumentUploadSerializer.is_valid",
+        lambda self, **kw: parsed.append(1),
+    )
+    resp = post(client_for(applicant), "huge.pdf", PDF_BYTES + b"0" * 200_000)
+    assert resp.status_code == 400
+    assert resp.json()["error"]["code"] == "file_too_large"
+    assert parsed == []
+
+
 def test_default_cap_is_ten_megabytes():
     assert django_settings.VERIFICATION_UPLOAD_MAX_BYTES == 10 * 1024 * 1024
 

@@ -102,6 +102,7 @@ class UploadDocumentView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
+        services.refuse_oversized_body(request.META.get("CONTENT_LENGTH"))
         ser = DocumentUploadSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         document = services.upload_verification_document(
