@@ -166,6 +166,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `status` field; name each choice set instead of hashing it.
     "ENUM_NAME_OVERRIDES": {
         "ExpertApplicationStatusEnum": "consultations.models.ExpertApplication.Status",
+        "ConsultationStatusEnum": "consultations.models.Consultation.Status",
+        "UnavailabilityKindEnum": "consultations.models.ExpertUnavailability.Kind",
     },
 }
 
