@@ -316,6 +316,7 @@ def suggest_alternative_times(
     if not rules:
         return []
     candidates: list[Slot] = []
+    radius = timedelta(days=3)
     for radius in (timedelta(days=3), timedelta(days=14)):
         candidates = [
             s
@@ -331,10 +332,17 @@ def suggest_alternative_times(
         ]
         if len(candidates) >= count:
             break
-    if not candidates:
-        nxt = find_next_available(expert, now=now, duration_minutes=duration_minutes, rules=rules)
-        if nxt is not None:
-            candidates = [nxt]
+    if len(candidates) < count:
+        # A sparse calendar: take the next free slots after the searched span.
+        later = compute_slots(
+            expert,
+            around + radius,
+            now + timedelta(days=expert.booking_horizon_days, seconds=1),
+            duration_minutes=duration_minutes,
+            now=now,
+            rules=rules,
+        )
+        candidates += later[: count - len(candidates)]
     nearest = sorted(candidates, key=lambda s: (abs(s.start - around), s.start))[:count]
     return sorted(nearest, key=lambda s: s.start)
 

@@ -1,0 +1,54 @@
+"""Helpers for the scheduling and booking tests (availability rules, fixed clocks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from consultations.models import Expert, ExpertAvailability
+from consultations.tests.factories import make_expert
+
+ALL_WEEK = range(7)
+
+
+def hm(value: str) -> time:
+    if value == "24:00":
+        return time.max
+    h, m = value.split(":")
+    return time(int(h), int(m))
+
+
+def set_rules(expert: Expert, rules: list[tuple[int, str, str]]) -> None:
+    ExpertAvailability.objects.filter(expert=expert).delete()
+    ExpertAvailability.objects.bulk_create(
+        ExpertAvailability(expert=expert, weekday=wd, start_time=hm(s), end_time=hm(e))
+        for wd, s, e in rules
+    )
+
+
+def every_day(start: str, end: str) -> list[tuple[int, str, str]]:
+    return [(wd, start, end) for wd in ALL_WEEK]
+
+
+def scheduling_expert(tz: str = "UTC", **fields: Any) -> Expert:
+    """An approved expert with no notice, 30-minute grid, 30/60-minute sessions."""
+    defaults: dict[str, Any] = {
+        "timezone": tz,
+        "session_lengths": [30, 60],
+        "slot_interval_minutes": 30,
+        "min_notice_minutes": 0,
+        "max_bookings_per_day": 20,
+        "booking_horizon_days": 90,
+        "buffer_before_minutes": 0,
+        "buffer_after_minutes": 0,
+    }
+    defaults.update(fields)
+    return make_expert(**defaults)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def starts(slots) -> list[str]:
+    return [s.start.strftime("%Y-%m-%d %H:%M") for s in slots]
