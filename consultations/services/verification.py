@@ -124,6 +124,14 @@ def _notify_applicant(
     )
 
 
+def _refresh_next_available(expert: Expert) -> None:
+    # The "soonest availability" order depends on the status: a suspended expert has
+    # no bookable slot, a re-activated one gets theirs back.
+    from consultations.services.scheduling import refresh_next_available_at
+
+    refresh_next_available_at(expert)
+
+
 def _require_staff(user: User | None) -> None:
     if user is None or not user.is_active or not user.is_staff:
         raise NotAllowed("Only staff members can review expert applications.")
@@ -444,6 +452,7 @@ def _activate_expert(application: ExpertApplication, notes: str) -> tuple[Expert
     expert.save()
     expert.expertise_areas.set(_expertise_rows(application.expertise_areas))
     expert.languages.set(_language_rows(application.languages))
+    _refresh_next_available(expert)
     return expert, old_status
 
 
@@ -581,6 +590,7 @@ def _change_expert_status(
         expert.save(
             update_fields=["verification_status", "verification_notes", "verified_at", "updated_at"]
         )
+        _refresh_next_available(expert)
         _audit(actor=actor, expert=expert, from_status=old_status, to_status=to_status, note=note)
         latest = ExpertApplication.objects.filter(applicant_id=expert.user_id).first()
         _notify_applicant(

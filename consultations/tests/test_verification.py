@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
 from channels.db import database_sync_to_async
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from consultations.models import (
     Expert,
     ExpertApplication,
+    ExpertAvailability,
     ExpertiseArea,
     ExpertVerificationDocument,
     Language,
@@ -382,6 +385,21 @@ def test_suspend_and_reinstate_audit_signal_and_visibility(
         ("expert_status", "approved", "suspended", staff_user),
         ("expert_status", "suspended", "approved", staff_user),
     ]
+
+
+def test_suspension_clears_and_reinstatement_restores_next_available_at(staff_user):
+    expert = make_expert(next_available_at=timezone.now() + timedelta(days=1), min_notice_minutes=0)
+    ExpertAvailability.objects.bulk_create(
+        ExpertAvailability(expert=expert, weekday=d, start_time=time(0, 0), end_time=time(23, 30))
+        for d in range(7)
+    )
+    services.suspend_expert(expert=expert, actor=staff_user)
+    expert.refresh_from_db()
+    assert expert.next_available_at is None
+    services.reinstate_expert(expert=expert, actor=staff_user)
+    expert.refresh_from_db()
+    assert expert.next_available_at is not None
+    assert expert.next_available_at < timezone.now() + timedelta(days=1)
 
 
 def test_non_staff_cannot_suspend(user):
