@@ -8,7 +8,6 @@ The Django admin's bulk actions call these same functions.
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from decimal import Decimal
@@ -37,8 +36,6 @@ from consultations.models import (
 from project.api_errors import NotAllowed, ServiceError
 from realtime.events import publish_to_user
 
-logger = logging.getLogger(__name__)
-
 VERIFICATION_UPDATED = "verification.updated"
 
 # Sniffed MIME type -> extension used for the stored file and the download name.
@@ -49,6 +46,8 @@ ALLOWED_DOCUMENT_TYPES: dict[str, str] = {
 }
 MAX_DOCUMENTS_PER_APPLICATION = 20
 MAX_ORIGINAL_NAME_LENGTH = 150
+# Room for the multipart boundaries and the other form fields around the file.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 Status = ExpertApplication.Status
 ExpertStatus = Expert.VerificationStatus
@@ -320,10 +319,6 @@ def sanitise_filename(name: str, extension: str) -> str:
     stem = stem.strip(" ._")[: MAX_ORIGINAL_NAME_LENGTH - len(extension) - 1] or "document"
     # The extension follows the sniffed content, so "cv.html" holding a PDF downloads as .pdf.
     return f"{stem}.{extension}"
-
-
-# Room for the multipart boundaries and the other form fields around the file.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 def _too_large(max_bytes: int) -> ServiceError:
