@@ -104,3 +104,21 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             "detail": str(detail),
         }
     return response
+
+
+def not_found_view(request, exception=None):
+    """handler404: API paths answer 404 in the API's JSON error shape, not Django's HTML page.
+
+    URLs an API route cannot match (e.g. `/chat/-1/` against `<int:pk>`) never reach DRF,
+    so without this a client that only understands JSON would get an HTML error page.
+    """
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if not request.path.startswith("/api/"):
+        return page_not_found(request, exception)
+    message = "Not found."
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": message, "fields": {}}, "detail": message},
+        status=404,
+    )

@@ -16,3 +16,5 @@ urlpatterns = [
     # Everything else is the single-page app; its client-side router takes over.
     re_path(r"^(?!api/|admin/|ws/|static/|healthz).*$", spa_index, name="spa"),
 ]
+
+handler404 = "project.api_errors.not_found_view"
