@@ -467,3 +467,72 @@ def test_refresh_stale_next_available(in_march):
     assert scheduling.refresh_stale_next_available() >= 1
     expert.refresh_from_db()
     assert expert.next_available_at == utc(2026, 3, 2, 9, 0)
+
+
+# --------------------------------------------------------------------------- time-slots API
+
+
+def test_time_slots_endpoint_returns_utc_and_viewer_local_times(in_march, api_client):
+    expert = scheduling_expert("America/New_York", session_lengths=[30, 60])
+    set_rules(expert, [(SUN, "09:00", "10:00")])
+    r = api_client.get(
+        f"/api/v1/consultations/experts/{expert.pk}/time-slots/",
+        {"date": "2026-03-08", "tz": "Europe/Paris"},
+    )
+    assert r.status_code == 200, r.json()
+    body = r.json()
+    assert body["timezone"] == "Europe/Paris" and body["expert_timezone"] == "America/New_York"
+    assert body["duration_minutes"] == 30
+    assert [
+        (s["start"], s["start_local"], s["expert_start_local"], s["available_durations"])
+        for s in body["slots"]
+    ] == [
+        (
+            "2026-03-08T13:00:00Z",
+            "2026-03-08T14:00:00+01:00",
+            "2026-03-08T09:00:00-04:00",
+            [30, 60],
+        ),
+        ("2026-03-08T13:30:00Z", "2026-03-08T14:30:00+01:00", "2026-03-08T09:30:00-04:00", [30]),
+    ]
+
+
+def test_time_slots_range_form_and_duration(in_march, api_client):
+    expert = scheduling_expert()
+    set_rules(expert, every_day("09:00", "10:00"))
+    r = api_client.get(
+        f"/api/v1/consultations/experts/{expert.pk}/time-slots/",
+        {"from": "2026-03-02", "to": "2026-03-04", "duration": 60},
+    )
+    assert r.status_code == 200, r.json()
+    assert [s["start"] for s in r.json()["slots"]] == [
+        "2026-03-02T09:00:00Z",
+        "2026-03-03T09:00:00Z",
+        "2026-03-04T09:00:00Z",
+    ]
+    assert r.json()["slots"][0]["end"] == "2026-03-02T10:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"date": "2026-03-02", "tz": "Europe/Atlantis"}, "tz"),
+        ({"date": "02/03/2026"}, "date"),
+        ({}, "date"),
+        ({"from": "2026-03-05", "to": "2026-03-02"}, "to"),
+        ({"from": "2026-03-01", "to": "2027-06-01"}, "to"),
+        ({"date": "2026-03-02", "duration": 45}, "duration"),
+    ],
+)
+def test_time_slots_bad_input_is_a_400_naming_the_field(in_march, api_client, params, field):
+    expert = scheduling_expert()
+    r = api_client.get(f"/api/v1/consultations/experts/{expert.pk}/time-slots/", params)
+    assert r.status_code == 400
+    assert field in r.json()["error"]["fields"]
+
+
+def test_time_slots_of_unknown_or_unapproved_expert_is_404(in_march, api_client):
+    expert = scheduling_expert(verification_status=Expert.VerificationStatus.REJECTED)
+    url = "/api/v1/consultations/experts/{}/time-slots/"
+    assert api_client.get(url.format(expert.pk), {"date": "2026-03-02"}).status_code == 404
+    assert api_client.get(url.format(999999), {"date": "2026-03-02"}).status_code == 404
