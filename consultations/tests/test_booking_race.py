@@ -1,0 +1,124 @@
+"""No double booking under real concurrency: many threads, each on its own connection."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from unittest import mock
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from consultations.models import Consultation, Expert
+from consultations.services import booking, scheduling
+from consultations.tests.factories import make_user
+from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules
+from project.api_errors import Conflict
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THREADS = 12
+
+
+def _start() -> datetime:
+    return (timezone.now() + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+
+
+def run_concurrently(calls: list[Callable[[], object]]) -> list[str]:
+    """Run every call in its own thread (own DB connection), all released at once."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[str] = [""] * len(calls)
+
+    def worker(i: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            call()
+            outcomes[i] = "booked"
+        except Conflict:
+            outcomes[i] = "conflict"
+        except Exception as exc:  # surfaced by the assertion below
+            outcomes[i] = f"error: {exc!r}"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+def _expert() -> Expert:
+    expert = scheduling_expert(buffer_after_minutes=10)
+    set_rules(expert, every_day("00:00", "24:00"))
+    return expert
+
+
+def _book(user, expert, start, minutes=30) -> Callable[[], object]:
+    return lambda: booking.book_consultation(
+        user=user, expert_id=expert.pk, start_at=start, duration_minutes=minutes, topic="Race"
+    )
+
+
+def test_many_concurrent_bookings_of_one_slot_exactly_one_wins():
+    expert = _expert()
+    start = _start()
+    users = [make_user() for _ in range(THREADS)]
+    outcomes = run_concurrently([_book(u, expert, start) for u in users])
+    assert Counter(outcomes) == {"booked": 1, "conflict": THREADS - 1}, outcomes
+    assert Consultation.objects.filter(expert=expert).count() == 1
+
+
+def test_overlapping_different_starts_and_lengths_exactly_one_wins():
+    expert = _expert()
+    start = _start()
+    calls = []
+    for i in range(THREADS):
+        # 09:00 for 60 min, 09:30 for 30 min, 08:30 for 30 min (+10 min buffer reaches 09:10)...
+        offset = [0, 30, -30][i % 3]
+        minutes = [60, 30, 30][i % 3]
+        calls.append(_book(make_user(), expert, start + timedelta(minutes=offset), minutes))
+    outcomes = run_concurrently(calls)
+    assert outcomes.count("booked") == 1, outcomes
+    assert set(outcomes) == {"booked", "conflict"}
+    assert Consultation.objects.filter(expert=expert).count() == 1
+
+
+def test_the_exclusion_constraint_alone_lets_exactly_one_win():
+    """Without the expert lock and the Python check, PostgreSQL still allows one winner."""
+    expert = _expert()
+    start = _start()
+
+    def no_lock(expert_id: int) -> Expert:
+        return Expert.objects.select_related("user").get(pk=expert_id)
+
+    users = [make_user() for _ in range(THREADS)]
+    with (
+        mock.patch.object(booking, "_lock_expert", no_lock),
+        mock.patch.object(scheduling, "ensure_bookable"),
+    ):
+        outcomes = run_concurrently([_book(u, expert, start) for u in users])
+    assert Counter(outcomes) == {"booked": 1, "conflict": THREADS - 1}, outcomes
+    assert Consultation.objects.filter(expert=expert).count() == 1
+
+
+def test_concurrent_bookings_of_different_slots_all_succeed():
+    expert = _expert()
+    start = _start()
+    calls = [_book(make_user(), expert, start + timedelta(hours=i)) for i in range(6)]
+    outcomes = run_concurrently(calls)
+    assert outcomes == ["booked"] * 6
+    assert Consultation.objects.filter(expert=expert).count() == 6
+
+
+def test_concurrent_bookings_respect_the_daily_limit():
+    expert = _expert()
+    Expert.objects.filter(pk=expert.pk).update(max_bookings_per_day=2)
+    start = _start()
+    calls = [_book(make_user(), expert, start + timedelta(hours=i)) for i in range(6)]
+    outcomes = run_concurrently(calls)
+    assert Counter(outcomes) == {"booked": 2, "conflict": 4}, outcomes
