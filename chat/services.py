@@ -403,6 +403,9 @@ def delete_message(*, user: AbstractBaseUser, message_id: Any) -> ExpertChatMess
                 "attachment_content_type",
             ]
         )
+        publish_to_users(
+            conversation.participant_ids, "chat.message_deleted", message_payload(message)
+        )
         recipient_id = conversation.other_participant_id(user.pk)
         if message.seq > conversation.last_read_seq_for(recipient_id):
             unread = selectors.count_unread_after(
@@ -411,9 +414,6 @@ def delete_message(*, user: AbstractBaseUser, message_id: Any) -> ExpertChatMess
             _set_unread(conversation, recipient_id, unread)
             conversation.save(update_fields=["user_unread", "expert_unread", "updated_at"])
             _publish_unread_after_commit(recipient_id, conversation.pk)
-        publish_to_users(
-            conversation.participant_ids, "chat.message_deleted", message_payload(message)
-        )
         if stored_file:
             transaction.on_commit(lambda: default_storage.delete(stored_file))
     return message

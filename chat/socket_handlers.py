@@ -84,6 +84,12 @@ def _parse_cursors(raw: Any) -> dict[int, int]:
 
 @register("chat.send")
 async def handle_send(consumer, data: dict) -> dict:
+    if data.get("attachment") is not None:
+        raise ServiceError(
+            "Files are sent with a multipart POST to chat/<id>/send/, not over the socket.",
+            field="attachment",
+            code="attachment_not_supported",
+        )
     fields = _validated(_SocketSend, data)
 
     def send() -> dict:

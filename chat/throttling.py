@@ -21,17 +21,22 @@ def check_send_rate(user_id: int) -> None:
     """Count one send for `user_id`; refuse once the per-minute limit is passed."""
     limit = settings.CHAT_RATE_LIMIT_PER_MINUTE
     now = time.time()
-    window = int(now // RATE_WINDOW_SECONDS)
-    key = f"chat:rate:{user_id}:{window}"
-    # add() then incr() is atomic on Redis and locmem; a plain get/set would race.
-    cache.add(key, 0, RATE_WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS * 2)
+    # The window opens at the user's first send rather than on the clock's minute, so
+    # a burst cannot straddle a boundary to get twice the limit through.
+    key = f"chat:rate:{user_id}"
+    if cache.add(key, 1, RATE_WINDOW_SECONDS):
+        cache.set(f"{key}:opened", now, RATE_WINDOW_SECONDS)
         count = 1
+    else:
+        try:
+            count = cache.incr(key)  # atomic on Redis and locmem, and keeps the expiry
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, RATE_WINDOW_SECONDS)
+            cache.set(f"{key}:opened", now, RATE_WINDOW_SECONDS)
+            count = 1
     if count > limit:
-        retry_after = max(1, int((window + 1) * RATE_WINDOW_SECONDS - now))
+        opened = cache.get(f"{key}:opened") or now
+        retry_after = max(1, int(opened + RATE_WINDOW_SECONDS - now + 0.999))
         raise ServiceError(
             f"Too many messages: at most {limit} per minute.",
             code="rate_limited",
