@@ -24,7 +24,7 @@ import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -35,7 +35,12 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from consultations.models import Consultation, Expert
+from consultations.models import (
+    Consultation,
+    Expert,
+    ExpertAvailability,
+    ExpertUnavailability,
+)
 from consultations.tests.factories import make_consultation, make_expert
 
 ROLES = ("anon", "user", "other_user", "expert", "other_expert", "staff")
@@ -71,6 +76,9 @@ class World:
     expert: Expert
     other_expert: Expert
     consultation: Consultation
+    pending: Consultation
+    completed: Consultation
+    block: Any
     conversation: Any
     message: Any
     attachment_message: Any
@@ -101,6 +109,20 @@ def _build_world() -> World:
         expert=expert,
         start_at=timezone.now().replace(microsecond=0) + timedelta(minutes=5),
         status=Consultation.Status.CONFIRMED,
+    )
+    # The expert works 06:00-22:00 UTC every day, so the booking rows have free slots.
+    for weekday in range(7):
+        ExpertAvailability.objects.create(
+            expert=expert, weekday=weekday, start_time=time(6), end_time=time(22)
+        )
+    pending = make_consultation(
+        user=user, expert=expert, start_at=_day(2), status=Consultation.Status.PENDING
+    )
+    completed = make_consultation(
+        user=user, expert=expert, start_at=_day(-3), status=Consultation.Status.COMPLETED
+    )
+    block = ExpertUnavailability.objects.create(
+        expert=expert, start_at=_day(20), end_at=_day(21), reason="Holiday"
     )
     conversation, _ = chat_services.get_or_create_conversation(user=user, expert_id=expert.pk)
     message = chat_services.send_message(
@@ -136,6 +158,9 @@ def _build_world() -> World:
         expert=expert,
         other_expert=other_expert,
         consultation=consultation,
+        pending=pending,
+        completed=completed,
+        block=block,
         conversation=conversation,
         message=message,
         attachment_message=attachment_message,
@@ -143,6 +168,12 @@ def _build_world() -> World:
         application=application,
         document=document,
     )
+
+
+def _day(days: int, hour: int = 10) -> datetime:
+    """`hour`:00 UTC `days` from today: on the 30-minute slot grid, inside working hours."""
+    today = timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=days, hours=hour)
 
 
 def _document_type() -> str:
@@ -198,6 +229,15 @@ def _user_blocks(w: World) -> None:
     chat_services.block_conversation(user=w.users["user"], conversation_id=w.conversation.pk)
 
 
+def _book_body(w: World, role: str) -> dict:
+    return {
+        "expert_id": w.expert.pk,
+        "start_at": _day(4).isoformat(),
+        "duration_minutes": 60,
+        "topic": "Taxes",
+    }
+
+
 A = "api/v1/auth/"
 C = "api/v1/consultations/"
 CH = "api/v1/consultations/chat/"
@@ -208,6 +248,7 @@ PUBLIC = (200, 200, 200, 200, 200, 200)
 ANY_SIGNED_IN = (403, 200, 200, 200, 200, 200)
 STAFF_ONLY = (403, 403, 403, 403, 403, 200)
 USER_AND_EXPERT = (403, 200, 404, 200, 404, 404)
+EXPERTS_ONLY = (403, 403, 403, 200, 200, 403)
 
 MATRIX: dict[tuple[str, str], Row] = {
     ("api/schema/", "GET"): Row(PUBLIC),
@@ -248,6 +289,55 @@ MATRIX: dict[tuple[str, str], Row] = {
     (C + "consultations/<int:pk>/end/", "POST"): Row(
         (403, 409, 404, 409, 404, 404), pk=lambda w: w.consultation.pk
     ),
+    # scheduling: public reads of an approved expert; each expert edits only their own
+    (C + "experts/<int:pk>/availability/", "GET"): Row(PUBLIC, pk=lambda w: w.expert.pk),
+    (C + "experts/<int:pk>/time-slots/", "GET"): Row(
+        PUBLIC, pk=lambda w: w.expert.pk, query=lambda w: {"date": _day(4).date().isoformat()}
+    ),
+    (C + "experts/availability/update/", "POST"): Row(
+        EXPERTS_ONLY,
+        body=lambda w, r: {"rules": [{"weekday": 0, "start_time": "09:00", "end_time": "17:00"}]},
+    ),
+    (C + "experts/availability/settings/", "GET"): Row(EXPERTS_ONLY),
+    (C + "experts/availability/settings/", "PATCH"): Row(
+        EXPERTS_ONLY, body=lambda w, r: {"buffer_after_minutes": 10}
+    ),
+    (C + "experts/availability/blocks/", "GET"): Row(EXPERTS_ONLY),
+    (C + "experts/availability/blocks/", "POST"): Row(
+        (403, 403, 403, 201, 201, 403),
+        body=lambda w, r: {
+            "start_at": _day(30).isoformat(),
+            "end_at": _day(31).isoformat(),
+            "reason": "Trip",
+        },
+    ),
+    # The expert's own block; another expert cannot even see that it exists.
+    (C + "experts/availability/blocks/<int:pk>/", "DELETE"): Row(
+        (403, 403, 403, 204, 404, 403), pk=lambda w: w.block.pk
+    ),
+    # bookings
+    (C + "consultations/book/", "POST"): Row((403, 201, 201, 400, 201, 201), body=_book_body),
+    (C + "consultations/upcoming/", "GET"): Row(ANY_SIGNED_IN),
+    (C + "consultations/past/", "GET"): Row(ANY_SIGNED_IN),
+    (C + "consultations/<int:pk>/", "GET"): Row(USER_AND_EXPERT, pk=lambda w: w.consultation.pk),
+    # Pending: only its expert confirms; the client is refused, outsiders see nothing.
+    (C + "consultations/<int:pk>/confirm/", "POST"): Row(
+        (403, 403, 404, 200, 404, 404), pk=lambda w: w.pending.pk
+    ),
+    (C + "consultations/<int:pk>/cancel/", "POST"): Row(
+        USER_AND_EXPERT, pk=lambda w: w.pending.pk, body=lambda w, r: {"reason": "Sick"}
+    ),
+    (C + "consultations/<int:pk>/reschedule/", "POST"): Row(
+        (403, 201, 404, 201, 404, 404),
+        pk=lambda w: w.pending.pk,
+        body=lambda w, r: {"start_at": _day(5).isoformat(), "reason": "Clash"},
+    ),
+    # Completed: only its client rates it.
+    (C + "consultations/<int:pk>/rate/", "POST"): Row(
+        (403, 200, 404, 403, 404, 404), pk=lambda w: w.completed.pk, body=lambda w, r: {"rating": 5}
+    ),
+    (C + "experts/consultations/", "GET"): Row(EXPERTS_ONLY),
+    (C + "experts/dashboard/", "GET"): Row(EXPERTS_ONLY),
     # chat between user and expert
     (CH, "GET"): Row((403, 200, 404, 404, 404, 404), query=lambda w: {"expert_id": w.expert.pk}),
     (CH, "POST"): Row((403, 200, 201, 400, 201, 201), body=lambda w, r: {"expert_id": w.expert.pk}),
