@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consultations.models import Expert
@@ -9,6 +10,7 @@ from consultations.models import Expert
 
 class ExpertListSerializer(serializers.ModelSerializer):
     is_verified = serializers.BooleanField(read_only=True, help_text="Verified-expert badge.")
+    avatar_url = serializers.SerializerMethodField()
     # Names and codes as plain lists; the frontend localises language names itself.
     expertise_areas = serializers.SerializerMethodField()
     languages = serializers.SerializerMethodField()
@@ -35,6 +37,11 @@ class ExpertListSerializer(serializers.ModelSerializer):
             "next_available_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_avatar_url(self, obj: Expert) -> str | None:
+        # None rather than "" so the value is either a real URL or nothing.
+        return obj.avatar_url or None
 
     # .all() reads the prefetch cache; filtering here would cost a query per expert.
     def get_expertise_areas(self, obj: Expert) -> list[str]:

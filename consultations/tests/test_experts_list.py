@@ -93,6 +93,7 @@ def test_expert_json_shape(api_client):
     assert item["average_rating"] == "4.75"
     assert item["review_count"] == 12
     assert item["next_available_at"] is not None
+    assert item["avatar_url"] is None  # blank is sent as null, never as an invalid URL
     assert "bio" not in item and "user" not in item
     full = api_client.get(detail(e.pk)).json()
     assert full["bio"] == "Long bio"

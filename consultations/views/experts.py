@@ -20,7 +20,6 @@ class ExpertPagination(PageNumberPagination):
     max_page_size = 100
 
 
-@extend_schema(tags=["experts"], summary="List approved experts")
 class ExpertListView(ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = ExpertListSerializer
@@ -30,6 +29,19 @@ class ExpertListView(ListAPIView):
 
     def get_queryset(self):
         return public_experts()
+
+    @extend_schema(
+        tags=["experts"],
+        summary="List approved experts",
+        responses={
+            200: ExpertListSerializer(many=True),
+            400: OpenApiResponse(
+                VerificationErrorSerializer, description="A filter or ordering value is invalid."
+            ),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class ExpertDetailView(RetrieveAPIView):

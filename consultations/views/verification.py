@@ -161,7 +161,6 @@ class DocumentFileView(APIView):
         return response
 
 
-@extend_schema(tags=["verification-admin"], summary="Expert applications (staff only)")
 class AdminApplicationListView(ListAPIView):
     permission_classes = [IsAdminUser]
     serializer_class = AdminApplicationSerializer
@@ -171,6 +170,18 @@ class AdminApplicationListView(ListAPIView):
 
     def get_queryset(self):
         return selectors.applications_for_review()
+
+    @extend_schema(
+        tags=["verification-admin"],
+        summary="Expert applications (staff only)",
+        responses={
+            200: AdminApplicationSerializer(many=True),
+            400: _error("A filter value is invalid."),
+            403: _error("Not staff."),
+        },
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class AdminApplicationReviewView(APIView):
