@@ -177,14 +177,14 @@ class CancelConsultationView(APIView):
             consultation_id=pk, actor=request.user, reason=data.validated_data["reason"]
         )
         body = {
-            "consultation": _out(request, pk),
+            "consultation": selectors.consultation_for_participant(pk, request.user),
             "refund": {
                 "full_refund": decision.full_refund,
                 "amount": decision.amount,
                 "reason": decision.reason,
             },
         }
-        return Response(CancelResponseSerializer(body).data)
+        return Response(CancelResponseSerializer(body, context={"request": request}).data)
 
 
 class RescheduleConsultationView(APIView):
