@@ -43,7 +43,9 @@ class ConsultationReminder(models.Model):
                 name="one_reminder_per_consultation_kind_start",
             )
         ]
-        indexes = [models.Index(fields=["status", "claimed_at"], name="reminder_status_claimed_idx")]
+        indexes = [
+            models.Index(fields=["status", "claimed_at"], name="reminder_status_claimed_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for consultation {self.consultation_id} ({self.status})"

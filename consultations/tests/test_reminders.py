@@ -440,12 +440,78 @@ def test_tasks_are_registered_under_the_beat_schedule_names_and_ack_late():
 # --------------------------------------------------------------------------- real worker
 
 BROKER = "redis://127.0.0.1:6379/7"
+TASK_SEND = "consultations.tasks.send_consultation_reminders"
+TASK_CHECK = "consultations.tasks.check_upcoming_consultations"
 
 
 def _worker_database_url() -> str:
     # The worker must see this test's database (test_<name>), not the dev one.
     parts = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+def _start_worker(tmp_path: Path, queue: str, name: str, **env: str) -> subprocess.Popen:
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings.test_worker",
+        "DATABASE_URL": _worker_database_url(),
+        "CELERY_BROKER_URL": BROKER,
+        "CELERY_RESULT_BACKEND": BROKER,
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+        **env,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "project", "worker", "--queues", queue]
+    command += ["--hostname", f"{name}-{queue}@%h", "--pool", "prefork", "--concurrency", "2"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
+    with (tmp_path / f"{name}.log").open("w") as log:
+        return subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: we stop it and its children
+        )
+
+
+def _stop_worker(worker: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, sig)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+    if sig == signal.SIGKILL:
+        # A killed pool can leave orphans in the group; make sure none outlive the test.
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _clean_broker(queue: str, results: list) -> None:
+    import redis
+
+    client = redis.Redis.from_url(BROKER)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    # Redis db 7 is this suite's own: drop what a killed worker left unacknowledged.
+    client.delete("unacked", "unacked_index", "unacked_mutex")
+    for result in results:
+        result.forget()
+    client.close()
+
+
+def _wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = threading.Event()
+    timer = threading.Timer(timeout, deadline.set)
+    timer.start()
+    try:
+        while not predicate():
+            if deadline.wait(0.1):
+                raise AssertionError(f"timed out waiting for {what}")
+    finally:
+        timer.cancel()
 
 
 def _sent_mail(directory: Path) -> list:
@@ -455,65 +521,93 @@ def _sent_mail(directory: Path) -> list:
         for chunk in path.read_text().split("-" * 79):
             if chunk.strip():
                 messages.append(message_from_string(chunk.strip()))
-    return messages
+    return [m for m in messages if m["Subject"].startswith("Reminder:")]
+
+
+@pytest.fixture
+def probe():
+    from celery import Celery
+
+    app = Celery("h7-probe", broker=BROKER, backend=BROKER)
+    yield app
+    app.close()
+
+
+def _result(async_result, timeout: float = 90) -> dict[str, int]:
+    return async_result.get(timeout=timeout, disable_sync_subtasks=False)
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_real_celery_worker_sends_each_reminder_exactly_once(people, tmp_path):
-    from celery import Celery
-
+def test_a_real_celery_worker_sends_each_reminder_exactly_once(people, tmp_path, probe):
     client, expert = people
     start = (timezone.now() + timedelta(minutes=40)).replace(second=0, microsecond=0)
     consultation = make_consultation(user=client, expert=expert, start_at=start)
-    mail_dir = tmp_path / "mail"
     queue = f"h7-reminders-{uuid.uuid4().hex[:12]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "project.settings.test_worker",
-        "DATABASE_URL": _worker_database_url(),
-        "CELERY_BROKER_URL": BROKER,
-        "CELERY_RESULT_BACKEND": BROKER,
-        "EMAIL_FILE_PATH": str(mail_dir),
-    }
-    log = (tmp_path / "worker.log").open("w")
-    command = [sys.executable, "-m", "celery", "-A", "project", "worker", "--queues", queue]
-    command += ["--hostname", f"{queue}@%h", "--pool", "prefork", "--concurrency", "2"]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
-    worker = subprocess.Popen(
-        command,
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so we stop it and its children
-    )
-    probe = Celery("h7-probe", broker=BROKER, backend=BROKER)
+    worker = _start_worker(tmp_path, queue, "worker")
+    results: list = []
     try:
         # Three runs at once on two worker processes: a rerun and an overlap in one go.
-        pending = [
-            probe.send_task("consultations.tasks.send_consultation_reminders", queue=queue)
-            for _ in range(3)
-        ]
-        outcomes = [r.get(timeout=90, disable_sync_subtasks=False) for r in pending]
-        check = probe.send_task(
-            "consultations.tasks.check_upcoming_consultations", queue=queue
-        ).get(timeout=60, disable_sync_subtasks=False)
+        results += [probe.send_task(TASK_SEND, queue=queue) for _ in range(3)]
+        outcomes = [_result(r) for r in results]
+        results.append(probe.send_task(TASK_CHECK, queue=queue))
+        check = _result(results[-1])
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
-        log.close()
-        probe.close()
+        _stop_worker(worker)
+        _clean_broker(queue, results)
 
     assert sum(o["claimed"] for o in outcomes) == 1, (tmp_path / "worker.log").read_text()
     assert sum(o["sent"] for o in outcomes) == 1
     assert check["retry_sent"] == 0
     [row] = ConsultationReminder.objects.filter(consultation=consultation)
     assert (row.kind, row.status, row.attempts) == ("1h", "sent", 1)
-    sent = [m for m in _sent_mail(mail_dir) if m["Subject"].startswith("Reminder:")]
+    sent = _sent_mail(tmp_path / "mail")
     assert sorted(m["To"] for m in sent) == ["erin@example.com", "uma@example.com"]
-    assert worker.returncode is not None
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_is_recovered_with_one_email(people, tmp_path, probe):
+    client, expert = people
+    start = (timezone.now() + timedelta(minutes=40)).replace(second=0, microsecond=0)
+    consultation = make_consultation(user=client, expert=expert, start_at=start)
+    queue = f"h7-reminders-{uuid.uuid4().hex[:12]}"
+    marker = tmp_path / "in-send"
+    doomed = _start_worker(
+        tmp_path,
+        queue,
+        "doomed",
+        WORKER_EMAIL_BACKEND="consultations.tests.hanging_email_backend.EmailBackend",
+        HANG_MARKER=str(marker),
+    )
+    results: list = []
+    survivor = None
+    try:
+        results.append(probe.send_task(TASK_SEND, queue=queue))
+        _wait_for(marker.exists, timeout=90, what="the worker to reach the send")
+        _stop_worker(doomed, signal.SIGKILL)  # dies after claiming, in the middle of sending
+        # PostgreSQL rolls the dead worker's transaction back and frees the row lock.
+        _wait_for(
+            lambda: ConsultationReminder.objects.filter(status="claimed").exists(),
+            timeout=30,
+            what="the claim to survive the crash",
+        )
+        assert not (tmp_path / "mail").exists()
+
+        survivor = _start_worker(tmp_path, queue, "survivor", REMINDER_RETRY_AFTER_MINUTES="0")
+        results.append(probe.send_task(TASK_SEND, queue=queue))
+        rerun = _result(results[-1])
+        results += [probe.send_task(TASK_CHECK, queue=queue) for _ in range(2)]
+        sweeps = [_result(r) for r in results[-2:]]
+    finally:
+        _stop_worker(doomed, signal.SIGKILL)
+        if survivor is not None:
+            _stop_worker(survivor)
+        _clean_broker(queue, results)
+
+    assert rerun["claimed"] == 0 and rerun["sent"] == 0  # the claim blocks a second send
+    assert sum(s["retry_sent"] for s in sweeps) == 1, (tmp_path / "survivor.log").read_text()
+    [row] = ConsultationReminder.objects.filter(consultation=consultation)
+    assert (row.status, row.attempts) == ("sent", 1)
+    sent = _sent_mail(tmp_path / "mail")
+    assert sorted(m["To"] for m in sent) == ["erin@example.com", "uma@example.com"]
