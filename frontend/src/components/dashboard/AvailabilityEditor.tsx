@@ -1,0 +1,324 @@
+import { useEffect, useState, type FormEvent } from "react";
+
+import { api, unwrap, type Schemas } from "../../api/client";
+import { ApiError, errorMessage } from "../../api/http";
+import { formatDateTime } from "../../lib/time";
+import { useAsync } from "../../lib/useAsync";
+import { ErrorBox, Loading, Notice, SelectField, TextField } from "../ui";
+
+type Rule = Schemas["WeeklyRuleRequest"];
+type Settings = Schemas["SchedulingSettings"];
+
+export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/** Client-side checks mirroring the server's: end after start, no overlaps within a day. */
+export function validateRules(rules: Rule[]): string | null {
+  for (let day = 0; day < 7; day++) {
+    const ranges = rules.filter((r) => r.weekday === day).sort((a, b) => a.start_time.localeCompare(b.start_time));
+    for (const r of ranges) {
+      if (!r.start_time || !r.end_time) return `${WEEKDAYS[day]}: fill in both times.`;
+      if (r.end_time <= r.start_time) return `${WEEKDAYS[day]}: ${r.end_time} is not after ${r.start_time}.`;
+    }
+    for (let i = 1; i < ranges.length; i++) {
+      if (ranges[i].start_time < ranges[i - 1].end_time) {
+        return `${WEEKDAYS[day]}: ${ranges[i - 1].start_time}–${ranges[i - 1].end_time} overlaps ${ranges[i].start_time}–${ranges[i].end_time}.`;
+      }
+    }
+  }
+  return null;
+}
+
+const hhmm = (t: string) => t.slice(0, 5);
+
+export function AvailabilityEditor({ expertId }: { expertId: number }) {
+  const availability = useAsync(
+    () => unwrap(api.GET("/api/v1/consultations/experts/{id}/availability/", { params: { path: { id: expertId } } })),
+    [expertId],
+  );
+  const [rules, setRules] = useState<Rule[]>([]);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (availability.data) {
+      setRules(
+        availability.data.rules.map((r) => ({ weekday: r.weekday, start_time: hhmm(r.start_time), end_time: hhmm(r.end_time) })),
+      );
+    }
+  }, [availability.data]);
+
+  if (availability.loading && !availability.data) return <Loading label="Loading availability…" />;
+  if (availability.error || !availability.data) return <ErrorBox message={availability.error} onRetry={() => void availability.reload()} />;
+
+  function update(index: number, patch: Partial<Rule>) {
+    setRules((prev) => prev.map((r, i) => (i === index ? { ...r, ...patch } : r)));
+    setSaved(null);
+  }
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    const problem = validateRules(rules);
+    setError(problem);
+    setSaved(null);
+    if (problem) return;
+    setSaving(true);
+    try {
+      const result = await unwrap(api.POST("/api/v1/consultations/experts/availability/update/", { body: { rules } }));
+      availability.setData(result);
+      setSaved("Weekly hours saved.");
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <div className="stack">
+      <form onSubmit={save} aria-labelledby="weekly-hours">
+        <h3 id="weekly-hours">Weekly hours</h3>
+        <p className="muted">
+          In your time zone: <strong>{availability.data.timezone}</strong>
+          {availability.data.next_available_at && <> · next free slot {formatDateTime(availability.data.next_available_at)}</>}
+        </p>
+        {WEEKDAYS.map((name, day) => {
+          const dayRules = rules.map((r, i) => ({ r, i })).filter(({ r }) => r.weekday === day);
+          return (
+            <div className="availability-day" key={name} role="group" aria-label={name}>
+              <strong>{name}</strong>
+              <div>
+                {dayRules.length === 0 && <span className="muted">Unavailable </span>}
+                {dayRules.map(({ r, i }) => (
+                  <div className="range-row" key={i}>
+                    <label className="visually-hidden" htmlFor={`rule-${i}-start`}>
+                      {name} start
+                    </label>
+                    <input id={`rule-${i}-start`} type="time" value={r.start_time} onChange={(e) => update(i, { start_time: e.target.value })} />
+                    <span aria-hidden="true">–</span>
+                    <label className="visually-hidden" htmlFor={`rule-${i}-end`}>
+                      {name} end
+                    </label>
+                    <input id={`rule-${i}-end`} type="time" value={r.end_time} onChange={(e) => update(i, { end_time: e.target.value })} />
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      aria-label={`Remove ${name} ${r.start_time}–${r.end_time}`}
+                      onClick={() => setRules((prev) => prev.filter((_, j) => j !== i))}
+                    >
+                      Remove
+                    </button>
+                  </div>
+                ))}
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => setRules((prev) => [...prev, { weekday: day, start_time: "09:00", end_time: "17:00" }])}
+                >
+                  + Add hours
+                </button>
+              </div>
+            </div>
+          );
+        })}
+        <ErrorBox message={error} />
+        {saved && <Notice kind="success">{saved}</Notice>}
+        <button className="btn btn-primary" type="submit" disabled={saving} style={{ marginTop: "0.75rem" }}>
+          {saving ? "Saving…" : "Save weekly hours"}
+        </button>
+      </form>
+      <SettingsForm initial={availability.data.settings} onSaved={() => void availability.reload()} />
+      <BlocksEditor />
+    </div>
+  );
+}
+
+function SettingsForm({ initial, onSaved }: { initial: Settings; onSaved: () => void }) {
+  const [values, setValues] = useState(() => ({
+    timezone: initial.timezone ?? "UTC",
+    session_lengths: (initial.session_lengths ?? []).join(", "),
+    slot_interval_minutes: String(initial.slot_interval_minutes ?? 30),
+    buffer_before_minutes: String(initial.buffer_before_minutes ?? 0),
+    buffer_after_minutes: String(initial.buffer_after_minutes ?? 0),
+    min_notice_minutes: String(initial.min_notice_minutes ?? 120),
+    max_bookings_per_day: String(initial.max_bookings_per_day ?? 8),
+    booking_horizon_days: String(initial.booking_horizon_days ?? 60),
+  }));
+  const [error, setError] = useState<ApiError | string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof typeof values) => (e: { target: { value: string } }) => {
+    setValues((v) => ({ ...v, [k]: e.target.value }));
+    setSaved(false);
+  };
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const lengths = values.session_lengths
+      .split(/[,\s]+/)
+      .filter(Boolean)
+      .map(Number);
+    if (!lengths.length || lengths.some((n) => !Number.isInteger(n) || n <= 0)) {
+      setError("Session lengths must be whole minutes, e.g. 30, 60.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await unwrap(
+        api.PATCH("/api/v1/consultations/experts/availability/settings/", {
+          body: {
+            timezone: values.timezone.trim(),
+            session_lengths: lengths,
+            slot_interval_minutes: Number(values.slot_interval_minutes),
+            buffer_before_minutes: Number(values.buffer_before_minutes),
+            buffer_after_minutes: Number(values.buffer_after_minutes),
+            min_notice_minutes: Number(values.min_notice_minutes),
+            max_bookings_per_day: Number(values.max_bookings_per_day),
+            booking_horizon_days: Number(values.booking_horizon_days),
+          },
+        }),
+      );
+      setSaved(true);
+      onSaved();
+    } catch (err) {
+      setError(err instanceof ApiError ? err : errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const apiErr = error instanceof ApiError ? error : null;
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  return (
+    <form onSubmit={submit} aria-labelledby="booking-rules">
+      <h3 id="booking-rules">Booking rules</h3>
+      <div className="row">
+        <TextField label="Time zone" list="tz-options" value={values.timezone} onChange={set("timezone")} error={apiErr?.field("timezone")} />
+        <datalist id="tz-options">
+          {zones.map((z) => (
+            <option key={z} value={z} />
+          ))}
+        </datalist>
+        <TextField label="Session lengths (minutes)" value={values.session_lengths} onChange={set("session_lengths")} error={apiErr?.field("session_lengths")} hint="Comma-separated, e.g. 30, 60" />
+      </div>
+      <div className="row">
+        <SelectField label="Start times every" value={values.slot_interval_minutes} onChange={set("slot_interval_minutes")} error={apiErr?.field("slot_interval_minutes")}>
+          {[15, 20, 30, 45, 60].map((n) => (
+            <option key={n} value={n}>
+              {n} minutes
+            </option>
+          ))}
+        </SelectField>
+        <TextField label="Minimum notice (minutes)" type="number" min={0} value={values.min_notice_minutes} onChange={set("min_notice_minutes")} error={apiErr?.field("min_notice_minutes")} />
+      </div>
+      <div className="row">
+        <TextField label="Buffer before (minutes)" type="number" min={0} value={values.buffer_before_minutes} onChange={set("buffer_before_minutes")} error={apiErr?.field("buffer_before_minutes")} />
+        <TextField label="Buffer after (minutes)" type="number" min={0} value={values.buffer_after_minutes} onChange={set("buffer_after_minutes")} error={apiErr?.field("buffer_after_minutes")} />
+      </div>
+      <div className="row">
+        <TextField label="Max bookings per day" type="number" min={1} value={values.max_bookings_per_day} onChange={set("max_bookings_per_day")} error={apiErr?.field("max_bookings_per_day")} />
+        <TextField label="Bookable days ahead" type="number" min={1} value={values.booking_horizon_days} onChange={set("booking_horizon_days")} error={apiErr?.field("booking_horizon_days")} />
+      </div>
+      {typeof error === "string" && <ErrorBox message={error} />}
+      {apiErr && Object.keys(apiErr.fields).length === 0 && <ErrorBox message={apiErr.message} />}
+      {saved && <Notice kind="success">Booking rules saved.</Notice>}
+      <button className="btn btn-primary" type="submit" disabled={busy}>
+        {busy ? "Saving…" : "Save booking rules"}
+      </button>
+    </form>
+  );
+}
+
+function BlocksEditor() {
+  const blocks = useAsync(() => unwrap(api.GET("/api/v1/consultations/experts/availability/blocks/")), []);
+  const [start, setStart] = useState("");
+  const [end, setEnd] = useState("");
+  const [kind, setKind] = useState<Schemas["Kind627Enum"]>("one_off");
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [warning, setWarning] = useState<string | null>(null);
+
+  async function add(event: FormEvent) {
+    event.preventDefault();
+    if (!start || !end) {
+      setError("Choose when the time off starts and ends.");
+      return;
+    }
+    if (end <= start) {
+      setError("The end must be after the start.");
+      return;
+    }
+    setError(null);
+    setWarning(null);
+    try {
+      // datetime-local values are the viewer's wall clock; send them as instants.
+      const created = await unwrap(
+        api.POST("/api/v1/consultations/experts/availability/blocks/", {
+          body: { start_at: new Date(start).toISOString(), end_at: new Date(end).toISOString(), kind, reason },
+        }),
+      );
+      if (created.overlapping_consultation_ids.length) {
+        setWarning(`${created.overlapping_consultation_ids.length} booking(s) fall inside this time off; they stay until you cancel them.`);
+      }
+      setStart("");
+      setEnd("");
+      setReason("");
+      void blocks.reload();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
+  async function remove(id: number) {
+    try {
+      await unwrap(api.DELETE("/api/v1/consultations/experts/availability/blocks/{id}/", { params: { path: { id } } }));
+      blocks.setData((prev) => (prev ?? []).filter((b) => b.id !== id));
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
+  return (
+    <section aria-labelledby="time-off">
+      <h3 id="time-off">Time off</h3>
+      {blocks.loading && !blocks.data && <Loading />}
+      <ErrorBox message={blocks.error} onRetry={() => void blocks.reload()} />
+      {blocks.data && blocks.data.length > 0 && (
+        <ul className="doc-list">
+          {blocks.data.map((b) => (
+            <li key={b.id}>
+              <span>
+                {formatDateTime(b.start_at)} → {formatDateTime(b.end_at)} · {b.kind.replace("_", "-")}
+                {b.reason && ` · ${b.reason}`}
+              </span>
+              <button type="button" className="btn btn-small" onClick={() => void remove(b.id)}>
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {blocks.data && blocks.data.length === 0 && <p className="muted">No time off planned.</p>}
+      <form onSubmit={add}>
+        <div className="row">
+          <TextField label="From" type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />
+          <TextField label="Until" type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />
+        </div>
+        <div className="row">
+          <SelectField label="Kind" value={kind} onChange={(e) => setKind(e.target.value as Schemas["Kind627Enum"])}>
+            <option value="one_off">One-off</option>
+            <option value="holiday">Holiday</option>
+            <option value="vacation">Vacation</option>
+          </SelectField>
+          <TextField label="Reason (optional)" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} />
+        </div>
+        <ErrorBox message={error} />
+        {warning && <Notice kind="warning">{warning}</Notice>}
+        <button type="submit" className="btn">
+          Add time off
+        </button>
+      </form>
+    </section>
+  );
+}

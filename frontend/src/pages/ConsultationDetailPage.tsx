@@ -1,0 +1,146 @@
+import { Link, useLocation, useParams } from "react-router-dom";
+
+import { api, unwrap } from "../api/client";
+import { ConsultationActions } from "../components/consultations/ConsultationActions";
+import { ErrorBox, Loading, Notice, StatusBadge } from "../components/ui";
+import { formatDateTime, formatMoney, formatRange, timeZoneLabel, viewerTimeZone } from "../lib/time";
+import { useAsync } from "../lib/useAsync";
+import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+import { CONSULTATION_EVENTS } from "./MyConsultationsPage";
+
+const PAYMENT_LABELS: Record<string, string> = {
+  not_required: "Free",
+  unpaid: "Awaiting payment",
+  paid: "Paid",
+  refund_due: "Refund due",
+  refunded: "Refunded",
+  not_refundable: "Not refundable",
+};
+
+export function ConsultationDetailPage() {
+  const id = Number(useParams().id);
+  const location = useLocation();
+  const justBooked = (location.state as { justBooked?: boolean } | null)?.justBooked;
+  const detail = useAsync(
+    () => unwrap(api.GET("/api/v1/consultations/consultations/{id}/", { params: { path: { id } } })),
+    [id],
+  );
+
+  useRealtimeEvent(CONSULTATION_EVENTS, (event) => {
+    const d = event.data as { id?: number; consultation_id?: number; previous?: { id?: number } };
+    if (d.id === id || d.consultation_id === id || d.previous?.id === id) void detail.reload();
+  });
+
+  if (detail.loading && !detail.data) return <Loading label="Loading consultation…" />;
+  if (detail.error || !detail.data)
+    return (
+      <div className="page">
+        <ErrorBox message={detail.error ?? "Not found."} onRetry={() => void detail.reload()} />
+        <Link to="/consultations">← My consultations</Link>
+      </div>
+    );
+  const c = detail.data;
+  const isExpert = c.my_role === "expert";
+
+  return (
+    <div className="page stack">
+      <p>
+        <Link to={isExpert ? "/expert" : "/consultations"}>← {isExpert ? "Dashboard" : "My consultations"}</Link>
+      </p>
+      {justBooked && c.status === "pending" && (
+        <Notice kind="success">Booked! {c.expert.name} has been told and will confirm shortly; this page updates by itself.</Notice>
+      )}
+      <section className="card" aria-labelledby="c-title">
+        <div className="section-head">
+          <h1 id="c-title">{c.topic || "Consultation"}</h1>
+          <span data-testid="consultation-status" data-status={c.status}>
+            <StatusBadge status={c.status} />
+          </span>
+        </div>
+        <dl className="kv">
+          <dt>When</dt>
+          <dd>
+            {formatRange(c.start_at, c.end_at)} <span className="muted">({timeZoneLabel(viewerTimeZone())})</span>
+          </dd>
+          <dt>{isExpert ? "Client" : "Expert"}</dt>
+          <dd>{isExpert ? c.user.name : <Link to={`/experts/${c.expert.id}`}>{c.expert.name}</Link>}</dd>
+          <dt>Length</dt>
+          <dd>{c.duration_minutes} minutes</dd>
+          <dt>Price</dt>
+          <dd>
+            {Number(c.price) > 0 ? formatMoney(c.price, c.currency) : "Free"} · {PAYMENT_LABELS[c.payment_status] ?? c.payment_status}
+            {c.refund_amount && Number(c.refund_amount) > 0 && <> · refund {formatMoney(c.refund_amount, c.currency)}</>}
+          </dd>
+          {c.notes && (
+            <>
+              <dt>Notes</dt>
+              <dd className="bio">{c.notes}</dd>
+            </>
+          )}
+          {c.confirmed_at && (
+            <>
+              <dt>Confirmed</dt>
+              <dd>{formatDateTime(c.confirmed_at)}</dd>
+            </>
+          )}
+          {c.meeting_started_at && (
+            <>
+              <dt>Call started</dt>
+              <dd>{formatDateTime(c.meeting_started_at)}</dd>
+            </>
+          )}
+          {c.meeting_ended_at && (
+            <>
+              <dt>Call ended</dt>
+              <dd>{formatDateTime(c.meeting_ended_at)}</dd>
+            </>
+          )}
+          {c.status === "cancelled" && (
+            <>
+              <dt>Cancelled</dt>
+              <dd>
+                {c.cancelled_at && formatDateTime(c.cancelled_at)}
+                {c.cancellation_reason && <> — “{c.cancellation_reason}”</>}
+              </dd>
+            </>
+          )}
+          {c.rescheduled_from_id && (
+            <>
+              <dt>Moved from</dt>
+              <dd>
+                <Link to={`/consultations/${c.rescheduled_from_id}`}>the earlier booking</Link>
+              </dd>
+            </>
+          )}
+          {c.rescheduled_to_id && (
+            <>
+              <dt>Moved to</dt>
+              <dd>
+                <Link to={`/consultations/${c.rescheduled_to_id}`}>the new time</Link>
+              </dd>
+            </>
+          )}
+          {c.rating && (
+            <>
+              <dt>Rating</dt>
+              <dd>
+                <span className="stars">{"★".repeat(c.rating)}</span> {c.review}
+              </dd>
+            </>
+          )}
+        </dl>
+        {c.status === "pending" && !isExpert && <p className="muted">Waiting for {c.expert.name} to confirm.</p>}
+        <div style={{ marginTop: "1rem" }}>
+          <ConsultationActions consultation={c} onChanged={(u) => detail.setData(u)} />
+        </div>
+        <p style={{ marginTop: "1rem" }}>
+          {isExpert ? (
+            <span className="muted">Reply to your client from Messages.</span>
+          ) : (
+            <Link to={`/chat/new?expert=${c.expert.id}&consultation=${c.id}`}>Message {c.expert.name}</Link>
+          )}
+        </p>
+      </section>
+    </div>
+  );
+}
