@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from consultations.models import Consultation
+from project.api_schema import ErrorSerializer
 
 
 class MeetingLinkSerializer(serializers.Serializer):
@@ -41,17 +43,12 @@ class MeetingStateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class MeetingErrorSerializer(serializers.Serializer):
+# The component name must be set here: a subclass inherits the parent's
+# `component_name` and would otherwise collide with "ErrorResponse".
+@extend_schema_serializer(component_name="MeetingError")
+class MeetingErrorSerializer(ErrorSerializer):
     """The project-wide error body, with the extra keys meeting refusals add."""
 
-    error = _ErrorBodySerializer()
-    detail = serializers.CharField()
     status = serializers.CharField(required=False, help_text="Consultation status, if relevant.")
     join_opens_at = serializers.DateTimeField(required=False)
     join_closes_at = serializers.DateTimeField(required=False)

@@ -187,16 +187,3 @@ class VerificationStatusSerializer(serializers.Serializer):
     def get_application(self, obj: dict) -> dict | None:
         app = obj["application"]
         return ApplicationSummarySerializer(app).data if app is not None else None
-
-
-class VerificationErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class VerificationErrorSerializer(serializers.Serializer):
-    """The project's error shape (project/api_errors.py), documented for these endpoints."""
-
-    error = VerificationErrorBodySerializer()
-    detail = serializers.CharField(required=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from consultations.filters import ExpertFilter
 from consultations.selectors.experts import get_public_expert, public_experts
 from consultations.serializers.experts import ExpertDetailSerializer, ExpertListSerializer
-from consultations.serializers.verification import VerificationErrorSerializer
+from project.api_schema import error_response
 
 
 class ExpertPagination(PageNumberPagination):
@@ -35,9 +35,7 @@ class ExpertListView(ListAPIView):
         summary="List approved experts",
         responses={
             200: ExpertListSerializer(many=True),
-            400: OpenApiResponse(
-                VerificationErrorSerializer, description="A filter or ordering value is invalid."
-            ),
+            400: error_response("A filter or ordering value is invalid."),
         },
     )
     def get(self, request, *args, **kwargs):
@@ -59,9 +57,7 @@ class ExpertDetailView(RetrieveAPIView):
         summary="An approved expert's public profile",
         responses={
             200: ExpertDetailSerializer,
-            404: OpenApiResponse(
-                VerificationErrorSerializer, description="No approved expert with this id."
-            ),
+            404: error_response("No approved expert with this id."),
         },
     )
     def get(self, request, *args, **kwargs):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,9 +15,10 @@ from consultations.serializers.meetings import (
     MeetingStateSerializer,
 )
 from consultations.services.meetings import end_meeting, start_meeting
+from project.api_schema import error_response
 
-_NOT_FOUND = OpenApiResponse(
-    MeetingErrorSerializer, description="No such consultation, or you are not a participant."
+_NOT_FOUND = error_response(
+    "No such consultation, or you are not a participant.", MeetingErrorSerializer
 )
 
 
@@ -29,12 +30,12 @@ class MeetingLinkView(APIView):
         summary="Jitsi join link for a consultation",
         responses={
             200: MeetingLinkSerializer,
-            403: OpenApiResponse(
+            403: error_response(
+                "Not confirmed, or outside the join window (the code says which).",
                 MeetingErrorSerializer,
-                description="Not confirmed, or outside the join window (the code says which).",
             ),
             404: _NOT_FOUND,
-            409: OpenApiResponse(MeetingErrorSerializer, description="No meeting room."),
+            409: error_response("No meeting room.", MeetingErrorSerializer),
         },
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -52,11 +53,11 @@ class StartMeetingView(APIView):
         request=None,
         responses={
             200: MeetingStateSerializer,
-            403: OpenApiResponse(
-                MeetingErrorSerializer, description="Not confirmed, or outside the join window."
+            403: error_response(
+                "Not confirmed, or outside the join window.", MeetingErrorSerializer
             ),
             404: _NOT_FOUND,
-            409: OpenApiResponse(MeetingErrorSerializer, description="Already started."),
+            409: error_response("Already started.", MeetingErrorSerializer),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -74,11 +75,9 @@ class EndMeetingView(APIView):
         request=None,
         responses={
             200: MeetingStateSerializer,
-            403: OpenApiResponse(MeetingErrorSerializer, description="Not confirmed."),
+            403: error_response("Not confirmed.", MeetingErrorSerializer),
             404: _NOT_FOUND,
-            409: OpenApiResponse(
-                MeetingErrorSerializer, description="Not started yet, or already ended."
-            ),
+            409: error_response("Not started yet, or already ended.", MeetingErrorSerializer),
         },
     )
     def post(self, request: Request, pk: int) -> Response:

@@ -23,19 +23,14 @@ from consultations.serializers.verification import (
     ExpertApplicationSerializer,
     ExpertApplySerializer,
     ReviewSerializer,
-    VerificationErrorSerializer,
     VerificationStatusSerializer,
 )
 from consultations.services import verification as services
 from consultations.views.experts import ExpertPagination
 from project.api_errors import NotFound
+from project.api_schema import error_response
 
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(VerificationErrorSerializer, description=description)
-
-
-_UNAUTHENTICATED = _error("Not logged in.")
+_UNAUTHENTICATED = error_response("Not logged in.")
 
 
 class ApplyView(APIView):
@@ -50,7 +45,7 @@ class ApplyView(APIView):
             200: OpenApiResponse(
                 ExpertApplicationSerializer, description="Resubmitted after requested changes."
             ),
-            400: _error("Bad input, already an expert, or an application is already open."),
+            400: error_response("Bad input, already an expert, or an application is already open."),
             403: _UNAUTHENTICATED,
         },
     )
@@ -77,7 +72,7 @@ class MyApplicationView(APIView):
         responses={
             200: ExpertApplicationSerializer,
             403: _UNAUTHENTICATED,
-            404: _error("You have not applied yet."),
+            404: error_response("You have not applied yet."),
         },
     )
     def get(self, request: Request) -> Response:
@@ -97,7 +92,9 @@ class UploadDocumentView(APIView):
         request={"multipart/form-data": DocumentUploadSerializer},
         responses={
             201: DocumentSerializer,
-            400: _error("Wrong type (by content), too large, empty, or no open application."),
+            400: error_response(
+                "Wrong type (by content), too large, empty, or no open application."
+            ),
             403: _UNAUTHENTICATED,
         },
     )
@@ -139,7 +136,7 @@ class DocumentFileView(APIView):
             (200, "image/png"): OpenApiTypes.BINARY,
             (200, "image/jpeg"): OpenApiTypes.BINARY,
             403: _UNAUTHENTICATED,
-            404: _error("No such document, or it is not yours."),
+            404: error_response("No such document, or it is not yours."),
         },
     )
     def get(self, request: Request, pk: int) -> FileResponse:
@@ -176,8 +173,8 @@ class AdminApplicationListView(ListAPIView):
         summary="Expert applications (staff only)",
         responses={
             200: AdminApplicationSerializer(many=True),
-            400: _error("A filter value is invalid."),
-            403: _error("Not staff."),
+            400: error_response("A filter value is invalid."),
+            403: error_response("Not staff."),
         },
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -193,9 +190,11 @@ class AdminApplicationReviewView(APIView):
         request=ReviewSerializer,
         responses={
             200: AdminApplicationSerializer,
-            400: _error("Bad decision, missing notes, or not allowed from the current status."),
-            403: _error("Not staff."),
-            404: _error("No such application."),
+            400: error_response(
+                "Bad decision, missing notes, or not allowed from the current status."
+            ),
+            403: error_response("Not staff."),
+            404: error_response("No such application."),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
