@@ -77,10 +77,12 @@ def test_overlapping_different_starts_and_lengths_exactly_one_wins():
     expert = _expert()
     start = _start()
     calls = []
+    # Busy intervals (10-minute buffer after), pairwise overlapping:
+    # 09:00+60 -> [09:00, 10:10), 09:30+30 -> [09:30, 10:10), 09:00+30 -> [09:00, 09:40),
+    # 08:30+60 -> [08:30, 09:40).
+    shapes = [(0, 60), (30, 30), (0, 30), (-30, 60)]
     for i in range(THREADS):
-        # 09:00 for 60 min, 09:30 for 30 min, 08:30 for 30 min (+10 min buffer reaches 09:10)...
-        offset = [0, 30, -30][i % 3]
-        minutes = [60, 30, 30][i % 3]
+        offset, minutes = shapes[i % len(shapes)]
         calls.append(_book(make_user(), expert, start + timedelta(minutes=offset), minutes))
     outcomes = run_concurrently(calls)
     assert outcomes.count("booked") == 1, outcomes
