@@ -61,3 +61,8 @@ class MeSerializer(serializers.ModelSerializer):
 class AuthResultSerializer(serializers.Serializer):
     user = MeSerializer()
     token = serializers.CharField()
+
+
+class SessionSerializer(serializers.Serializer):
+    authenticated = serializers.BooleanField()
+    user = MeSerializer(allow_null=True)

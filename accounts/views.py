@@ -15,6 +15,7 @@ from accounts.serializers import (
     LoginSerializer,
     MeSerializer,
     RegisterSerializer,
+    SessionSerializer,
 )
 from project.api_errors import ServiceError
 
@@ -73,3 +74,20 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
+
+
+class SessionView(APIView):
+    """Who is signed in, answered with 200 for everyone.
+
+    The browser app asks this on every page load; /me/ answers anonymous visitors with 403,
+    which browsers log as a console error on every public page.
+    """
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=SessionSerializer)
+    def get(self, request: Request) -> Response:
+        user = request.user if request.user.is_authenticated else None
+        return Response(
+            {"authenticated": user is not None, "user": MeSerializer(user).data if user else None}
+        )

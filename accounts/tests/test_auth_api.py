@@ -85,3 +85,15 @@ def test_roles_follow_data(user, staff_user):
     expert.verification_status = "approved"
     expert.save()
     assert client.get("/api/v1/auth/me/").data["roles"]["is_expert"] is True
+
+
+def test_session_answers_200_for_anonymous_and_signed_in(user):
+    anonymous = APIClient().get("/api/v1/auth/session/")
+    assert anonymous.status_code == 200
+    assert anonymous.data == {"authenticated": False, "user": None}
+    client = APIClient()
+    client.force_authenticate(user)
+    signed_in = client.get("/api/v1/auth/session/")
+    assert signed_in.status_code == 200
+    assert signed_in.data["authenticated"] is True
+    assert signed_in.data["user"]["id"] == user.id

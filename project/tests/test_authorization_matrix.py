@@ -259,6 +259,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     (A + "login/", "POST"): Row(PUBLIC, body=_login_body),
     (A + "logout/", "POST"): Row((403, 204, 204, 204, 204, 204)),
     (A + "me/", "GET"): Row(ANY_SIGNED_IN),
+    (A + "session/", "GET"): Row(PUBLIC),
     # expert directory: public
     (C + "experts/", "GET"): Row(PUBLIC),
     (C + "experts/<int:pk>/", "GET"): Row(PUBLIC, pk=lambda w: w.expert.pk),
