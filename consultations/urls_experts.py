@@ -1,8 +1,10 @@
 from django.urls import path
 
+from consultations.views.expert_profile import MyExpertProfileView
 from consultations.views.experts import ExpertDetailView, ExpertListView
 
 urlpatterns: list = [
     path("experts/", ExpertListView.as_view(), name="expert-list"),
+    path("experts/me/", MyExpertProfileView.as_view(), name="expert-me"),
     path("experts/<int:pk>/", ExpertDetailView.as_view(), name="expert-detail"),
 ]

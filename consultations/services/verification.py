@@ -173,7 +173,7 @@ def _human_size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _clean_list(values: list[str], *, normalise=str.strip) -> list[str]:
+def clean_list(values: list[str], *, normalise=str.strip) -> list[str]:
     """Normalised, blank-free, case-insensitively de-duplicated, order kept."""
     seen: set[str] = set()
     out: list[str] = []
@@ -207,8 +207,8 @@ def apply_for_expert(
     the first is pending/under review is refused with a 400 (the DB constraint backs
     this up for concurrent requests). A rejected user may apply again.
     """
-    areas = _clean_list(expertise_areas or [])
-    langs = _clean_list(languages or [], normalise=normalise_language_code)
+    areas = clean_list(expertise_areas or [])
+    langs = clean_list(languages or [], normalise=normalise_language_code)
     currency = currency.strip().upper()
     validate_profile(
         expertise_areas=areas,
@@ -412,7 +412,8 @@ def _profile_name(user: User) -> str:
     return user.get_full_name() or (user.email or user.username).split("@", 1)[0]
 
 
-def _language_rows(codes: list[str]) -> list[Language]:
+def language_rows(codes: list[str]) -> list[Language]:
+    """Language rows for cleaned codes, created on first use (also used by expert_profile)."""
     rows = []
     for code in codes:
         # Some LANG_INFO entries are only fallbacks without a name.
@@ -421,7 +422,8 @@ def _language_rows(codes: list[str]) -> list[Language]:
     return rows
 
 
-def _expertise_rows(names: list[str]) -> list[ExpertiseArea]:
+def expertise_rows(names: list[str]) -> list[ExpertiseArea]:
+    """ExpertiseArea rows for cleaned names, matched by slug so "Tax law" == "tax-law"."""
     rows = []
     for name in names:
         slug = slugify(name)[:80]
@@ -445,8 +447,8 @@ def _activate_expert(application: ExpertApplication, notes: str) -> tuple[Expert
     expert.verified_at = now
     expert.verification_notes = notes
     expert.save()
-    expert.expertise_areas.set(_expertise_rows(application.expertise_areas))
-    expert.languages.set(_language_rows(application.languages))
+    expert.expertise_areas.set(expertise_rows(application.expertise_areas))
+    expert.languages.set(language_rows(application.languages))
     _refresh_next_available(expert)
     return expert, old_status
 

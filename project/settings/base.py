@@ -168,6 +168,7 @@ SPECTACULAR_SETTINGS = {
         "ExpertApplicationStatusEnum": "consultations.models.ExpertApplication.Status",
         "ConsultationStatusEnum": "consultations.models.Consultation.Status",
         "UnavailabilityKindEnum": "consultations.models.ExpertUnavailability.Kind",
+        "ExpertStatusEnum": "consultations.models.Expert.VerificationStatus",
     },
 }
 
