@@ -104,7 +104,11 @@ def _insert(consultation: Consultation, *, now: datetime) -> Consultation:
         diag = getattr(exc.__cause__, "diag", None)
         if getattr(diag, "constraint_name", None) == NO_OVERLAP_CONSTRAINT:
             raise scheduling.slot_taken(
-                consultation.expert, consultation.start_at, consultation.duration_minutes, now
+                consultation.expert,
+                consultation.start_at,
+                consultation.duration_minutes,
+                now,
+                alternatives=False,
             ) from exc
         raise
     return consultation
@@ -136,6 +140,24 @@ def book_consultation(
     now: datetime | None = None,
 ) -> Consultation:
     now = now or timezone.now()
+    try:
+        return _book(user, expert_id, start_at, duration_minutes, topic, notes, now)
+    except ServiceError as exc:
+        # Suggestions are computed after the expert lock is released, so losers of a
+        # race don't hold up everybody else while searching the calendar.
+        scheduling.add_alternatives(exc, expert_id, start_at, duration_minutes, now)
+        raise
+
+
+def _book(
+    user: User,
+    expert_id: int,
+    start_at: datetime,
+    duration_minutes: int,
+    topic: str,
+    notes: str,
+    now: datetime,
+) -> Consultation:
     _require_aware(start_at, "start_at")
     topic = _clean_text(topic, field="topic", max_length=200)
     if not topic:
@@ -151,7 +173,7 @@ def book_consultation(
             )
         if expert.user_id == user.pk:
             raise ServiceError("You cannot book yourself.", field="expert_id", code="self_booking")
-        scheduling.ensure_bookable(expert, start_at, duration_minutes, now=now)
+        scheduling.ensure_bookable(expert, start_at, duration_minutes, now=now, alternatives=False)
 
         end_at = start_at + timedelta(minutes=duration_minutes)
         blocked_start, blocked_end = scheduling.blocked_interval(expert, start_at, end_at)
@@ -298,6 +320,18 @@ def reschedule_consultation(
     now = now or timezone.now()
     _require_aware(start_at, "start_at")
     reason = _clean_text(reason, field="reason", max_length=MAX_REASON_LENGTH)
+    try:
+        return _reschedule(consultation_id, actor, start_at, reason, now)
+    except ServiceError as exc:
+        old = Consultation.objects.filter(pk=consultation_id).first()
+        if old is not None:
+            scheduling.add_alternatives(exc, old.expert_id, start_at, old.duration_minutes, now)
+        raise
+
+
+def _reschedule(
+    consultation_id: int, actor: User, start_at: datetime, reason: str, now: datetime
+) -> Consultation:
     with transaction.atomic():
         expert, old = _lock_consultation(consultation_id, actor)
         by_expert = actor.pk == expert.user_id
@@ -332,7 +366,7 @@ def reschedule_consultation(
             ]
         )
 
-        scheduling.ensure_bookable(expert, start_at, minutes, now=now)
+        scheduling.ensure_bookable(expert, start_at, minutes, now=now, alternatives=False)
         end_at = start_at + timedelta(minutes=minutes)
         blocked_start, blocked_end = scheduling.blocked_interval(expert, start_at, end_at)
         new = _insert(

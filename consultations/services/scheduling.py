@@ -216,6 +216,7 @@ def compute_slots(
     duration_minutes: int | None = None,
     now: datetime | None = None,
     rules: Sequence[ExpertAvailability] | None = None,
+    limit: int | None = None,
 ) -> list[Slot]:
     """Free slots starting in [lo, hi) (UTC) for `duration_minutes` (default: the shortest)."""
     lengths = session_lengths(expert)
@@ -237,6 +238,8 @@ def compute_slots(
         # Fitting is monotonic in length, so the longer lengths are checked only from here.
         fitting = tuple(m for m in all_lengths if m <= wanted or cal.fits(start, m))
         slots.append(Slot(start, start + timedelta(minutes=wanted), fitting))
+        if limit is not None and len(slots) >= limit:
+            break
     return slots
 
 
@@ -361,16 +364,17 @@ def find_next_available(
         return None
     lo = now + timedelta(minutes=expert.min_notice_minutes)
     end = now + timedelta(days=expert.booking_horizon_days) + timedelta(seconds=1)
-    chunk = timedelta(days=7)
+    # Start small (most calendars have room soon), then widen the window.
+    chunk = timedelta(days=1)
     while lo < end:
         hi = min(lo + chunk, end)
         slots = compute_slots(
-            expert, lo, hi, duration_minutes=duration_minutes, now=now, rules=rules
+            expert, lo, hi, duration_minutes=duration_minutes, now=now, rules=rules, limit=1
         )
         if slots:
             return slots[0]
         lo = hi
-        chunk = min(chunk * 2, timedelta(days=56))
+        chunk = min(chunk * 4, timedelta(days=64))
     return None
 
 
@@ -427,13 +431,24 @@ def _alternatives(expert: Expert, around: datetime, minutes: int, now: datetime)
 
 
 def ensure_bookable(
-    expert: Expert, start_at: datetime, duration_minutes: int, *, now: datetime | None = None
+    expert: Expert,
+    start_at: datetime,
+    duration_minutes: int,
+    *,
+    now: datetime | None = None,
+    alternatives: bool = True,
 ) -> None:
     """Raise a ServiceError (400, naming the field) or Conflict (409) if the time can't be booked.
 
     Checks the same things as the slot listing, in an order that gives the clearest reason.
+    With alternatives=False the error carries no suggestions (the booking service adds
+    them after releasing its lock; see add_alternatives).
     """
     now = now or timezone.now()
+
+    def alt() -> dict[str, Any]:
+        return _alternatives(expert, start_at, duration_minutes, now) if alternatives else {}
+
     if duration_minutes not in session_lengths(expert):
         raise ServiceError(
             f"This expert offers sessions of {_lengths_text(expert)} minutes.",
@@ -461,37 +476,56 @@ def ensure_bookable(
             "This time is outside the expert's availability.",
             field="start_at",
             code="outside_availability",
-            extra=_alternatives(expert, start_at, duration_minutes, now),
+            extra=alt(),
         )
     if not cal.on_grid(start_at):
         raise ServiceError(
             f"Sessions start every {cal.step.seconds // 60} minutes; this time is off that grid.",
             field="start_at",
             code="off_grid",
-            extra=_alternatives(expert, start_at, duration_minutes, now),
+            extra=alt(),
         )
     if cal.blocked.overlaps(start_at, end_at):
         raise ServiceError(
             "The expert is unavailable at this time.",
             field="start_at",
             code="expert_unavailable",
-            extra=_alternatives(expert, start_at, duration_minutes, now),
+            extra=alt(),
         )
     if cal.day_full(start_at):
         raise Conflict(
             "The expert is fully booked on that day.",
             field="start_at",
             code="day_full",
-            extra=_alternatives(expert, start_at, duration_minutes, now),
+            extra=alt(),
         )
     if cal.busy.overlaps(start_at - cal.buffer_before, end_at + cal.buffer_after):
-        raise slot_taken(expert, start_at, duration_minutes, now)
+        raise slot_taken(expert, start_at, duration_minutes, now, alternatives=alternatives)
 
 
-def slot_taken(expert: Expert, start_at: datetime, minutes: int, now: datetime) -> Conflict:
+def slot_taken(
+    expert: Expert, start_at: datetime, minutes: int, now: datetime, *, alternatives: bool = True
+) -> Conflict:
     return Conflict(
         "This time has just been booked by someone else.",
         field="start_at",
         code="slot_taken",
-        extra=_alternatives(expert, start_at, minutes, now),
+        extra=_alternatives(expert, start_at, minutes, now) if alternatives else {},
     )
+
+
+# Refusals where "here are the nearest free times" helps the client.
+ALTERNATIVE_CODES = frozenset(
+    {"slot_taken", "day_full", "outside_availability", "off_grid", "expert_unavailable"}
+)
+
+
+def add_alternatives(
+    exc: ServiceError, expert_id: int, start_at: datetime, minutes: int, now: datetime
+) -> None:
+    """Attach suggested slots to a refusal raised without them."""
+    if exc.code not in ALTERNATIVE_CODES or "alternatives" in exc.extra:
+        return
+    expert = Expert.objects.filter(pk=expert_id).first()
+    if expert is not None:
+        exc.extra.update(_alternatives(expert, start_at, minutes, now))
