@@ -263,6 +263,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     # expert directory: public
     (C + "experts/", "GET"): Row(PUBLIC),
     (C + "experts/<int:pk>/", "GET"): Row(PUBLIC, pk=lambda w: w.expert.pk),
+    # Every expert edits only their own profile; people without one have nothing there.
+    (C + "experts/me/", "GET"): Row((403, 404, 404, 200, 200, 404)),
+    (C + "experts/me/", "PATCH"): Row(
+        (403, 404, 404, 200, 200, 404), body=lambda w, r: {"headline": f"Edited by {r}"}
+    ),
     # verification: `user` has an open application with one document
     (C + "experts/apply/", "POST"): Row((403, 400, 201, 400, 400, 201), body=_apply_body),
     (C + "experts/my-application/", "GET"): Row((403, 200, 404, 404, 404, 404)),
