@@ -24,7 +24,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -502,14 +502,14 @@ def _clean_broker(queue: str, results: list) -> None:
     client.close()
 
 
-def _wait_for(predicate, timeout: float, what: str) -> None:
+def _wait_for(predicate, timeout: float, what: str, logs: Path) -> None:
     deadline = threading.Event()
     timer = threading.Timer(timeout, deadline.set)
     timer.start()
     try:
         while not predicate():
             if deadline.wait(0.1):
-                raise AssertionError(f"timed out waiting for {what}")
+                raise AssertionError(f"timed out waiting for {what}; {_logs(logs)}")
     finally:
         timer.cancel()
 
@@ -533,8 +533,21 @@ def probe():
     app.close()
 
 
-def _result(async_result, timeout: float = 90) -> dict[str, int]:
-    return async_result.get(timeout=timeout, disable_sync_subtasks=False)
+# Generous bounds: on a loaded 2-core machine a Django worker can take a while to boot.
+WORKER_TIMEOUT = 180
+
+
+def _result(async_result, logs: Path) -> dict[str, int]:
+    from celery.exceptions import TimeoutError as CeleryTimeout
+
+    try:
+        return async_result.get(timeout=WORKER_TIMEOUT, disable_sync_subtasks=False)
+    except CeleryTimeout:
+        raise AssertionError(f"no result within {WORKER_TIMEOUT}s; {_logs(logs)}") from None
+
+
+def _logs(directory: Path) -> str:
+    return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in directory.glob("*.log"))
 
 
 @pytest.mark.slow
@@ -549,20 +562,26 @@ def test_a_real_celery_worker_sends_each_reminder_exactly_once(people, tmp_path,
     try:
         # Three runs at once on two worker processes: a rerun and an overlap in one go.
         results += [probe.send_task(TASK_SEND, queue=queue) for _ in range(3)]
-        outcomes = [_result(r) for r in results]
+        outcomes = [_result(r, tmp_path) for r in results]
         results.append(probe.send_task(TASK_CHECK, queue=queue))
-        check = _result(results[-1])
+        check = _result(results[-1], tmp_path)
     finally:
         _stop_worker(worker)
         _clean_broker(queue, results)
 
-    assert sum(o["claimed"] for o in outcomes) == 1, (tmp_path / "worker.log").read_text()
+    assert sum(o["claimed"] for o in outcomes) == 1, _logs(tmp_path)
     assert sum(o["sent"] for o in outcomes) == 1
     assert check["retry_sent"] == 0
     [row] = ConsultationReminder.objects.filter(consultation=consultation)
     assert (row.kind, row.status, row.attempts) == ("1h", "sent", 1)
     sent = _sent_mail(tmp_path / "mail")
     assert sorted(m["To"] for m in sent) == ["erin@example.com", "uma@example.com"]
+
+
+def _claim_unlocked() -> bool:
+    with transaction.atomic():
+        claimed = ConsultationReminder.objects.select_for_update(skip_locked=True)
+        return claimed.filter(status="claimed").exists()
 
 
 @pytest.mark.slow
@@ -584,21 +603,18 @@ def test_a_worker_killed_mid_send_is_recovered_with_one_email(people, tmp_path, 
     survivor = None
     try:
         results.append(probe.send_task(TASK_SEND, queue=queue))
-        _wait_for(marker.exists, timeout=90, what="the worker to reach the send")
+        _wait_for(marker.exists, WORKER_TIMEOUT, what="the worker to reach the send", logs=tmp_path)
         _stop_worker(doomed, signal.SIGKILL)  # dies after claiming, in the middle of sending
         # PostgreSQL rolls the dead worker's transaction back and frees the row lock.
-        _wait_for(
-            lambda: ConsultationReminder.objects.filter(status="claimed").exists(),
-            timeout=30,
-            what="the claim to survive the crash",
-        )
+        _wait_for(_claim_unlocked, timeout=60, what="the dead worker's lock", logs=tmp_path)
+        assert ConsultationReminder.objects.get().status == "claimed"  # the claim survived
         assert not (tmp_path / "mail").exists()
 
         survivor = _start_worker(tmp_path, queue, "survivor", REMINDER_RETRY_AFTER_MINUTES="0")
         results.append(probe.send_task(TASK_SEND, queue=queue))
-        rerun = _result(results[-1])
+        rerun = _result(results[-1], tmp_path)
         results += [probe.send_task(TASK_CHECK, queue=queue) for _ in range(2)]
-        sweeps = [_result(r) for r in results[-2:]]
+        sweeps = [_result(r, tmp_path) for r in results[-2:]]
     finally:
         _stop_worker(doomed, signal.SIGKILL)
         if survivor is not None:
@@ -606,7 +622,7 @@ def test_a_worker_killed_mid_send_is_recovered_with_one_email(people, tmp_path, 
         _clean_broker(queue, results)
 
     assert rerun["claimed"] == 0 and rerun["sent"] == 0  # the claim blocks a second send
-    assert sum(s["retry_sent"] for s in sweeps) == 1, (tmp_path / "survivor.log").read_text()
+    assert sum(s["retry_sent"] for s in sweeps) == 1, (sweeps, _logs(tmp_path))
     [row] = ConsultationReminder.objects.filter(consultation=consultation)
     assert (row.status, row.attempts) == ("sent", 1)
     sent = _sent_mail(tmp_path / "mail")
