@@ -106,6 +106,36 @@ def publisher_main(conn, redis_url: str, prefix: str) -> None:
         conn.send(asyncio.run(_publish(redis_url, prefix, cmd)))
 
 
+# --------------------------------------------------------------------- profile
+
+PROFILE_RAW = common.ROOT / "var" / "bench" / "ws_delivery_daphne.pyspy.txt"
+PROFILE_SUMMARY = common.ROOT / "var" / "bench" / "ws_delivery_profile.txt"
+# Where a delivered event spends daphne's CPU, by the code that owns the frames.
+PROFILE_BUCKETS = {
+    "channels_redis receive (Redis I/O, msgpack)": "channels_redis/core.py",
+    "consumer dispatch (channels)": "channels/consumer.py",
+    "JSON encode": "json/encoder.py",
+    "websocket framing + send (autobahn/twisted)": "autobahn/",
+    "twisted reactor": "twisted/internet",
+}
+
+
+def report_profile(case: str) -> None:
+    if not PROFILE_RAW.exists():
+        common.log("py-spy produced no profile")
+        return
+    top = common.pyspy_summary(PROFILE_RAW, top=20)
+    shares = common.inclusive_share(PROFILE_RAW, PROFILE_BUCKETS)
+    lines = [f"daphne under the burst ({case}); py-spy, collapsed stacks in {PROFILE_RAW.name}", ""]
+    lines += [f"{pct:5.1f}% of samples inside: {label}" for label, pct in shares.items()]
+    lines += ["", " self%  incl%  function"]
+    lines += [f"{own:5.1f}  {incl:5.1f}  {name}" for name, own, incl in top]
+    PROFILE_SUMMARY.write_text("\n".join(lines) + "\n")
+    for label, pct in shares.items():
+        common.emit(BENCH, f"profile: {case}", f"daphne samples in {label}", pct, "%")
+    common.log(f"profile summary in {PROFILE_SUMMARY}")
+
+
 # --------------------------------------------------------------------- client side
 
 
@@ -344,6 +374,10 @@ async def run_case(
         # Throughput: round-robin over every socket so each process and socket gets its share.
         burst = args.burst
         targets = [ids[i % n] for i in range(burst)]
+        spy = None
+        if args.profile and len(ports) == 1 and n == max(int(x) for x in args.sizes.split(",")):
+            # Sample daphne while it is saturated: what limits delivery?
+            spy = common.pyspy_record(servers[0].pid, args.profile_seconds, PROFILE_RAW)
         result = await run_phase(
             conn,
             sink_ref[0],
@@ -357,6 +391,9 @@ async def run_case(
             timeout=60,
         )
         sink = sink_ref[0]
+        if spy is not None:
+            await asyncio.to_thread(spy.wait, args.profile_seconds + 30)
+            report_profile(case)
         # From the first publish to the last arrival: what the whole pipeline sustained.
         span = sink.last_at - result["started_wall"] if sink.received else 0.0
         rate = sink.received / span if span > 0 else 0.0
@@ -428,6 +465,13 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=32, help="in-flight publishes in the burst")
     parser.add_argument("--no-chat", dest="chat", action="store_false")
     parser.add_argument("--reuse-db", action="store_true")
+    parser.add_argument(
+        "--no-profile",
+        dest="profile",
+        action="store_false",
+        help="skip the py-spy profile of daphne during the largest burst",
+    )
+    parser.add_argument("--profile-seconds", type=float, default=6)
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     args = parser.parse_args()
     if args.quick or os.environ.get("BENCH_QUICK") == "1":

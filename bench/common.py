@@ -315,6 +315,68 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+# --------------------------------------------------------------------------- profiling
+
+
+def pyspy_record(pid: int, seconds: float, out: Path) -> subprocess.Popen | None:
+    """Sample `pid` with py-spy for `seconds` into collapsed stacks at `out` (None if absent)."""
+    exe = VENV_BIN / "py-spy"
+    if not exe.exists():
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [
+            *(str(exe), "record", "--pid", str(pid), "--duration", str(int(seconds))),
+            *("--rate", "250", "--format", "raw", "--nonblocking", "--output", str(out)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def pyspy_summary(path: Path, top: int = 15) -> list[tuple[str, float, float]]:
+    """(function, self %, inclusive %) of the busiest functions in a collapsed-stack file."""
+    own: dict[str, int] = {}
+    incl: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = [_frame_name(f) for f in stack.split(";")]
+        total += n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for f in set(frames):
+            incl[f] = incl.get(f, 0) + n
+    if not total:
+        return []
+    ranked = sorted(own, key=own.get, reverse=True)[:top]
+    return [(f, 100 * own[f] / total, 100 * incl[f] / total) for f in ranked]
+
+
+def _frame_name(frame: str) -> str:
+    """'send (twisted/internet/tcp.py:123)' -> 'send (internet/tcp.py)'."""
+    func, _, where = frame.partition(" (")
+    path = where.rstrip(")").rsplit(":", 1)[0]
+    return f"{func} ({'/'.join(path.split('/')[-2:])})" if path else func
+
+
+def inclusive_share(path: Path, needles: dict[str, str]) -> dict[str, float]:
+    """Share of samples (%) whose stack contains each needle: {label: needle}."""
+    totals = dict.fromkeys(needles, 0)
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        for label, needle in needles.items():
+            if needle in stack:
+                totals[label] += int(count)
+    return {k: (100 * v / total if total else 0.0) for k, v in totals.items()}
+
+
 # --------------------------------------------------------------------------- statistics
 
 
