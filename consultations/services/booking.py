@@ -196,7 +196,9 @@ def _book(
             ),
             now=now,
         )
-        scheduling.refresh_next_available_at(expert, now=now)
+        scheduling.refresh_next_available_at(
+            expert, now=now, added=(consultation.start_at, consultation.blocked_start)
+        )
 
         publish_to_user(expert.user_id, BOOKING_CREATED, event_payload(consultation))
         _on_commit_signal(signals.consultation_created, consultation=consultation)

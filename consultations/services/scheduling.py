@@ -378,8 +378,20 @@ def find_next_available(
     return None
 
 
-def refresh_next_available_at(expert: Expert, *, now: datetime | None = None) -> datetime | None:
-    """Recompute and store Expert.next_available_at (None: nothing bookable)."""
+def refresh_next_available_at(
+    expert: Expert,
+    *,
+    now: datetime | None = None,
+    added: tuple[datetime, datetime] | None = None,
+) -> datetime | None:
+    """Recompute and store Expert.next_available_at (None: nothing bookable).
+
+    `added` = (start_at, blocked_start) of a booking just made: when it provably leaves
+    the stored soonest slot free, the stored value is kept and nothing is recomputed.
+    """
+    now = now or timezone.now()
+    if added is not None and _booking_leaves_next_slot_free(expert, *added, now=now):
+        return expert.next_available_at
     value = None
     if expert.verification_status == Expert.VerificationStatus.APPROVED:
         slot = find_next_available(expert, now=now)
@@ -387,6 +399,23 @@ def refresh_next_available_at(expert: Expert, *, now: datetime | None = None) ->
     Expert.objects.filter(pk=expert.pk).update(next_available_at=value)
     expert.next_available_at = value
     return value
+
+
+def _booking_leaves_next_slot_free(
+    expert: Expert, start_at: datetime, blocked_start: datetime, *, now: datetime
+) -> bool:
+    """A new booking only takes time away; the soonest free slot S survives it when the
+    booking's busy interval begins after S's own busy interval ends and it lands on
+    another expert-local day (so S's daily count is unchanged). S must still be valid."""
+    nxt = expert.next_available_at
+    lengths = session_lengths(expert)
+    if nxt is None or not lengths or nxt < now + timedelta(minutes=expert.min_notice_minutes):
+        return False
+    s_busy_end = nxt + timedelta(minutes=lengths[0] + expert.buffer_after_minutes)
+    if blocked_start < s_busy_end:
+        return False
+    zone = get_zone(expert.timezone, field="timezone")
+    return start_at.astimezone(zone).date() != nxt.astimezone(zone).date()
 
 
 def refresh_stale_next_available(*, now: datetime | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from itertools import pairwise
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -536,3 +537,27 @@ def test_time_slots_of_unknown_or_unapproved_expert_is_404(in_march, api_client)
     url = "/api/v1/consultations/experts/{}/time-slots/"
     assert api_client.get(url.format(expert.pk), {"date": "2026-03-02"}).status_code == 404
     assert api_client.get(url.format(999999), {"date": "2026-03-02"}).status_code == 404
+
+
+def test_refresh_after_a_booking_that_leaves_the_soonest_slot_free_keeps_it(in_march):
+    expert = scheduling_expert(max_bookings_per_day=1)
+    set_rules(expert, every_day("09:00", "10:00"))
+    assert scheduling.refresh_next_available_at(expert) == utc(2026, 3, 2, 9, 0)
+    later = make_consultation(expert=expert, start_at=utc(2026, 3, 5, 9, 0), minutes=30)
+    with mock.patch.object(scheduling, "find_next_available") as search:
+        kept = scheduling.refresh_next_available_at(
+            expert, added=(later.start_at, later.blocked_start)
+        )
+    assert kept == utc(2026, 3, 2, 9, 0) and not search.called
+
+
+def test_refresh_after_a_booking_that_fills_the_soonest_day_recomputes(in_march):
+    # One booking a day: a booking later on the soonest day still takes that day away.
+    expert = scheduling_expert(max_bookings_per_day=1)
+    set_rules(expert, every_day("09:00", "18:00"))
+    assert scheduling.refresh_next_available_at(expert) == utc(2026, 3, 1, 12, 0)
+    same_day = make_consultation(expert=expert, start_at=utc(2026, 3, 1, 14, 0), minutes=30)
+    moved = scheduling.refresh_next_available_at(
+        expert, added=(same_day.start_at, same_day.blocked_start)
+    )
+    assert moved == utc(2026, 3, 2, 9, 0)
