@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -94,7 +99,18 @@ class ConversationListView(APIView):
         tags=TAGS,
         operation_id="chat_conversation_list",
         parameters=[ConversationListQuerySerializer, OpenApiParameter("page", int)],
-        responses={200: ConversationSerializer(many=True)},
+        # The body is a DRF page ({count, next, previous, results}), so say so for clients.
+        responses={
+            200: inline_serializer(
+                "PaginatedConversationList",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": ConversationSerializer(many=True),
+                },
+            )
+        },
         summary="Your conversations, newest activity first, with last message and unread count",
     )
     def get(self, request: Request) -> Response:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from notifications.models import Notification
@@ -14,6 +15,8 @@ class NotificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# chat has an UnreadCount component too; one name for both would merge them in the schema.
+@extend_schema_serializer(component_name="NotificationUnreadCount")
 class UnreadCountSerializer(serializers.Serializer):
     unread_count = serializers.IntegerField()
 
