@@ -18,6 +18,24 @@ from consultations.services.expert_profile import (
 from project.api_errors import ServiceError
 
 
+def _flat_errors(detail: Any) -> Any:
+    """{"languages": {0: ["msg"]}} -> {"languages": ["Item 1: msg"]}.
+
+    Keeps every field's errors a list of strings, as the documented error schema says.
+    """
+    if not isinstance(detail, dict):
+        return detail
+    flat: dict[str, list[str]] = {}
+    for field, errors in detail.items():
+        if isinstance(errors, dict):
+            flat[field] = [
+                f"Item {int(i) + 1}: {msg}" for i, msgs in errors.items() for msg in msgs
+            ]
+        else:
+            flat[field] = [str(e) for e in errors]
+    return flat
+
+
 class ExpertProfileSerializer(ExpertListSerializer):
     """The public profile's fields plus what only the expert sees."""
 
@@ -86,7 +104,10 @@ class ExpertProfileUpdateSerializer(serializers.Serializer):
                         ]
                     }
                 )
-        return super().to_internal_value(data)
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(_flat_errors(exc.detail)) from exc
 
     def validate_session_lengths(self, value: list[int]) -> list[int]:
         try:

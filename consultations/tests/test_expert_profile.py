@@ -324,3 +324,11 @@ def test_other_edits_do_not_recompute_availability(client_for, bookable_expert, 
     assert calls == []
     client_for(bookable_expert.user).patch(ME, {"session_lengths": [30, 60]}, format="json")
     assert calls == [bookable_expert.pk]
+
+
+def test_list_item_errors_are_flat_messages(client_for, expert):
+    resp = client_for(expert.user).patch(ME, {"languages": ["en", "??"]}, format="json")
+    assert resp.status_code == 400
+    assert resp.json()["error"]["fields"] == {
+        "languages": ["Item 2: Use a language code like 'en' or 'pt-BR'."]
+    }
