@@ -79,6 +79,8 @@ def _clean_text(text: Any, *, allow_empty: bool) -> str:
     if not isinstance(text, str):
         raise ServiceError("Text must be a string.", field="text", code="invalid")
     text = text.strip()
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it instead of a 500
+        raise ServiceError("Text contains a NUL character.", field="text", code="invalid")
     limit = settings.CHAT_MESSAGE_MAX_LENGTH
     if len(text) > limit:
         raise ServiceError(

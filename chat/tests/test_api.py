@@ -186,6 +186,7 @@ def test_pdf_is_downloaded_as_attachment(client_for, conversation, user):
         ({"text": "x" * (settings.CHAT_MESSAGE_MAX_LENGTH + 1)}, 400, "text", "text_too_long"),
         ({"text": "hi", "reply_to": "abc"}, 400, "reply_to", "invalid"),
         ({"text": "hi", "reply_to": 424242}, 400, "reply_to", "reply_to_not_found"),
+        ({"text": "a\x00b"}, 400, "text", "invalid"),
     ],
 )
 def test_send_refusals_over_rest(client_for, conversation, user, payload, status, field, code):

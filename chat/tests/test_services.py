@@ -161,6 +161,7 @@ def test_signal_is_sent_after_commit_with_the_recipient(
         ({"text": "x" * (settings.CHAT_MESSAGE_MAX_LENGTH + 1)}, "text", "text_too_long"),
         ({"client_id": "x" * 65}, "client_id", "invalid_client_id"),
         ({"reply_to_id": 987654}, "reply_to", "reply_to_not_found"),
+        ({"text": "nul \x00 byte"}, "text", "invalid"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_written(conversation, user, kwargs, field, code):

@@ -311,6 +311,10 @@ async def test_non_participant_blocked_and_rate_limit_over_socket(
         sockets["third"], "chat.read", {"conversation_id": conversation.pk}
     )
     assert stranger_read["data"]["code"] == "conversation_not_found"
+    stranger_typing = await request(
+        sockets["third"], "chat.typing", {"conversation_id": conversation.pk}, "t1"
+    )
+    assert stranger_typing["data"]["code"] == "conversation_not_found"
 
     await database_sync_to_async(services.block_conversation)(
         user=expert_user, conversation_id=conversation.pk
