@@ -364,3 +364,39 @@ def test_receivers_are_connected_once():
         if entry[0][0] == "notifications.consultation_created"
     ]
     assert len(ours) == 1
+
+
+def test_the_booking_service_signals_reach_these_listeners(
+    django_capture_on_commit_callbacks, client_user, expert
+):
+    from consultations.services.booking import cancel_consultation, confirm_consultation
+
+    start = (datetime.now(UTC) + timedelta(days=5)).replace(minute=0, second=0, microsecond=0)
+    c = make_consultation(user=client_user, expert=expert, start_at=start, status="pending")
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_consultation(consultation_id=c.pk, actor=expert.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_consultation(consultation_id=c.pk, actor=client_user, reason="Double-booked")
+
+    assert [n.kind for n in _notes(client_user)] == [Kind.CONSULTATION_CONFIRMED]
+    assert [n.kind for n in _notes(expert.user)] == [Kind.CONSULTATION_CANCELLED]
+    invites = [_ics_method_and_uid(m) for m in _mail_to("uma@example.com")]
+    assert invites == [("REQUEST", invite_uid(c)), ("CANCEL", invite_uid(c))]
+    assert len(_mail_to("erin@example.com")) == 2
+
+
+def test_the_chat_service_signal_reaches_the_chat_listener(
+    django_capture_on_commit_callbacks, client_user, expert
+):
+    from chat.services import get_or_create_conversation, send_message
+
+    conversation, _ = get_or_create_conversation(user=client_user, expert_id=expert.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_message(
+            sender=client_user, conversation_id=conversation.pk, text="Hi!", client_id="c-1"
+        )
+    [note] = _notes(expert.user)
+    assert note.kind == Kind.CHAT_MESSAGE and note.body == "Hi!"
+    assert note.data["conversation_id"] == conversation.pk
+    assert [m.to for m in mail.outbox] == [["erin@example.com"]]  # the expert is offline
+    assert _notes(client_user) == []
