@@ -17,15 +17,29 @@ from notifications.serializers import (
     UnreadCountSerializer,
 )
 from notifications.services import mark_all_read, mark_read
+from project.api_schema import error_response
+
+# Session auth comes first, so an anonymous caller gets 403 (there is no 401 challenge).
+UNAUTHENTICATED = error_response("Not signed in.")
 
 
-@extend_schema(tags=["notifications"], summary="My notifications, newest first")
+@extend_schema(
+    tags=["notifications"],
+    summary="My notifications, newest first",
+    responses={
+        200: NotificationSerializer(many=True),
+        400: error_response("Unknown `kind` or a bad `unread` value."),
+        403: UNAUTHENTICATED,
+    },
+)
 class NotificationListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
 
     def get_queryset(self) -> QuerySet[Notification]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Notification.objects.none()
         return notification_list(user=self.request.user)
 
 
@@ -35,7 +49,7 @@ class UnreadCountView(APIView):
     @extend_schema(
         tags=["notifications"],
         summary="How many of my notifications are unread",
-        responses=UnreadCountSerializer,
+        responses={200: UnreadCountSerializer, 403: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
         return Response({"unread_count": unread_count(user_id=request.user.pk)})
@@ -48,7 +62,11 @@ class MarkReadView(APIView):
         tags=["notifications"],
         summary="Mark one of my notifications read (idempotent)",
         request=None,
-        responses={200: NotificationSerializer},
+        responses={
+            200: NotificationSerializer,
+            403: UNAUTHENTICATED,
+            404: error_response("No notification of mine has this id."),
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         notification = mark_read(user=request.user, notification_id=pk)
@@ -62,7 +80,7 @@ class MarkAllReadView(APIView):
         tags=["notifications"],
         summary="Mark all my notifications read",
         request=None,
-        responses={200: MarkAllReadSerializer},
+        responses={200: MarkAllReadSerializer, 403: UNAUTHENTICATED},
     )
     def post(self, request: Request) -> Response:
         marked = mark_all_read(user=request.user)
