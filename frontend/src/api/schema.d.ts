@@ -68,6 +68,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/session/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Who is signed in, answered with 200 for everyone.
+         *
+         *     The browser app asks this on every page load; /me/ answers anonymous visitors with 403,
+         *     which browsers log as a console error on every public page.
+         */
+        get: operations["v1_auth_session_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/consultations/admin/applications/": {
         parameters: {
             query?: never;
@@ -720,6 +742,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/consultations/experts/me/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My expert profile */
+        get: operations["consultations_experts_me_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit my expert profile (only the keys sent change) */
+        patch: operations["consultations_experts_me_partial_update"];
+        trace?: never;
+    };
     "/api/v1/consultations/experts/my-application/": {
         parameters: {
             query?: never;
@@ -958,7 +998,7 @@ export interface components {
         };
         Consultation: {
             readonly id: number;
-            readonly status: components["schemas"]["Status121Enum"];
+            readonly status: components["schemas"]["ConsultationStatusEnum"];
             /** Format: date-time */
             readonly start_at: string;
             /** Format: date-time */
@@ -1013,6 +1053,15 @@ export interface components {
             id: number;
             name: string;
         };
+        /**
+         * @description * `pending` - Pending confirmation
+         *     * `confirmed` - Confirmed
+         *     * `cancelled` - Cancelled
+         *     * `completed` - Completed
+         *     * `no_show` - No show
+         * @enum {string}
+         */
+        ConsultationStatusEnum: "pending" | "confirmed" | "cancelled" | "completed" | "no_show";
         /** @description A conversation as the requesting user sees it (context["user_id"]). */
         Conversation: {
             id: number;
@@ -1115,6 +1164,22 @@ export interface components {
                 [key: string]: string[];
             };
         };
+        /** @description The project's error shape; a bad field's messages are also repeated at top level. */
+        ErrorResponse: {
+            error: components["schemas"]["ErrorResponseBody"];
+            /** @description The message again (absent on validation errors). */
+            detail?: string;
+        };
+        ErrorResponseBody: {
+            /** @description Machine-readable reason, e.g. invalid, not_found. */
+            code: string;
+            /** @description Human-readable message. */
+            message: string;
+            /** @description Messages per input field; empty when no field is at fault. */
+            fields: {
+                [key: string]: string[];
+            };
+        };
         /** @description The applicant's own view of an application. */
         ExpertApplication: {
             readonly id: number;
@@ -1182,7 +1247,7 @@ export interface components {
             readonly name: string;
             readonly headline: string;
             /** Format: uri */
-            readonly avatar_url: string;
+            readonly avatar_url: string | null;
             /** @description Verified-expert badge. */
             readonly is_verified: boolean;
             readonly expertise_areas: string[];
@@ -1210,7 +1275,7 @@ export interface components {
             readonly name: string;
             readonly headline: string;
             /** Format: uri */
-            readonly avatar_url: string;
+            readonly avatar_url: string | null;
             /** @description Verified-expert badge. */
             readonly is_verified: boolean;
             readonly expertise_areas: string[];
@@ -1227,6 +1292,35 @@ export interface components {
             /** Format: date-time */
             readonly next_available_at: string | null;
         };
+        /** @description The public profile's fields plus what only the expert sees. */
+        ExpertProfile: {
+            readonly id: number;
+            readonly name: string;
+            readonly headline: string;
+            /** Format: uri */
+            readonly avatar_url: string | null;
+            /** @description Verified-expert badge. */
+            readonly is_verified: boolean;
+            readonly expertise_areas: string[];
+            readonly languages: string[];
+            /** Format: decimal */
+            readonly hourly_rate: string;
+            readonly currency: string;
+            readonly timezone: string;
+            /** @description Bookable lengths in minutes. */
+            readonly session_lengths: number[];
+            /** Format: decimal */
+            readonly average_rating: string;
+            readonly review_count: number;
+            /** Format: date-time */
+            readonly next_available_at: string | null;
+            readonly bio: string;
+            readonly verification_status: components["schemas"]["ExpertStatusEnum"];
+            /** Format: date-time */
+            readonly verified_at: string | null;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
         /**
          * @description * `pending` - Pending
          *     * `under_review` - Under review
@@ -1236,13 +1330,6 @@ export interface components {
          * @enum {string}
          */
         ExpertStatusEnum: "pending" | "under_review" | "approved" | "rejected" | "suspended";
-        /**
-         * @description * `holiday` - Holiday
-         *     * `vacation` - Vacation
-         *     * `one_off` - One-off
-         * @enum {string}
-         */
-        Kind627Enum: "holiday" | "vacation" | "one_off";
         /**
          * @description * `text` - text
          *     * `image` - image
@@ -1275,8 +1362,9 @@ export interface components {
         };
         /** @description The project-wide error body, with the extra keys meeting refusals add. */
         MeetingError: {
-            error: components["schemas"]["_ErrorBody"];
-            detail: string;
+            error: components["schemas"]["ErrorResponseBody"];
+            /** @description The message again (absent on validation errors). */
+            detail?: string;
             /** @description Consultation status, if relevant. */
             status?: string;
             /** Format: date-time */
@@ -1306,7 +1394,7 @@ export interface components {
         };
         MeetingState: {
             readonly consultation_id: number;
-            readonly status: components["schemas"]["Status121Enum"];
+            readonly status: components["schemas"]["ConsultationStatusEnum"];
             readonly room: string | null;
             /** Format: date-time */
             readonly start_at: string;
@@ -1385,6 +1473,9 @@ export interface components {
          * @enum {string}
          */
         NotificationKindEnum: "consultation.created" | "consultation.confirmed" | "consultation.cancelled" | "consultation.rescheduled" | "consultation.completed" | "consultation.no_show" | "consultation.reminder" | "application.submitted" | "application.reviewed" | "expert.status_changed" | "chat.message";
+        NotificationUnreadCount: {
+            unread_count: number;
+        };
         /** @enum {unknown} */
         NullEnum: null;
         PaginatedAdminApplicationList: {
@@ -1416,6 +1507,14 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Consultation"][];
+        };
+        PaginatedConversationList: {
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["Conversation"][];
         };
         PaginatedExpertListList: {
             /** @example 123 */
@@ -1453,6 +1552,25 @@ export interface components {
         };
         PatchedEditMessageRequest: {
             text?: string;
+        };
+        PatchedExpertProfileUpdateRequest: {
+            name?: string;
+            headline?: string;
+            bio?: string;
+            /** @description Blank or null removes it. */
+            avatar_url?: (string) | null;
+            /** Format: decimal */
+            hourly_rate?: string;
+            /** @description ISO 4217 code, e.g. EUR. */
+            currency?: string;
+            /** @description IANA time zone, e.g. Europe/Paris. */
+            timezone?: string;
+            /** @description Bookable lengths in minutes, each once, from 15, 30, 45, 60, 75, 90, 105, 120, 135, 150, 165, 180, 195, 210, 225, 240. */
+            session_lengths?: number[];
+            /** @description Names; replaces the current list. */
+            expertise_areas?: string[];
+            /** @description Language codes; replaces the current list. */
+            languages?: string[];
         };
         PatchedSchedulingSettingsRequest: {
             /** @description IANA time zone, e.g. Europe/Paris. */
@@ -1584,15 +1702,10 @@ export interface components {
             /** @description True when this client_id was already stored; the stored message is returned. */
             duplicate: boolean;
         };
-        /**
-         * @description * `pending` - Pending confirmation
-         *     * `confirmed` - Confirmed
-         *     * `cancelled` - Cancelled
-         *     * `completed` - Completed
-         *     * `no_show` - No show
-         * @enum {string}
-         */
-        Status121Enum: "pending" | "confirmed" | "cancelled" | "completed" | "no_show";
+        Session: {
+            authenticated: boolean;
+            user: components["schemas"]["Me"] | null;
+        };
         TimeSlot: {
             /**
              * Format: date-time
@@ -1646,7 +1759,7 @@ export interface components {
             /** Format: date-time */
             end_at: string;
             /** @default one_off */
-            kind: components["schemas"]["Kind627Enum"];
+            kind: components["schemas"]["UnavailabilityKindEnum"];
             /** @default  */
             reason: string;
         };
@@ -1657,19 +1770,26 @@ export interface components {
             /** Format: date-time */
             end_at: string;
             /** @default one_off */
-            kind: components["schemas"]["Kind627Enum"];
+            kind: components["schemas"]["UnavailabilityKindEnum"];
             /** @default  */
             reason: string;
             /** @description Active bookings inside the block; they are kept until cancelled. */
             readonly overlapping_consultation_ids: number[];
         };
+        /**
+         * @description * `holiday` - Holiday
+         *     * `vacation` - Vacation
+         *     * `one_off` - One-off
+         * @enum {string}
+         */
+        UnavailabilityKindEnum: "holiday" | "vacation" | "one_off";
         UnavailabilityRequest: {
             /** Format: date-time */
             start_at: string;
             /** Format: date-time */
             end_at: string;
             /** @default one_off */
-            kind: components["schemas"]["Kind627Enum"];
+            kind: components["schemas"]["UnavailabilityKindEnum"];
             /** @default  */
             reason: string;
         };
@@ -1683,18 +1803,6 @@ export interface components {
              */
             conversations: {
                 [key: string]: number;
-            };
-        };
-        /** @description The project's error shape (project/api_errors.py), documented for these endpoints. */
-        VerificationError: {
-            error: components["schemas"]["VerificationErrorBody"];
-            detail?: string;
-        };
-        VerificationErrorBody: {
-            code: string;
-            message: string;
-            fields: {
-                [key: string]: string[];
             };
         };
         VerificationStatus: {
@@ -1747,13 +1855,6 @@ export interface components {
             start_time: string;
             /** @example 09:30 */
             end_time: string;
-        };
-        _ErrorBody: {
-            code: string;
-            message: string;
-            fields: {
-                [key: string]: string[];
-            };
         };
     };
     responses: never;
@@ -1851,6 +1952,25 @@ export interface operations {
             };
         };
     };
+    v1_auth_session_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
     v1_consultations_admin_applications_list: {
         parameters: {
             query?: {
@@ -1881,6 +2001,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedAdminApplicationList"];
+                };
+            };
+            /** @description A filter value is invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1916,7 +2054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not staff. */
@@ -1925,7 +2063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such application. */
@@ -1934,7 +2072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2567,7 +2705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Conversation"][];
+                    "application/json": components["schemas"]["PaginatedConversationList"];
                 };
             };
         };
@@ -3298,6 +3436,15 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedExpertListList"];
                 };
             };
+            /** @description A filter or ordering value is invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     v1_consultations_experts_retrieve: {
@@ -3325,7 +3472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3445,7 +3592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not logged in. */
@@ -3454,7 +3601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3768,7 +3915,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No such document, or it is not yours. */
@@ -3777,7 +3924,94 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    consultations_experts_me_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertProfile"];
+                };
+            };
+            /** @description Not logged in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description You have no expert profile. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    consultations_experts_me_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedExpertProfileUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertProfile"];
+                };
+            };
+            /** @description Bad input; `error.fields` names the field. Nothing is saved. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not logged in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description You have no expert profile. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3805,7 +4039,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description You have not applied yet. */
@@ -3814,7 +4048,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3846,7 +4080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not logged in. */
@@ -3855,7 +4089,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3883,7 +4117,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3964,7 +4198,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnreadCount"];
+                    "application/json": components["schemas"]["NotificationUnreadCount"];
                 };
             };
         };

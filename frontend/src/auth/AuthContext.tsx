@@ -25,10 +25,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const refresh = useCallback(async () => {
     try {
-      const me = await unwrap(api.GET("/api/v1/auth/me/"));
-      setUser(me);
+      // session/ (not me/) answers anonymous visitors with 200, so public pages log no error.
+      const session = await unwrap(api.GET("/api/v1/auth/session/"));
+      setUser(session.user);
       setLoadError(null);
-      return me;
+      return session.user;
     } catch (err) {
       setUser(null);
       if (err instanceof ApiError && (err.status === 401 || err.status === 403)) setLoadError(null);

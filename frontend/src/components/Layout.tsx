@@ -5,6 +5,7 @@ import { useAuth } from "../auth/AuthContext";
 import { useConnectionStatus } from "../realtime/RealtimeProvider";
 import { NotificationBell } from "./NotificationBell";
 import { ChatUnreadBadge } from "./ChatUnreadBadge";
+import { MenuIcon } from "./icons";
 
 export function Layout() {
   const { user, logout } = useAuth();
@@ -29,7 +30,7 @@ export function Layout() {
             aria-controls="main-nav"
             onClick={() => setMenuOpen((o) => !o)}
           >
-            <span aria-hidden="true">☰</span>
+            <MenuIcon />
             <span className="visually-hidden">Menu</span>
           </button>
           <nav id="main-nav" className={`main-nav${menuOpen ? " open" : ""}`} aria-label="Main">

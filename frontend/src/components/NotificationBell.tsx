@@ -4,6 +4,7 @@ import { Link } from "react-router-dom";
 import { api, unwrap, type Schemas } from "../api/client";
 import { errorMessage } from "../api/http";
 import { relativeFromNow } from "../lib/time";
+import { BellIcon } from "./icons";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
 
 type Notification = Schemas["Notification"];
@@ -19,12 +20,8 @@ export function NotificationBell() {
 
   const loadCount = useCallback(async () => {
     try {
-      // The schema currently merges this with chat's UnreadCount component (same name in
-      // two apps), so read the documented {unread_count} key defensively.
-      const data = (await unwrap(api.GET("/api/v1/notifications/unread-count/"))) as unknown as {
-        unread_count?: number;
-      };
-      setCount(data.unread_count ?? 0);
+      const data = await unwrap(api.GET("/api/v1/notifications/unread-count/"));
+      setCount(data.unread_count);
     } catch {
       /* the badge is a nicety; the list shows errors when opened */
     }
@@ -111,7 +108,7 @@ export function NotificationBell() {
         aria-label={count ? `Notifications, ${count} unread` : "Notifications"}
         onClick={() => setOpen((o) => !o)}
       >
-        <span aria-hidden="true">🔔</span>
+        <BellIcon />
         {count > 0 && (
           <span className="count-badge" data-testid="notification-count" aria-hidden="true">
             {count > 99 ? "99+" : count}

@@ -11,7 +11,7 @@ import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
 
 type Application = Schemas["ExpertApplication"];
-type DocumentType = Schemas["DocumentTypeEnum"];
+type DocumentType = Schemas["DocumentUploadRequest"]["document_type"];
 
 const STATUS_TEXT: Record<string, string> = {
   not_applied: "You have not applied yet.",

@@ -23,7 +23,7 @@ export function ChatPage() {
         api.GET("/api/v1/consultations/chat/list/", {
           params: { query: showArchived ? { status: "archived" } : {} },
         }),
-      ),
+      ).then((page) => page.results),
     [showArchived],
   );
 
@@ -109,7 +109,7 @@ function preview(c: Conversation): string {
   const m = c.last_message;
   if (!m) return "No messages yet";
   if (m.deleted) return "Message deleted";
-  return m.text || (m.attachment ? `📎 ${m.attachment.name}` : "");
+  return m.text || (m.attachment ? `Attachment: ${m.attachment.name}` : "");
 }
 
 function sortConversations(list: Conversation[]): Conversation[] {

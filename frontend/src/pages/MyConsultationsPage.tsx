@@ -3,7 +3,7 @@ import { Link } from "react-router-dom";
 
 import { api, unwrap } from "../api/client";
 import { ConsultationActions, type Consultation } from "../components/consultations/ConsultationActions";
-import { Empty, ErrorBox, Loading, StatusBadge } from "../components/ui";
+import { Empty, ErrorBox, Loading, Notice, StatusBadge } from "../components/ui";
 import { formatMoney, formatRange } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
@@ -33,8 +33,19 @@ export function MyConsultationsPage() {
   // Any change to one of my bookings (from the other side, another tab, a task) shows at once.
   useRealtimeEvent(CONSULTATION_EVENTS, () => void list.reload());
 
+  const [notice, setNotice] = useState<string | null>(null);
+
   function replace(updated: Consultation) {
     list.setData((prev) => (prev ? { ...prev, results: prev.results.map((c) => (c.id === updated.id ? updated : c)) } : prev!));
+    if (updated.status === "cancelled") {
+      const refund =
+        updated.refund_amount && Number(updated.refund_amount) > 0
+          ? ` A refund of ${formatMoney(updated.refund_amount, updated.currency)} is due.`
+          : "";
+      setNotice(`“${updated.topic}” is cancelled; it is now under Past.${refund}`);
+    } else if (updated.rating) {
+      setNotice("Thanks for rating your consultation.");
+    }
   }
 
   return (
@@ -57,12 +68,14 @@ export function MyConsultationsPage() {
             onClick={() => {
               setTab(t);
               setPage(1);
+              setNotice(null);
             }}
           >
             {t === "upcoming" ? "Upcoming" : "Past"}
           </button>
         ))}
       </div>
+      {notice && <Notice kind="success">{notice}</Notice>}
       <div id="consultation-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
         <ErrorBox message={list.error} onRetry={() => void list.reload()} />
         {list.loading && !list.data && <Loading label="Loading consultations…" />}

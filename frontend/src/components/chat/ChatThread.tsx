@@ -14,6 +14,7 @@ import {
 } from "../../lib/chat";
 import { formatTime, formatDate, localDateKey } from "../../lib/time";
 import { useRealtime, useRealtimeEvent } from "../../realtime/RealtimeProvider";
+import { PaperclipIcon } from "../icons";
 import { ErrorBox, Loading, StatusBadge } from "../ui";
 import { Composer } from "./Composer";
 
@@ -336,7 +337,11 @@ function isNearBottom(el: HTMLElement | null): boolean {
 }
 
 function AttachmentView({ attachment }: { attachment: NonNullable<Message["attachment"]> }) {
-  if (!attachment.url) return <div className="muted">📎 {attachment.name}</div>;
+  if (!attachment.url) return (
+      <div className="muted">
+        <PaperclipIcon /> {attachment.name}
+      </div>
+    );
   if (attachment.content_type.startsWith("image/")) {
     return (
       <a href={attachment.url} target="_blank" rel="noreferrer">
@@ -346,7 +351,7 @@ function AttachmentView({ attachment }: { attachment: NonNullable<Message["attac
   }
   return (
     <a href={attachment.url} target="_blank" rel="noreferrer" download={attachment.name}>
-      📎 {attachment.name} ({formatBytes(attachment.size)})
+      <PaperclipIcon /> {attachment.name} ({formatBytes(attachment.size)})
     </a>
   );
 }

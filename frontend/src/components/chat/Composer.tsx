@@ -4,6 +4,7 @@ import type { Schemas } from "../../api/client";
 import { errorMessage, uploadForm } from "../../api/http";
 import { newClientId, optimisticMessage, type ThreadMessage } from "../../lib/chat";
 import { useRealtime } from "../../realtime/RealtimeProvider";
+import { PaperclipIcon } from "../icons";
 import { ProgressBar } from "../ui";
 
 const TYPING_EVERY_MS = 3000;
@@ -170,7 +171,9 @@ export function Composer({ conversationId, me, disabled, disabledReason, replyTo
       )}
       {file && (
         <div className="composer-context">
-          <span>📎 {file.name}</span>
+          <span>
+            <PaperclipIcon /> {file.name}
+          </span>
           <button
             type="button"
             className="btn btn-small"
@@ -206,7 +209,7 @@ export function Composer({ conversationId, me, disabled, disabledReason, replyTo
       )}
       <form onSubmit={submit}>
         <label className="btn btn-icon" title="Attach a file or image">
-          <span aria-hidden="true">📎</span>
+          <PaperclipIcon />
           <span className="visually-hidden">Attach a file or image</span>
           <input
             ref={fileInput}

@@ -234,7 +234,7 @@ function BlocksEditor() {
   const blocks = useAsync(() => unwrap(api.GET("/api/v1/consultations/experts/availability/blocks/")), []);
   const [start, setStart] = useState("");
   const [end, setEnd] = useState("");
-  const [kind, setKind] = useState<Schemas["Kind627Enum"]>("one_off");
+  const [kind, setKind] = useState<Schemas["UnavailabilityRequest"]["kind"]>("one_off");
   const [reason, setReason] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [warning, setWarning] = useState<string | null>(null);
@@ -306,7 +306,7 @@ function BlocksEditor() {
           <TextField label="Until" type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />
         </div>
         <div className="row">
-          <SelectField label="Kind" value={kind} onChange={(e) => setKind(e.target.value as Schemas["Kind627Enum"])}>
+          <SelectField label="Kind" value={kind} onChange={(e) => setKind(e.target.value as Schemas["UnavailabilityRequest"]["kind"])}>
             <option value="one_off">One-off</option>
             <option value="holiday">Holiday</option>
             <option value="vacation">Vacation</option>

@@ -1,0 +1,213 @@
+// End-to-end: the real server (daphne + PostgreSQL + Redis) driven by Debian's Chromium.
+// Two browser contexts: a new client and a demo expert, each with its own session and socket.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+
+import { DEMO_PASSWORD, RESULTS, launchBrowser, newWatchedPage, startServer } from "./harness.mjs";
+
+const EXPERT_EMAIL = "amelie.laurent@demo.consult";
+const EXPERT_NAME = "Amélie Laurent";
+const LIVE = { timeout: 15_000 };
+
+let server;
+let chrome;
+
+before(async () => {
+  server = await startServer();
+  chrome = await launchBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+async function signUp(page, email) {
+  await page.goto("/signup");
+  await page.getByLabel("First name").fill("Erin");
+  await page.getByLabel("Last name").fill("Tester");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("a-long-pass-phrase-42");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForURL("**/experts", LIVE);
+}
+
+async function signIn(page, email, password) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"), LIVE);
+}
+
+async function waitLive(page) {
+  await page.locator('[data-testid="connection-status"][data-status="open"]').waitFor(LIVE);
+}
+
+/** Marks the document; if the page ever reloads, the mark is gone. */
+async function markDocument(page) {
+  await page.evaluate(() => {
+    window.__noReload = true;
+  });
+}
+async function assertNotReloaded(page) {
+  assert.equal(await page.evaluate(() => window.__noReload === true), true, "the page reloaded");
+}
+
+function assertNoProblems(...lists) {
+  const all = lists.flat();
+  assert.deepEqual(all, [], `console errors:\n${all.join("\n")}`);
+}
+
+describe("booking, live confirmation, chat with receipts, cancellation", () => {
+  test("client books, expert is alerted live and confirms, both chat, client cancels", async () => {
+    const client = await newWatchedPage(chrome.browser, server.baseUrl, { timezoneId: "America/New_York", name: "client" });
+    const expert = await newWatchedPage(chrome.browser, server.baseUrl, { timezoneId: "Europe/Paris", name: "expert" });
+    try {
+      const { page: a } = client;
+      const { page: b } = expert;
+
+      // The expert waits on the dashboard with a live socket.
+      await signIn(b, EXPERT_EMAIL, DEMO_PASSWORD);
+      await b.goto("/expert");
+      await b.getByRole("heading", { name: "Expert dashboard" }).waitFor(LIVE);
+      await waitLive(b);
+      await markDocument(b);
+
+      // A new client signs up and picks the expert from the list.
+      await signUp(a, `erin.${Date.now()}@example.com`);
+      await a.locator(".expert-card").first().waitFor(LIVE);
+      await a.screenshot({ path: `${RESULTS}/01-experts.png`, fullPage: true });
+      await a.getByRole("link", { name: `View ${EXPERT_NAME} and book` }).click();
+      await a.getByRole("heading", { name: EXPERT_NAME }).waitFor(LIVE);
+      await assert.doesNotReject(a.getByTestId("viewer-tz").filter({ hasText: "America/New York" }).waitFor(LIVE));
+
+      // Slots are shown in the viewer's zone: the button text is the slot's UTC start as New York time.
+      const slot = a.getByTestId("slot").first();
+      await slot.waitFor(LIVE);
+      const startUtc = await slot.getAttribute("data-start");
+      const shown = (await slot.textContent()).trim();
+      const expected = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: "America/New_York" }).format(new Date(startUtc));
+      assert.equal(shown, expected);
+      await slot.click();
+      const topic = `VAT registration ${Date.now() % 100000}`;
+      await a.getByLabel("Topic").fill(topic);
+      await a.screenshot({ path: `${RESULTS}/02-booking.png`, fullPage: true });
+      await a.getByRole("button", { name: "Book this time" }).click();
+      await a.waitForURL(/\/consultations\/\d+$/, LIVE);
+      const consultationId = Number(new URL(a.url()).pathname.split("/").pop());
+      await a.locator('[data-testid="consultation-status"][data-status="pending"]').waitFor(LIVE);
+      await waitLive(a);
+      await markDocument(a);
+
+      // The expert's dashboard shows the booking as it arrives, without a reload, and confirms it.
+      const alert = b.locator(`[data-testid="live-alert"][data-booking-id="${consultationId}"]`);
+      await alert.waitFor(LIVE);
+      assert.match(await alert.textContent(), new RegExp(topic));
+      await assertNotReloaded(b);
+      await b.screenshot({ path: `${RESULTS}/03-expert-live-alert.png`, fullPage: true });
+      await alert.getByTestId("alert-confirm").click();
+      await alert.getByText("Confirmed").waitFor(LIVE);
+
+      // The client's page flips to confirmed by itself.
+      await a.locator('[data-testid="consultation-status"][data-status="confirmed"]').waitFor(LIVE);
+      await assertNotReloaded(a);
+
+      // Chat: the client writes; the expert sees the unread badge live, opens it, and the
+      // client sees the read receipt.
+      await a.getByRole("link", { name: `Message ${EXPERT_NAME}` }).click();
+      await a.waitForURL(/\/chat\/\d+$/, LIVE);
+      const composerA = a.getByLabel("Message", { exact: true });
+      await composerA.fill("Hello! I have a question about VAT.");
+      await composerA.press("Enter");
+      const sentByA = a.getByTestId("message").filter({ hasText: "I have a question about VAT" });
+      await sentByA.locator('[data-testid="receipt"]').filter({ hasText: "Sent" }).waitFor(LIVE);
+
+      await b.getByTestId("chat-unread-total").filter({ hasText: "1" }).waitFor(LIVE);
+      await b.getByRole("link", { name: /Messages/ }).click();
+      await b.getByTestId("unread-badge").first().waitFor(LIVE);
+      await b.getByTestId("conversation-link").first().click();
+      await b.getByTestId("message").filter({ hasText: "I have a question about VAT" }).waitFor(LIVE);
+      await a.locator('[data-testid="message"][data-receipt="read"]').filter({ hasText: "I have a question about VAT" }).waitFor(LIVE);
+
+      // The expert types (the client sees it) and replies (the client sees it live and reads it).
+      const composerB = b.getByLabel("Message", { exact: true });
+      await composerB.pressSequentially("Sure, ", { delay: 20 });
+      await a.getByTestId("typing").filter({ hasText: "is typing" }).waitFor(LIVE);
+      await composerB.pressSequentially("what is it?");
+      await composerB.press("Enter");
+      await a.getByTestId("message").filter({ hasText: "Sure, what is it?" }).waitFor(LIVE);
+      await b.locator('[data-testid="message"][data-receipt="read"]').filter({ hasText: "Sure, what is it?" }).waitFor(LIVE);
+      await a.screenshot({ path: `${RESULTS}/04-chat-client.png` });
+      await b.screenshot({ path: `${RESULTS}/05-chat-expert.png` });
+
+      // The client cancels; the expert's dashboard hears about it live.
+      await b.getByRole("link", { name: "Expert dashboard" }).click();
+      await b.getByRole("heading", { name: "Expert dashboard" }).waitFor(LIVE);
+      await a.getByRole("link", { name: "My consultations" }).click();
+      const item = a.locator(`[data-testid="consultation-item"][data-id="${consultationId}"]`);
+      await item.waitFor(LIVE);
+      await item.getByRole("button", { name: "Cancel" }).click();
+      await item.getByLabel("Reason (optional)").fill("Found the answer myself, thanks!");
+      await item.getByRole("button", { name: "Cancel consultation" }).click();
+      await a.getByText("is cancelled; it is now under Past").waitFor(LIVE);
+      await a.getByRole("tab", { name: "Past" }).click();
+      await a.locator(`[data-testid="consultation-item"][data-id="${consultationId}"][data-status="cancelled"]`).waitFor(LIVE);
+      await b.locator(`[data-testid="live-alert"][data-booking-id="${consultationId}"]`).filter({ hasText: "Booking cancelled" }).waitFor(LIVE);
+      await assertNotReloaded(a);
+
+      assertNoProblems(client.problems, expert.problems);
+    } catch (err) {
+      await client.page.screenshot({ path: `${RESULTS}/failure-client.png`, fullPage: true }).catch(() => undefined);
+      await expert.page.screenshot({ path: `${RESULTS}/failure-expert.png`, fullPage: true }).catch(() => undefined);
+      console.error([...client.problems, ...expert.problems].join("\n"));
+      throw err;
+    } finally {
+      await client.context.close();
+      await expert.context.close();
+    }
+  });
+
+  test("a slot taken meanwhile gets a clear conflict message with alternatives", async () => {
+    const client = await newWatchedPage(chrome.browser, server.baseUrl, { timezoneId: "Asia/Tokyo", name: "client2" });
+    try {
+      const { page } = client;
+      await signUp(page, `kai.${Date.now()}@example.com`);
+      await page.getByRole("link", { name: `View ${EXPERT_NAME} and book` }).click();
+      const slot = page.getByTestId("slot").nth(1);
+      await slot.waitFor(LIVE);
+      const startUtc = await slot.getAttribute("data-start");
+      await slot.click();
+      await page.getByLabel("Topic").fill("Double-booking check");
+
+      // Someone else books the same time while this page is open.
+      server.shell(`
+from datetime import datetime
+from django.contrib.auth.models import User
+from consultations.models import Expert
+from consultations.services import booking
+other, _ = User.objects.get_or_create(username="rival@example.com", defaults={"email": "rival@example.com"})
+expert = Expert.objects.get(user__email="${EXPERT_EMAIL}")
+booking.book_consultation(user=other, expert_id=expert.pk, start_at=datetime.fromisoformat("${startUtc}".replace("Z", "+00:00")), duration_minutes=30, topic="Rival")
+`);
+
+      await page.getByRole("button", { name: "Book this time" }).click();
+      const conflict = page.getByTestId("conflict");
+      await conflict.waitFor(LIVE);
+      assert.ok((await conflict.getByRole("button").count()) > 0, "alternatives are offered");
+      await page.screenshot({ path: `${RESULTS}/06-conflict.png`, fullPage: true });
+
+      // Picking an alternative and booking again works.
+      await conflict.getByRole("button").first().click();
+      await page.getByRole("button", { name: "Book this time" }).click();
+      await page.waitForURL(/\/consultations\/\d+$/, LIVE);
+      await page.locator('[data-testid="consultation-status"][data-status="pending"]').waitFor(LIVE);
+
+      // The 409 is an expected answer; the browser logs it as a failed resource, nothing else.
+      const problems = client.problems.filter((p) => !/status of 409/.test(p));
+      assertNoProblems(problems);
+    } finally {
+      await client.context.close();
+    }
+  });
+});

@@ -1,0 +1,27 @@
+// Inline icons: emoji glyphs depend on the system's fonts and may render as empty boxes.
+const common = { width: 18, height: 18, viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 2, strokeLinecap: "round" as const, strokeLinejoin: "round" as const, "aria-hidden": true, focusable: false };
+
+export function BellIcon() {
+  return (
+    <svg {...common}>
+      <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+      <path d="M13.73 21a2 2 0 0 1-3.46 0" />
+    </svg>
+  );
+}
+
+export function PaperclipIcon() {
+  return (
+    <svg {...common}>
+      <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
+    </svg>
+  );
+}
+
+export function MenuIcon() {
+  return (
+    <svg {...common}>
+      <path d="M3 6h18M3 12h18M3 18h18" />
+    </svg>
+  );
+}
