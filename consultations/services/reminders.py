@@ -9,18 +9,21 @@ Delivery protocol ("claim, then send under a lock"):
    hit the conflict and skip.
 2. Send. In a new transaction the winner locks its row (``SELECT ... FOR UPDATE SKIP
    LOCKED WHERE status = 'claimed'``), re-checks the consultation (still confirmed, same
-   start time, not started), sends the emails, writes the in-app notifications and flips
-   the row to "sent" -- all committed together.
+   start time, still in the window), writes the in-app notifications, flips the row to
+   "sent" and, last, hands the emails to the mail server; then commits. If sending
+   raises, all of it rolls back and the row stays "claimed".
 3. Recover. A row still "claimed" after REMINDER_RETRY_AFTER_MINUTES means its sender
    died before committing (or the mail server refused). ``retry_stale_reminders`` sends
    it again through the same locked step 2: the row lock means two sweepers never send
    it twice, and the status filter means a finished row is never resent.
 
 At-most-once vs at-least-once: a reminder that never arrives is worse than a rare
-duplicate, so we chose at-least-once for exactly one window -- a worker that dies after
-the mail server accepted the message but before its transaction committed. Everything
-else (reruns, overlaps, redelivery, crashes before the send) yields exactly one email.
-Closing that last window would need an idempotent mail API keyed by the reminder id.
+duplicate, so we chose at-least-once for exactly one window -- a worker that dies (or a
+database that fails the COMMIT) after the mail server accepted the message. Everything
+else (reruns, overlaps, redelivery, crashes before or during the send) yields exactly one
+email. Closing that last window would need a mail API that deduplicates by a key (we
+would pass the reminder id); SMTP has none. At-most-once would be the same code with the
+"sent" flip committed before sending, and a crash would then lose the reminder.
 """
 
 from __future__ import annotations
@@ -136,12 +139,14 @@ def deliver_reminder(reminder_id: int, *, now: datetime | None = None) -> str:
                 for person in recipients
                 if person.email
             ]
-            send_messages(messages)
+            # Every database write first and the email last, so that after the mail server
+            # accepted it only the COMMIT itself can still fail.
             _notify_in_app(consultation, reminder.kind)
             reminder.status = Status.SENT
             reminder.sent_at = timezone.now()
             reminder.attempts = F("attempts") + 1
             reminder.save(update_fields=["status", "sent_at", "attempts"])
+            send_messages(messages)
             return "sent"
     except Exception as exc:
         logger.exception("reminder %s could not be sent", reminder_id)
