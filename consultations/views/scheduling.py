@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -17,7 +19,6 @@ from consultations.serializers.scheduling import (
     AvailabilitySerializer,
     AvailabilityUpdateSerializer,
     SchedulingSettingsSerializer,
-    TimeSlotSerializer,
     TimeSlotsQuerySerializer,
     TimeSlotsSerializer,
     UnavailabilityCreatedSerializer,
@@ -32,6 +33,10 @@ ERRORS = {
     400: OpenApiResponse(ApiErrorSerializer, description="Invalid input; `fields` names it."),
     403: OpenApiResponse(ApiErrorSerializer, description="Not an expert."),
 }
+
+
+def _utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _availability_body(expert: Expert) -> dict:
@@ -96,29 +101,32 @@ class ExpertTimeSlotsView(APIView):
         )
         lengths = scheduling.session_lengths(expert)
         duration = q.get("duration") or (lengths[0] if lengths else 0)
-        items = [
+        # Built directly (TimeSlotsSerializer documents the shape): a year of slots through
+        # DRF field objects costs more than computing them.
+        slot_items = [
             {
-                "start": s.start,
-                "end": s.end,
+                "start": _utc_text(s.start),
+                "end": _utc_text(s.end),
                 "start_local": s.start.astimezone(viewer_zone).isoformat(),
                 "end_local": s.end.astimezone(viewer_zone).isoformat(),
-                "date": s.start.astimezone(viewer_zone).date(),
+                "date": s.start.astimezone(viewer_zone).date().isoformat(),
                 "expert_start_local": s.start.astimezone(expert_zone).isoformat(),
                 "duration_minutes": duration,
                 "available_durations": list(s.durations),
             }
             for s in slots
         ]
-        body = {
-            "expert_id": expert.pk,
-            "timezone": viewer_zone.key,
-            "expert_timezone": expert.timezone,
-            "date_from": q["from"],
-            "date_to": q["to"],
-            "duration_minutes": duration,
-            "slots": TimeSlotSerializer(items, many=True).data,
-        }
-        return Response(TimeSlotsSerializer(body).data)
+        return Response(
+            {
+                "expert_id": expert.pk,
+                "timezone": viewer_zone.key,
+                "expert_timezone": expert.timezone,
+                "date_from": q["from"].isoformat(),
+                "date_to": q["to"].isoformat(),
+                "duration_minutes": duration,
+                "slots": slot_items,
+            }
+        )
 
 
 class AvailabilityUpdateView(APIView):
