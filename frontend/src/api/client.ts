@@ -22,6 +22,8 @@ const csrf: Middleware = {
 export const api = createClient<paths>({
   baseUrl: typeof window === "undefined" ? "http://localhost" : window.location.origin,
   credentials: "same-origin",
+  // Looked up per call, not captured at import, so tests (and polyfills) can replace it.
+  fetch: (request: Request) => globalThis.fetch(request),
 });
 api.use(csrf);
 

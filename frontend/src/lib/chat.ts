@@ -24,7 +24,10 @@ export function upsertMessage(list: ThreadMessage[], incoming: ThreadMessage): T
       replaced = true;
       // A late optimistic update must not overwrite the stored version.
       if (incoming.pending && !m.pending) return m;
-      return { ...m, ...incoming };
+      if (incoming.pending) return { ...m, ...incoming };
+      // A stored copy replaces the optimistic one whole, so no "sending" state lingers.
+      const { pending: _p, progress: _g, ...storedFields } = incoming;
+      return storedFields;
     }
     return m;
   });
