@@ -439,7 +439,7 @@ def test_tasks_are_registered_under_the_beat_schedule_names_and_ack_late():
 
 # --------------------------------------------------------------------------- real worker
 
-BROKER = "redis://127.0.0.1:6379/7"
+BROKER = os.environ.get("TEST_WORKER_BROKER_URL", "redis://127.0.0.1:6379/7")
 TASK_SEND = "consultations.tasks.send_consultation_reminders"
 TASK_CHECK = "consultations.tasks.check_upcoming_consultations"
 
@@ -495,8 +495,11 @@ def _clean_broker(queue: str, results: list) -> None:
 
     client = redis.Redis.from_url(BROKER)
     client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-    # Redis db 7 is this suite's own: drop what a killed worker left unacknowledged.
-    client.delete("unacked", "unacked_index", "unacked_mutex")
+    # Drop what a killed worker left unacknowledged on this queue (and only this queue).
+    for tag, payload in client.hgetall("unacked").items():
+        if queue.encode() in payload:
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
     for result in results:
         result.forget()
     client.close()
@@ -528,7 +531,9 @@ def _sent_mail(directory: Path) -> list:
 def probe():
     from celery import Celery
 
-    app = Celery("h7-probe", broker=BROKER, backend=BROKER)
+    # set_as_current=False: otherwise every later .delay() in this process would go to
+    # this app's broker instead of running eagerly.
+    app = Celery("h7-probe", broker=BROKER, backend=BROKER, set_as_current=False)
     yield app
     app.close()
 
