@@ -211,3 +211,82 @@ booking.book_consultation(user=other, expert_id=expert.pk, start_at=datetime.fro
     }
   });
 });
+
+describe("expert application, staff review, live verification, availability", () => {
+  test("a user applies with a document, staff approves, the new expert sets weekly hours", async () => {
+    const applicant = await newWatchedPage(chrome.browser, server.baseUrl, { timezoneId: "Europe/Lisbon", name: "applicant" });
+    const staff = await newWatchedPage(chrome.browser, server.baseUrl, { name: "staff" });
+    try {
+      const { page: a } = applicant;
+      const { page: s } = staff;
+      const email = `noor.${Date.now()}@example.com`;
+      await signUp(a, email);
+      await a.getByRole("link", { name: "Become an expert" }).click();
+      await a.getByRole("heading", { name: "Apply as an expert" }).waitFor(LIVE);
+      await a.getByLabel("Headline").fill("Pension planning for expats");
+      await a.getByLabel("Why do you want to advise on Consult?").fill("I enjoy untangling pension rules for people who moved countries.");
+      await a.getByLabel("Your fields of expertise").fill("Pensions, cross-border tax");
+      await a.getByLabel("Experience").fill("Twelve years as an independent financial adviser.");
+      await a.getByLabel("Expertise tags").fill("Pensions, Tax");
+      await a.getByLabel("Languages").fill("en, pt");
+      await a.getByRole("button", { name: "Submit application" }).click();
+      await a.locator('[data-testid="verification-status"][data-status="pending"]').waitFor(LIVE);
+
+      // A PDF goes up through XMLHttpRequest with a progress bar.
+      await a.getByLabel("Document type").selectOption("certificate");
+      await a.getByLabel(/^File/).setInputFiles({
+        name: "certificate.pdf",
+        mimeType: "application/pdf",
+        buffer: Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
+      });
+      await a.getByRole("button", { name: "Upload document" }).click();
+      await a.getByText("Uploaded certificate.pdf.").waitFor(LIVE);
+      await a.getByRole("link", { name: "certificate.pdf" }).waitFor(LIVE);
+      await waitLive(a);
+      await markDocument(a);
+
+      // Staff approves from the review page.
+      await signIn(s, "admin@demo.consult", DEMO_PASSWORD);
+      await s.getByRole("link", { name: "Applications" }).click();
+      const card = s.locator("article").filter({ hasText: email });
+      await card.waitFor(LIVE);
+      await card.getByRole("button", { name: "Approve" }).click();
+      await card.waitFor({ state: "detached", timeout: 15_000 });
+
+      // The applicant hears it live: status, menu and dashboard access change without a reload.
+      await a.locator('[data-testid="verification-status"][data-status="approved"]').waitFor(LIVE);
+      await a.getByRole("link", { name: "Expert dashboard" }).first().waitFor(LIVE);
+      await assertNotReloaded(a);
+      await a.screenshot({ path: `${RESULTS}/07-approved.png`, fullPage: true });
+
+      await a.getByRole("link", { name: "Go to your dashboard" }).click();
+      await a.getByRole("heading", { name: "Expert dashboard" }).waitFor(LIVE);
+      await a.getByRole("tab", { name: "Availability" }).click();
+      await a.getByRole("group", { name: "Monday" }).getByRole("button", { name: "+ Add hours" }).click();
+      // An impossible range is refused before it reaches the server.
+      await a.getByLabel("Monday end").fill("08:00");
+      await a.getByRole("button", { name: "Save weekly hours" }).click();
+      await a.getByText("Monday: 08:00 is not after 09:00.").waitFor(LIVE);
+      await a.getByLabel("Monday end").fill("13:00");
+      await a.getByRole("button", { name: "Save weekly hours" }).click();
+      await a.getByText("Weekly hours saved.").waitFor(LIVE);
+      await a.screenshot({ path: `${RESULTS}/08-availability.png`, fullPage: true });
+
+      // The new expert is listed with the verified badge.
+      await a.getByRole("link", { name: "Experts", exact: true }).click();
+      await a.getByRole("link", { name: /^View .* and book$/ }).first().waitFor(LIVE);
+      const listed = a.locator(".expert-card").filter({ hasText: "Pension planning for expats" });
+      await listed.getByText("Verified").waitFor(LIVE);
+
+      assertNoProblems(applicant.problems, staff.problems);
+    } catch (err) {
+      await applicant.page.screenshot({ path: `${RESULTS}/failure-applicant.png`, fullPage: true }).catch(() => undefined);
+      await staff.page.screenshot({ path: `${RESULTS}/failure-staff.png`, fullPage: true }).catch(() => undefined);
+      console.error([...applicant.problems, ...staff.problems].join("\n"));
+      throw err;
+    } finally {
+      await applicant.context.close();
+      await staff.context.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { Navigate, Route, Routes } from "react-router-dom";
 
 import { RequireAuth } from "./auth/RequireAuth";
 import { Layout } from "./components/Layout";
+import { AdminApplicationsPage } from "./pages/AdminApplicationsPage";
 import { BecomeExpertPage } from "./pages/BecomeExpertPage";
 import { ChatPage, StartChatPage } from "./pages/ChatPage";
 import { ConsultationDetailPage } from "./pages/ConsultationDetailPage";
@@ -36,6 +37,7 @@ export function App() {
         <Route path="chat/:id" element={authed(<ChatPage />)} />
         <Route path="expert" element={authed(<ExpertDashboardPage />, true)} />
         <Route path="become-an-expert" element={authed(<BecomeExpertPage />)} />
+        <Route path="staff/applications" element={authed(<AdminApplicationsPage />)} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -54,6 +54,11 @@ export function Layout() {
                     Become an expert
                   </NavLink>
                 )}
+                {user.roles.is_staff && (
+                  <NavLink to="/staff/applications" onClick={close}>
+                    Applications
+                  </NavLink>
+                )}
               </>
             )}
           </nav>
@@ -99,11 +104,17 @@ export function Layout() {
 function ConnectionDot() {
   const status = useConnectionStatus();
   const label =
-    status === "open" ? "Live updates on" : status === "reconnecting" || status === "connecting" ? "Reconnecting…" : "Offline";
+    status === "open"
+      ? "Live updates on"
+      : status === "reconnecting"
+        ? "Reconnecting…"
+        : status === "closed"
+          ? "Offline"
+          : "Connecting…";
   return (
     <span className={`conn conn-${status}`} role="status" title={label} data-testid="connection-status" data-status={status}>
       <span className="conn-dot" aria-hidden="true" />
-      <span className="visually-hidden">{label}</span>
+      <span className={status === "open" ? "visually-hidden" : "conn-label"}>{label}</span>
     </span>
   );
 }

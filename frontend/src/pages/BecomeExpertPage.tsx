@@ -37,21 +37,23 @@ const MAX_DOC_BYTES = 10 * 1024 * 1024;
 export function BecomeExpertPage() {
   const { refresh } = useAuth();
   const status = useAsync(() => unwrap(api.GET("/api/v1/consultations/experts/verification-status/")), []);
+  // Only ask for the application once the status says there is one (my-application/ is a 404 before).
+  const applicationId = status.data?.application?.id ?? null;
   const application = useAsync(async () => {
+    if (applicationId === null) return null;
     try {
       return await unwrap(api.GET("/api/v1/consultations/experts/my-application/"));
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) return null;
       throw err;
     }
-  }, []);
+  }, [applicationId, status.data?.application?.status, status.data?.application?.documents_count]);
   const [live, setLive] = useState<string | null>(null);
 
   useRealtimeEvent("verification.updated", (event) => {
     const d = event.data as { application_status?: string | null; expert_status?: string | null };
     setLive(`Your verification status changed to ${(d.expert_status ?? d.application_status ?? "").replace("_", " ")}.`);
     void status.reload();
-    void application.reload();
     void refresh();
   });
 
@@ -94,8 +96,7 @@ export function BecomeExpertPage() {
       {(s.can_apply || canResubmit) && (
         <ApplyForm
           previous={app}
-          onSubmitted={(a) => {
-            application.setData(a);
+          onSubmitted={() => {
             void status.reload();
           }}
         />
@@ -106,7 +107,6 @@ export function BecomeExpertPage() {
           application={app}
           canUpload={s.can_upload_documents}
           onUploaded={() => {
-            void application.reload();
             void status.reload();
           }}
         />
