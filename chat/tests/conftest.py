@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 
 import pytest
@@ -15,6 +16,15 @@ from consultations.models import Expert
 def _clean_media():
     yield
     shutil.rmtree(settings.MEDIA_ROOT / "chat", ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_worker_thread_connections(django_db_setup):
+    # Socket handlers run in the event loop's worker threads (chat/socket_handlers.py);
+    # those threads end with each test's loop and their thread-local DB connections
+    # are only closed when collected. Collect before the test database is dropped.
+    yield
+    gc.collect()
 
 
 @pytest.fixture
