@@ -28,3 +28,19 @@ def check_upcoming_consultations() -> dict[str, int]:
     from consultations.services.reminders import upcoming_check
 
     return upcoming_check()
+
+
+@shared_task(name="consultations.tasks.refresh_next_available", acks_late=True)
+def refresh_next_available() -> int:
+    """Move every expert's stored soonest slot forward once that slot is in the past."""
+    from consultations.services.scheduling import refresh_stale_next_available
+
+    return refresh_stale_next_available()
+
+
+@shared_task(name="consultations.tasks.purge_idempotency_keys", acks_late=True)
+def purge_idempotency_keys() -> int:
+    """Forget Idempotency-Key replies once no client would still retry them."""
+    from consultations.services.idempotency import purge_expired
+
+    return purge_expired()

@@ -207,6 +207,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consultations.tasks.cleanup_old_meetings",
         "schedule": crontab(minute="*/30"),
     },
+    "refresh-next-available": {
+        "task": "consultations.tasks.refresh_next_available",
+        "schedule": timedelta(minutes=5),
+    },
+    "purge-idempotency-keys": {
+        "task": "consultations.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
