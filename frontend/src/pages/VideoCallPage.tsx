@@ -29,6 +29,10 @@ export function VideoCallPage() {
   const container = useRef<HTMLDivElement>(null);
   const jitsi = useRef<JitsiApi | null>(null);
   const startedSent = useRef(false);
+  // Read at join time; a refreshed user object must not tear down a running call.
+  const userInfo = useRef({ displayName: user?.name, email: user?.email });
+  userInfo.current = { displayName: user?.name, email: user?.email };
+  const attempt = useRef(0);
 
   const dispose = () => {
     try {
@@ -51,12 +55,14 @@ export function VideoCallPage() {
   }, [id]);
 
   const join = useCallback(async () => {
+    const mine = ++attempt.current;
     setPhase({ kind: "loading" });
     setActionError(null);
     let link: MeetingLink;
     try {
       link = await unwrap(api.GET("/api/v1/consultations/consultations/{id}/meeting-link/", { params: { path: { id } } }));
     } catch (err) {
+      if (mine !== attempt.current) return;
       if (err instanceof ApiError && err.status === 403) {
         const opensAt = typeof err.body.join_opens_at === "string" ? err.body.join_opens_at : null;
         setPhase({ kind: "not-open", message: err.message, opensAt });
@@ -65,10 +71,11 @@ export function VideoCallPage() {
     }
     try {
       const JitsiMeetExternalAPI = await loadJitsiApi(link.domain);
+      if (mine !== attempt.current) return;
       setPhase({ kind: "in-call", link });
       // Wait a frame so the container is mounted before handing it to Jitsi.
       await new Promise((r) => requestAnimationFrame(() => r(null)));
-      if (!container.current) return;
+      if (!container.current || mine !== attempt.current) return;
       dispose();
       const apiInstance = new JitsiMeetExternalAPI(link.domain, {
         roomName: link.room,
@@ -76,7 +83,7 @@ export function VideoCallPage() {
         parentNode: container.current,
         width: "100%",
         height: "100%",
-        userInfo: { displayName: user?.name, email: user?.email },
+        userInfo: userInfo.current,
         configOverwrite: { prejoinPageEnabled: false, disableDeepLinking: true },
       });
       jitsi.current = apiInstance;
@@ -86,13 +93,16 @@ export function VideoCallPage() {
         setPhase({ kind: "left", link });
       });
     } catch (err) {
-      setPhase({ kind: "script-failed", link, message: errorMessage(err) });
+      if (mine === attempt.current) setPhase({ kind: "script-failed", link, message: errorMessage(err) });
     }
-  }, [id, markStarted, user?.name, user?.email]);
+  }, [id, markStarted]);
 
   useEffect(() => {
     void join();
-    return dispose;
+    return () => {
+      attempt.current += 1; // a join still in flight must not build an iframe after unmount
+      dispose();
+    };
   }, [join]);
 
   // Re-try by itself once the join window opens.
