@@ -324,3 +324,5 @@ def test_openapi_schema_documents_chat_operations():
     assert "Message" in schema["components"]["schemas"]
     assert "Conversation" in schema["components"]["schemas"]
     assert paths[f"{BASE}unread-count/"]["get"]["operationId"] == "chat_unread_count"
+    listed = paths[f"{BASE}list/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert listed["schema"]["$ref"].endswith("/PaginatedConversationList")
