@@ -34,6 +34,7 @@ from django.utils import timezone
 from consultations import signals
 from consultations.models import Consultation
 from consultations.policies import refund_for_cancellation
+from consultations.services.booking import event_payload
 from consultations.services.jitsi import JitsiService
 from project.api_errors import Conflict, NotAllowed, NotFound
 from realtime.events import publish_to_users
@@ -224,6 +225,8 @@ def _mark_no_show(row: Consultation) -> None:
     old_status = row.status
     row.status = Consultation.Status.NO_SHOW
     row.save(update_fields=["status", "updated_at"])
+    # Open dashboards and consultation pages move the row without a reload.
+    publish_to_users(row.participant_ids, "booking.no_show", event_payload(row))
     _send_status_changed(row, old_status, None, "no_show")
 
 
@@ -247,5 +250,10 @@ def _expire_unconfirmed(row: Consultation, now: datetime) -> None:
             "payment_status",
             "updated_at",
         ]
+    )
+    publish_to_users(
+        row.participant_ids,
+        "booking.cancelled",
+        event_payload(row) | {"full_refund": True, "refund_amount": str(row.refund_amount)},
     )
     _send_status_changed(row, old_status, None, "cancelled")

@@ -101,3 +101,27 @@ async def test_cleanup_of_an_unended_meeting_tells_both_participants(consultatio
         assert event["data"]["ended_by"] is None
         assert event["data"]["status"] == "completed"
     await assert_no_event(sockets["third"], "meeting.ended")
+
+
+async def test_cleanup_announces_no_shows_and_expired_bookings(user, expert, sockets):
+    start = timezone.now().replace(microsecond=0) + timedelta(minutes=5)
+    make = database_sync_to_async(make_consultation)
+    never_started = await make(user=user, expert=expert, start_at=start, minutes=60)
+    unconfirmed = await make(
+        user=user,
+        expert=expert,
+        start_at=start + timedelta(hours=2),
+        minutes=60,
+        status="pending",
+    )
+    later = unconfirmed.end_at + timedelta(minutes=31)
+    result = await database_sync_to_async(close_stale_meetings)(later)
+    assert (result.no_show, result.expired) == (1, 1)
+    for side in ("user", "expert"):
+        no_show = await receive_event(sockets[side], "booking.no_show")
+        assert no_show["data"]["id"] == never_started.pk
+        assert no_show["data"]["status"] == "no_show"
+        expired = await receive_event(sockets[side], "booking.cancelled")
+        assert expired["data"]["id"] == unconfirmed.pk
+        assert expired["data"]["full_refund"] is True
+    await assert_no_event(sockets["third"])

@@ -20,6 +20,7 @@ from consultations.models import (
     ExpertiseArea,
     Language,
 )
+from consultations.services.scheduling import refresh_next_available_at
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -170,9 +171,5 @@ class Command(BaseCommand):
         return user
 
     def _refresh_next_available(self, experts: list[Expert]) -> None:
-        from consultations.services import scheduling
-
-        refresh = getattr(scheduling, "refresh_next_available_at", None)
         for expert in experts:
-            if refresh:
-                refresh(expert)
+            refresh_next_available_at(expert)
