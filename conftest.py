@@ -19,6 +19,18 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _reset_celery_join_flag():
+    """Eager tasks run at once in several threads can leave Celery's process-wide
+    "inside a task" flag set (each run saves and restores it, and the restores interleave);
+    later EagerResult.get() calls would then refuse to run. Start every test clean."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+    _set_task_join_will_block(False)
+
+
 @pytest.fixture
 def make_user(db):
     def _make(email: str | None = None, password: str = "s3cret-pass-123", **extra) -> User:
