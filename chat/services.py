@@ -144,7 +144,8 @@ def _publish_unread_after_commit(user_id: int, conversation_id: int) -> None:
             },
         )
 
-    transaction.on_commit(push)
+    # robust: a failure here must not turn a committed send into an error for the sender.
+    transaction.on_commit(push, robust=True)
 
 
 def _publish_state(conversation: ExpertChatConversation) -> None:
@@ -163,7 +164,7 @@ def _announce_created(message: ExpertChatMessage, recipient_id: int) -> None:
             if isinstance(result, Exception):
                 logger.error("chat_message_created receiver %r failed: %r", receiver, result)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 # --- conversations -------------------------------------------------------------------
@@ -283,6 +284,7 @@ def send_message(
     client_id = _clean_client_id(client_id)
 
     stored_file: str | None = None
+    committed: list[bool] = []
     try:
         with transaction.atomic():
             conversation = _lock_conversation(sender.pk, conversation_id)
@@ -323,6 +325,7 @@ def send_message(
                 message.attachment_content_type = checked.content_type
                 message.attachment.save(f"upload.{checked.extension}", checked.file, save=False)
                 stored_file = message.attachment.name
+                transaction.on_commit(lambda: committed.append(True))
             message.save()
 
             recipient_id = conversation.other_participant_id(sender.pk)
@@ -347,7 +350,8 @@ def send_message(
             _publish_unread_after_commit(recipient_id, conversation.pk)
             _announce_created(message, recipient_id)
     except BaseException:
-        if stored_file:
+        # Only a rolled-back send leaves an orphan file; a committed one keeps its file.
+        if stored_file and not committed:
             default_storage.delete(stored_file)
         raise
     return SendResult(message, created=True)
@@ -417,7 +421,7 @@ def delete_message(*, user: AbstractBaseUser, message_id: Any) -> ExpertChatMess
             conversation.save(update_fields=["user_unread", "expert_unread", "updated_at"])
             _publish_unread_after_commit(recipient_id, conversation.pk)
         if stored_file:
-            transaction.on_commit(lambda: default_storage.delete(stored_file))
+            transaction.on_commit(lambda: default_storage.delete(stored_file), robust=True)
     return message
 
 

@@ -478,3 +478,19 @@ def test_concurrent_sends_get_gapless_unique_seqs_and_retries_stay_single(
     conversation.refresh_from_db()
     assert conversation.last_seq == 20
     assert conversation.user_unread == 10 and conversation.expert_unread == 10
+
+
+def test_a_failing_signal_receiver_does_not_fail_the_send(
+    conversation, user, django_capture_on_commit_callbacks
+):
+    def broken(**kwargs):
+        raise RuntimeError("mail server down")
+
+    chat_message_created.connect(broken)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            result = send(conversation, user, "still delivered")
+    finally:
+        chat_message_created.disconnect(broken)
+    assert result.created
+    assert ExpertChatMessage.objects.filter(pk=result.message.pk).exists()
