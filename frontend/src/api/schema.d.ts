@@ -4125,8 +4125,24 @@ export interface operations {
     v1_notifications_list: {
         parameters: {
             query?: {
+                /**
+                 * @description * `consultation.created` - New booking
+                 *     * `consultation.confirmed` - Booking confirmed
+                 *     * `consultation.cancelled` - Booking cancelled
+                 *     * `consultation.rescheduled` - Booking rescheduled
+                 *     * `consultation.completed` - Consultation completed
+                 *     * `consultation.no_show` - Marked as no-show
+                 *     * `consultation.reminder` - Consultation reminder
+                 *     * `application.submitted` - Expert application submitted
+                 *     * `application.reviewed` - Expert application reviewed
+                 *     * `expert.status_changed` - Expert status changed
+                 *     * `chat.message` - New chat message
+                 */
+                kind?: ("application.reviewed" | "application.submitted" | "chat.message" | "consultation.cancelled" | "consultation.completed" | "consultation.confirmed" | "consultation.created" | "consultation.no_show" | "consultation.reminder" | "consultation.rescheduled" | "expert.status_changed")[];
                 /** @description A page number within the paginated result set. */
                 page?: number;
+                /** @description Only unread (true) or only read (false) */
+                unread?: boolean;
             };
             header?: never;
             path?: never;
@@ -4140,6 +4156,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedNotificationList"];
+                };
+            };
+            /** @description Unknown `kind` or a bad `unread` value. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4163,6 +4197,24 @@ export interface operations {
                     "application/json": components["schemas"]["Notification"];
                 };
             };
+            /** @description Not signed in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No notification of mine has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     v1_notifications_read_all_create: {
@@ -4182,6 +4234,15 @@ export interface operations {
                     "application/json": components["schemas"]["MarkAllRead"];
                 };
             };
+            /** @description Not signed in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     v1_notifications_unread_count_retrieve: {
@@ -4199,6 +4260,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationUnreadCount"];
+                };
+            };
+            /** @description Not signed in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
