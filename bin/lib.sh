@@ -9,11 +9,15 @@ log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }
 
 ensure_python_env() {
-  local py
-  py="$(command -v python3.12 || command -v python3.11 || command -v python3 || true)"
-  [ -n "$py" ] || die "Python 3.11+ is required (python3 not found)."
-  "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-    || die "Python 3.11+ is required ($("$py" --version) found)."
+  local py="" candidate
+  # Take the first interpreter that really runs and is 3.11+ (pyenv shims may not).
+  for candidate in python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && \
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      py="$(command -v "$candidate")"; break
+    fi
+  done
+  [ -n "$py" ] || die "Python 3.11+ is required (none of python3.12, python3.11, python3 is)."
   if [ ! -x "$PY" ]; then
     log "creating virtualenv $VENV"
     "$py" -m venv "$VENV"
