@@ -29,7 +29,7 @@ async function signUp(page, email) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("a-long-pass-phrase-42");
   await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL("**/experts", LIVE);
+  await page.waitForURL("**/consultations", LIVE);
 }
 
 async function signIn(page, email, password) {
@@ -69,7 +69,7 @@ describe("booking, live confirmation, chat with receipts, cancellation", () => {
 
       // The expert waits on the dashboard with a live socket.
       await signIn(b, EXPERT_EMAIL, DEMO_PASSWORD);
-      await b.goto("/expert");
+      await b.goto("/consultations/expert");
       await b.getByRole("heading", { name: "Expert dashboard" }).waitFor(LIVE);
       await waitLive(b);
       await markDocument(b);
@@ -112,11 +112,16 @@ describe("booking, live confirmation, chat with receipts, cancellation", () => {
       // The client's page flips to confirmed by itself.
       await a.locator('[data-testid="consultation-status"][data-status="confirmed"]').waitFor(LIVE);
       await assertNotReloaded(a);
+      // ...and the bell counts the in-app notification that came with it.
+      await a.getByTestId("notification-count").waitFor(LIVE);
+      await a.getByRole("button", { name: /Notifications, \d+ unread/ }).click();
+      await a.getByRole("region", { name: "Notifications" }).getByRole("link").first().waitFor(LIVE);
+      await a.keyboard.press("Escape");
 
       // Chat: the client writes; the expert sees the unread badge live, opens it, and the
       // client sees the read receipt.
       await a.getByRole("link", { name: `Message ${EXPERT_NAME}` }).click();
-      await a.waitForURL(/\/chat\/\d+$/, LIVE);
+      await a.waitForURL(/\/consultations\/chat\/\d+$/, LIVE);
       const composerA = a.getByLabel("Message", { exact: true });
       await composerA.fill("Hello! I have a question about VAT.");
       await composerA.press("Enter");

@@ -3,6 +3,7 @@ import { Navigate, useLocation } from "react-router-dom";
 
 import { ErrorBox, Loading } from "../components/ui";
 import { useAuth } from "./AuthContext";
+import { paths } from "../routes";
 
 export function RequireAuth({ children, expert = false }: { children: ReactNode; expert?: boolean }) {
   const { user, loading, loadError, refresh } = useAuth();
@@ -14,7 +15,7 @@ export function RequireAuth({ children, expert = false }: { children: ReactNode;
     return <Navigate to={`/login?next=${next}`} replace />;
   }
   if (expert && !user.roles.is_expert) {
-    return <Navigate to="/become-an-expert" replace />;
+    return <Navigate to={paths.apply} replace />;
   }
   return <>{children}</>;
 }

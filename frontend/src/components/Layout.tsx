@@ -6,6 +6,7 @@ import { useConnectionStatus } from "../realtime/RealtimeProvider";
 import { NotificationBell } from "./NotificationBell";
 import { ChatUnreadBadge } from "./ChatUnreadBadge";
 import { MenuIcon } from "./icons";
+import { paths } from "../routes";
 
 export function Layout() {
   const { user, logout } = useAuth();
@@ -20,7 +21,7 @@ export function Layout() {
       </a>
       <header className="site-header">
         <div className="header-inner">
-          <Link to="/" className="brand" onClick={close}>
+          <Link to={paths.experts} className="brand" onClick={close}>
             Consult
           </Link>
           <button
@@ -34,28 +35,28 @@ export function Layout() {
             <span className="visually-hidden">Menu</span>
           </button>
           <nav id="main-nav" className={`main-nav${menuOpen ? " open" : ""}`} aria-label="Main">
-            <NavLink to="/experts" onClick={close}>
+            <NavLink to={paths.experts} end onClick={close}>
               Experts
             </NavLink>
             {user && (
               <>
-                <NavLink to="/consultations" onClick={close}>
+                <NavLink to={paths.myConsultations} onClick={close}>
                   My consultations
                 </NavLink>
-                <NavLink to="/chat" onClick={close}>
+                <NavLink to={paths.chat} onClick={close}>
                   Messages <ChatUnreadBadge />
                 </NavLink>
                 {user.roles.is_expert ? (
-                  <NavLink to="/expert" onClick={close}>
+                  <NavLink to={paths.dashboard} onClick={close}>
                     Expert dashboard
                   </NavLink>
                 ) : (
-                  <NavLink to="/become-an-expert" onClick={close}>
+                  <NavLink to={paths.apply} onClick={close}>
                     Become an expert
                   </NavLink>
                 )}
                 {user.roles.is_staff && (
-                  <NavLink to="/staff/applications" onClick={close}>
+                  <NavLink to={paths.staffApplications} onClick={close}>
                     Applications
                   </NavLink>
                 )}

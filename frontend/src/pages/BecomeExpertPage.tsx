@@ -9,6 +9,7 @@ import { formatBytes } from "../lib/chat";
 import { formatDateTime, viewerTimeZone } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+import { paths } from "../routes";
 
 type Application = Schemas["ExpertApplication"];
 type DocumentType = Schemas["DocumentUploadRequest"]["document_type"];
@@ -87,7 +88,7 @@ export function BecomeExpertPage() {
           </p>
         )}
         {s.is_verified && (
-          <Link className="btn btn-primary" to="/expert">
+          <Link className="btn btn-primary" to={paths.dashboard}>
             Go to your dashboard
           </Link>
         )}

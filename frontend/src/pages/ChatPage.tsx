@@ -10,12 +10,16 @@ import { relativeFromNow } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
 import type { Message } from "../lib/chat";
+import { paths } from "../routes";
 
 type Conversation = Schemas["Conversation"];
 
 export function ChatPage() {
   const params = useParams();
-  const activeId = params.id ? Number(params.id) : null;
+  const [search] = useSearchParams();
+  // Notification links use ?conversation=<id>.
+  const fromQuery = search.get("conversation");
+  const activeId = params.id ? Number(params.id) : fromQuery ? Number(fromQuery) : null;
   const [showArchived, setShowArchived] = useState(false);
   const list = useAsync(
     () =>
@@ -59,14 +63,14 @@ export function ChatPage() {
         {list.loading && !list.data && <Loading label="Loading conversations…" />}
         {list.data && list.data.length === 0 && (
           <Empty>
-            {showArchived ? "No archived conversations." : <>No conversations yet. Start one from an <Link to="/experts">expert&apos;s page</Link>.</>}
+            {showArchived ? "No archived conversations." : <>No conversations yet. Start one from an <Link to={paths.experts}>expert&apos;s page</Link>.</>}
           </Empty>
         )}
         {list.data && list.data.length > 0 && (
           <ul>
             {list.data.map((c) => (
               <li key={c.id}>
-                <Link to={`/chat/${c.id}`} aria-current={c.id === activeId ? "page" : undefined} data-testid="conversation-link">
+                <Link to={paths.conversation(c.id)} aria-current={c.id === activeId ? "page" : undefined} data-testid="conversation-link">
                   <Avatar name={c.other_participant.name} url={c.expert.user_id === c.other_participant.id ? c.expert.avatar_url : null} size={36} />
                   <span className="conv-text">
                     <strong>{c.other_participant.name}</strong>
@@ -89,7 +93,7 @@ export function ChatPage() {
       </aside>
       {activeId ? (
         <div className="thread-wrap">
-          <Link className="btn btn-small back-to-list" to="/chat">
+          <Link className="btn btn-small back-to-list" to={paths.chat}>
             ← All conversations
           </Link>
           <ChatThread key={activeId} conversationId={activeId} />
@@ -131,7 +135,7 @@ export function StartChatPage() {
       return;
     }
     unwrap(api.POST("/api/v1/consultations/chat/", { body: { expert_id: expertId, consultation_id: consultationId } }))
-      .then((conv) => live && navigate(`/chat/${conv.id}`, { replace: true }))
+      .then((conv) => live && navigate(paths.conversation(conv.id), { replace: true }))
       .catch((err) => live && setError(errorMessage(err)));
     return () => {
       live = false;

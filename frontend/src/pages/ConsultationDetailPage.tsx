@@ -7,6 +7,7 @@ import { formatDateTime, formatMoney, formatRange, timeZoneLabel, viewerTimeZone
 import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
 import { CONSULTATION_EVENTS } from "./MyConsultationsPage";
+import { paths } from "../routes";
 
 const PAYMENT_LABELS: Record<string, string> = {
   not_required: "Free",
@@ -36,7 +37,7 @@ export function ConsultationDetailPage() {
     return (
       <div className="page">
         <ErrorBox message={detail.error ?? "Not found."} onRetry={() => void detail.reload()} />
-        <Link to="/consultations">← My consultations</Link>
+        <Link to={paths.myConsultations}>← My consultations</Link>
       </div>
     );
   const c = detail.data;
@@ -45,7 +46,7 @@ export function ConsultationDetailPage() {
   return (
     <div className="page stack">
       <p>
-        <Link to={isExpert ? "/expert" : "/consultations"}>← {isExpert ? "Dashboard" : "My consultations"}</Link>
+        <Link to={isExpert ? paths.dashboard : paths.myConsultations}>← {isExpert ? "Dashboard" : "My consultations"}</Link>
       </p>
       {justBooked && c.status === "pending" && (
         <Notice kind="success">Booked! {c.expert.name} has been told and will confirm shortly; this page updates by itself.</Notice>
@@ -63,7 +64,7 @@ export function ConsultationDetailPage() {
             {formatRange(c.start_at, c.end_at)} <span className="muted">({timeZoneLabel(viewerTimeZone())})</span>
           </dd>
           <dt>{isExpert ? "Client" : "Expert"}</dt>
-          <dd>{isExpert ? c.user.name : <Link to={`/experts/${c.expert.id}`}>{c.expert.name}</Link>}</dd>
+          <dd>{isExpert ? c.user.name : <Link to={paths.expert(c.expert.id)}>{c.expert.name}</Link>}</dd>
           <dt>Length</dt>
           <dd>{c.duration_minutes} minutes</dd>
           <dt>Price</dt>
@@ -108,7 +109,7 @@ export function ConsultationDetailPage() {
             <>
               <dt>Moved from</dt>
               <dd>
-                <Link to={`/consultations/${c.rescheduled_from_id}`}>the earlier booking</Link>
+                <Link to={paths.consultation(c.rescheduled_from_id)}>the earlier booking</Link>
               </dd>
             </>
           )}
@@ -116,7 +117,7 @@ export function ConsultationDetailPage() {
             <>
               <dt>Moved to</dt>
               <dd>
-                <Link to={`/consultations/${c.rescheduled_to_id}`}>the new time</Link>
+                <Link to={paths.consultation(c.rescheduled_to_id)}>the new time</Link>
               </dd>
             </>
           )}
@@ -137,7 +138,7 @@ export function ConsultationDetailPage() {
           {isExpert ? (
             <span className="muted">Reply to your client from Messages.</span>
           ) : (
-            <Link to={`/chat/new?expert=${c.expert.id}&consultation=${c.id}`}>Message {c.expert.name}</Link>
+            <Link to={paths.startChat(c.expert.id, c.id)}>Message {c.expert.name}</Link>
           )}
         </p>
       </section>

@@ -11,6 +11,7 @@ import { formatDateTime, formatMoney, formatRange } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
 import { ConsultationSummary } from "./MyConsultationsPage";
+import { paths } from "../routes";
 
 /** The booking fields carried by booking.* events. */
 interface BookingEvent {
@@ -66,7 +67,7 @@ export function ExpertDashboardPage() {
       <div className="section-head">
         <h1>Expert dashboard</h1>
         {user?.roles.expert_id && (
-          <Link className="btn btn-small" to={`/experts/${user.roles.expert_id}`}>
+          <Link className="btn btn-small" to={paths.expert(user.roles.expert_id)}>
             View my public profile
           </Link>
         )}
@@ -91,7 +92,7 @@ export function ExpertDashboardPage() {
                   </button>
                 )}
                 {a.confirmed && <span className="badge status-confirmed">Confirmed</span>}
-                <Link className="btn btn-small" to={`/consultations/${a.booking.id}`}>
+                <Link className="btn btn-small" to={paths.consultation(a.booking.id)}>
                   Open
                 </Link>
                 <button

@@ -1,5 +1,5 @@
 import { useRef, useState, type FormEvent } from "react";
-import { Link, useNavigate, useParams } from "react-router-dom";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
 
 import { api, unwrap } from "../api/client";
 import { ApiError, errorMessage } from "../api/http";
@@ -11,13 +11,18 @@ import { newIdempotencyKey } from "../lib/idempotency";
 import { formatDateTime, formatMoney, formatRange, viewerTimeZone } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { Avatar } from "./ExpertsPage";
+import { paths } from "../routes";
 
 export function ExpertDetailPage() {
-  const id = Number(useParams().id);
+  const [search] = useSearchParams();
+  const id = Number(search.get("expert"));
   const { user } = useAuth();
   const navigate = useNavigate();
   const expert = useAsync(
-    () => unwrap(api.GET("/api/v1/consultations/experts/{id}/", { params: { path: { id } } })),
+    () =>
+      id > 0
+        ? unwrap(api.GET("/api/v1/consultations/experts/{id}/", { params: { path: { id } } }))
+        : Promise.reject(new Error("No expert was chosen.")),
     [id],
   );
   const [duration, setDuration] = useState<number | null>(null);
@@ -36,7 +41,7 @@ export function ExpertDetailPage() {
     return (
       <div className="page">
         <ErrorBox message={expert.error ?? "Expert not found."} onRetry={() => void expert.reload()} />
-        <Link to="/experts">← Back to experts</Link>
+        <Link to={paths.experts}>← Back to experts</Link>
       </div>
     );
   const e = expert.data;
@@ -61,7 +66,7 @@ export function ExpertDetailPage() {
   async function book(event: FormEvent) {
     event.preventDefault();
     if (!user) {
-      navigate(`/login?next=${encodeURIComponent(`/experts/${id}`)}`);
+      navigate(`/login?next=${encodeURIComponent(paths.expert(id))}`);
       return;
     }
     if (!slot) {
@@ -90,7 +95,7 @@ export function ExpertDetailPage() {
           },
         }),
       );
-      navigate(`/consultations/${booked.id}`, { state: { justBooked: true } });
+      navigate(paths.consultation(booked.id), { state: { justBooked: true } });
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
         setConflict({ message: err.message, alternatives: alternativesOf(err.body) });
@@ -118,7 +123,7 @@ export function ExpertDetailPage() {
   return (
     <div className="page">
       <p>
-        <Link to="/experts">← All experts</Link>
+        <Link to={paths.experts}>← All experts</Link>
       </p>
       <div className="detail-layout">
         <section className="card" aria-labelledby="expert-name">
@@ -167,7 +172,7 @@ export function ExpertDetailPage() {
           </ul>
           {e.bio && <p className="bio">{e.bio}</p>}
           {user && !ownProfile && (
-            <Link className="btn" to={`/chat/new?expert=${e.id}`}>
+            <Link className="btn" to={paths.startChat(e.id)}>
               Message {e.name.split(" ")[0]}
             </Link>
           )}

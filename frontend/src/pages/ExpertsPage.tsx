@@ -5,6 +5,7 @@ import { api, unwrap, type Schemas } from "../api/client";
 import { ErrorBox, Empty, Loading, Stars, TextField, SelectField, VerifiedBadge } from "../components/ui";
 import { useAsync } from "../lib/useAsync";
 import { formatDateTime, formatMoney } from "../lib/time";
+import { paths } from "../routes";
 
 type Ordering = "rating" | "-rating" | "price" | "-price" | "availability" | "-availability" | "reviews" | "-reviews";
 
@@ -184,7 +185,7 @@ export function ExpertCard({ expert }: { expert: Schemas["ExpertList"] }) {
         <Avatar name={expert.name} url={expert.avatar_url} />
         <div>
           <h2 id={`expert-${expert.id}-name`}>
-            <Link to={`/experts/${expert.id}`}>{expert.name}</Link>
+            <Link to={paths.expert(expert.id)}>{expert.name}</Link>
           </h2>
           {expert.is_verified && <VerifiedBadge />}
         </div>
@@ -217,7 +218,7 @@ export function ExpertCard({ expert }: { expert: Schemas["ExpertList"] }) {
           <dd>{expert.next_available_at ? formatDateTime(expert.next_available_at) : "No open slots"}</dd>
         </div>
       </dl>
-      <Link className="btn btn-primary" to={`/experts/${expert.id}`} aria-label={`View ${expert.name} and book`}>
+      <Link className="btn btn-primary" to={paths.expert(expert.id)} aria-label={`View ${expert.name} and book`}>
         View &amp; book
       </Link>
     </article>

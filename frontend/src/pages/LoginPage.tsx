@@ -4,12 +4,13 @@ import { Link, useLocation, useNavigate } from "react-router-dom";
 import { ApiError, errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorBox, TextField } from "../components/ui";
+import { paths } from "../routes";
 
 export function LoginPage() {
   const { login } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
-  const next = new URLSearchParams(location.search).get("next") || "/";
+  const next = new URLSearchParams(location.search).get("next") || paths.experts;
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
@@ -21,7 +22,7 @@ export function LoginPage() {
     setError(null);
     try {
       await login(email.trim(), password);
-      navigate(next.startsWith("/") ? next : "/", { replace: true });
+      navigate(next.startsWith("/") ? next : paths.experts, { replace: true });
     } catch (err) {
       setError(err instanceof ApiError ? err : errorMessage(err));
     } finally {

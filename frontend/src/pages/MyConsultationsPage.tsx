@@ -7,6 +7,7 @@ import { Empty, ErrorBox, Loading, Notice, StatusBadge } from "../components/ui"
 import { formatMoney, formatRange } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+import { paths } from "../routes";
 
 type Tab = "upcoming" | "past";
 
@@ -52,7 +53,7 @@ export function MyConsultationsPage() {
     <div className="page">
       <div className="section-head">
         <h1>My consultations</h1>
-        <Link className="btn btn-primary" to="/experts">
+        <Link className="btn btn-primary" to={paths.experts}>
           Book a new one
         </Link>
       </div>
@@ -83,7 +84,7 @@ export function MyConsultationsPage() {
           <Empty>
             {tab === "upcoming" ? (
               <>
-                Nothing booked yet. <Link to="/experts">Find an expert</Link>.
+                Nothing booked yet. <Link to={paths.experts}>Find an expert</Link>.
               </>
             ) : (
               "No past consultations."
@@ -121,7 +122,7 @@ export function ConsultationSummary({ c }: { c: Consultation }) {
   return (
     <div>
       <h3>
-        <Link to={`/consultations/${c.id}`}>{c.topic || "Consultation"}</Link>
+        <Link to={paths.consultation(c.id)}>{c.topic || "Consultation"}</Link>
       </h3>
       <p style={{ margin: 0 }}>
         {c.my_role === "expert" ? "Client" : "With"}: <strong>{other}</strong>

@@ -9,6 +9,7 @@ import { ErrorBox, Loading, TextArea } from "../components/ui";
 import { newIdempotencyKey } from "../lib/idempotency";
 import { formatRange, viewerTimeZone } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
+import { paths } from "../routes";
 
 export function ReschedulePage() {
   const id = Number(useParams().id);
@@ -47,7 +48,7 @@ export function ReschedulePage() {
           body: { start_at: slot.start, timezone: viewerTimeZone(), reason: reason.trim() },
         }),
       );
-      navigate(`/consultations/${moved.id}`, { replace: true });
+      navigate(paths.consultation(moved.id), { replace: true });
     } catch (err) {
       if (err instanceof ApiError && (err.status === 409 || alternativesOf(err.body).length)) {
         setConflict({ message: err.message, alternatives: alternativesOf(err.body) });
@@ -66,7 +67,7 @@ export function ReschedulePage() {
   return (
     <div className="page">
       <p>
-        <Link to={`/consultations/${id}`}>← Back to the consultation</Link>
+        <Link to={paths.consultation(id)}>← Back to the consultation</Link>
       </p>
       <section className="card">
         <h1>Reschedule</h1>

@@ -17,7 +17,7 @@ function renderAt(path: string) {
         <Routes>
           <Route path="/signup" element={<SignupPage />} />
           <Route path="/login" element={<LoginPage />} />
-          <Route path="/experts" element={<h1>Experts page</h1>} />
+          <Route path="/consultations" element={<h1>Experts page</h1>} />
         </Routes>
       </AuthProvider>
     </MemoryRouter>,

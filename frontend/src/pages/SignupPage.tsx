@@ -4,6 +4,7 @@ import { Link, useLocation, useNavigate } from "react-router-dom";
 import { ApiError, errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorBox, TextField } from "../components/ui";
+import { paths } from "../routes";
 
 export interface SignupValues {
   first_name: string;
@@ -25,7 +26,7 @@ export function SignupPage() {
   const { register } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
-  const next = new URLSearchParams(location.search).get("next") || "/experts";
+  const next = new URLSearchParams(location.search).get("next") || paths.experts;
   const [values, setValues] = useState<SignupValues>({ first_name: "", last_name: "", email: "", password: "" });
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const [serverError, setServerError] = useState<ApiError | null>(null);
@@ -45,7 +46,7 @@ export function SignupPage() {
     setBusy(true);
     try {
       await register({ ...values, email: values.email.trim() });
-      navigate(next.startsWith("/") ? next : "/experts", { replace: true });
+      navigate(next.startsWith("/") ? next : paths.experts, { replace: true });
     } catch (err) {
       if (err instanceof ApiError) setServerError(err);
       else setOtherError(errorMessage(err));

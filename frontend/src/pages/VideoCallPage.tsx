@@ -8,6 +8,7 @@ import { ErrorBox, Loading, Notice } from "../components/ui";
 import { loadJitsiApi, type JitsiApi } from "../lib/jitsi";
 import { formatDateTime, relativeFromNow } from "../lib/time";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+import { paths } from "../routes";
 
 type MeetingLink = Schemas["MeetingLink"];
 
@@ -142,7 +143,7 @@ export function VideoCallPage() {
       <div className="section-head">
         <h1>Video call</h1>
         <div className="actions">
-          <Link className="btn btn-small" to={`/consultations/${id}`}>
+          <Link className="btn btn-small" to={paths.consultation(id)}>
             Consultation details
           </Link>
           {(phase.kind === "in-call" || phase.kind === "left" || phase.kind === "script-failed") && (

@@ -5,6 +5,7 @@ import { api, unwrap, type Schemas } from "../../api/client";
 import { ApiError, errorMessage } from "../../api/http";
 import { formatMoney } from "../../lib/time";
 import { ErrorBox, TextArea } from "../ui";
+import { paths } from "../../routes";
 
 export type Consultation = Schemas["Consultation"];
 
@@ -49,7 +50,7 @@ export function ConsultationActions({
     <div className="consultation-actions">
       <div className="actions">
         {compact && (
-          <Link className="btn btn-small" to={`/consultations/${c.id}`}>
+          <Link className="btn btn-small" to={paths.consultation(c.id)}>
             Details
           </Link>
         )}
@@ -59,12 +60,12 @@ export function ConsultationActions({
           </button>
         )}
         {canJoinSoon(c) && (
-          <Link className="btn btn-small btn-primary" to={`/consultations/${c.id}/call`}>
+          <Link className="btn btn-small btn-primary" to={paths.video(c.id)}>
             Join video call
           </Link>
         )}
         {c.can_reschedule && (
-          <Link className="btn btn-small" to={`/consultations/${c.id}/reschedule`}>
+          <Link className="btn btn-small" to={paths.reschedule(c.id)}>
             Reschedule
           </Link>
         )}
