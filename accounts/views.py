@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -85,6 +87,8 @@ class SessionView(APIView):
 
     permission_classes = [AllowAny]
 
+    # Also hands out the CSRF cookie, for pages not served by spa_index (the Vite dev server).
+    @method_decorator(ensure_csrf_cookie)
     @extend_schema(responses=SessionSerializer)
     def get(self, request: Request) -> Response:
         user = request.user if request.user.is_authenticated else None

@@ -91,6 +91,7 @@ def test_session_answers_200_for_anonymous_and_signed_in(user):
     anonymous = APIClient().get("/api/v1/auth/session/")
     assert anonymous.status_code == 200
     assert anonymous.data == {"authenticated": False, "user": None}
+    assert "csrftoken" in anonymous.cookies  # a later POST /login/ can send X-CSRFToken
     client = APIClient()
     client.force_authenticate(user)
     signed_in = client.get("/api/v1/auth/session/")
