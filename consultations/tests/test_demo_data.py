@@ -28,3 +28,11 @@ def test_demo_data_runs_twice_without_duplicating():
     assert all(e.is_verified for e in Expert.objects.all())
     admin = User.objects.get(username="admin@demo.consult")
     assert admin.is_staff and admin.check_password("demo-pass-2026")
+
+
+def test_if_empty_leaves_an_existing_database_alone(user):
+    call_command("load_demo_data", "--if-empty", verbosity=0)
+    assert not Expert.objects.exists()
+    user.delete()
+    call_command("load_demo_data", "--if-empty", verbosity=0)
+    assert Expert.objects.count() >= 5

@@ -105,8 +105,18 @@ EXPERTS = [
 class Command(BaseCommand):
     help = "Load demo users, approved experts and availability (safe to run repeatedly)."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Only load when the database has no users yet (first start of bin/run).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options) -> None:
+        if options["if_empty"] and User.objects.exists():
+            self.stdout.write("Database already has users; demo data left as it is.")
+            return
         admin = self._user("admin@demo.consult", "Ada", "Admin", staff=True)
         client = self._user("client@demo.consult", "Chris", "Client")
         langs = {
