@@ -295,3 +295,72 @@ describe("expert application, staff review, live verification, availability", ()
     }
   });
 });
+
+describe("realtime resume", () => {
+  test("a dropped socket reconnects and shows the messages it missed, once each, in order", async () => {
+    const client = await newWatchedPage(chrome.browser, server.baseUrl, { name: "resume-client" });
+    const expert = await newWatchedPage(chrome.browser, server.baseUrl, { name: "resume-expert" });
+    try {
+      const { page: a, context } = client;
+      const { page: b } = expert;
+      // Every socket of the client's page goes through this route, so the test can cut it.
+      let blocked = false;
+      const sockets = [];
+      await context.routeWebSocket(/\/ws\/$/, (ws) => {
+        if (blocked) {
+          ws.close({ code: 4000, reason: "test: network down" });
+          return;
+        }
+        ws.connectToServer();
+        sockets.push(ws);
+      });
+
+      await signUp(a, `rio.${Date.now()}@example.com`);
+      await a.getByRole("link", { name: `View ${EXPERT_NAME} and book` }).click();
+      await a.getByRole("link", { name: /^Message / }).click();
+      await a.waitForURL(/\/consultations\/chat\/\d+$/, LIVE);
+      const composerA = a.getByLabel("Message", { exact: true });
+      await composerA.fill("first");
+      await composerA.press("Enter");
+      await a.getByTestId("message").filter({ hasText: "first" }).locator('[data-testid="receipt"]').filter({ hasText: "Sent" }).waitFor(LIVE);
+      await markDocument(a);
+
+      await signIn(b, EXPERT_EMAIL, DEMO_PASSWORD);
+      await b.goto("/consultations/chat");
+      await b.getByTestId("conversation-link").filter({ hasText: "Erin" }).first().click();
+      await b.getByTestId("message").filter({ hasText: "first" }).waitFor(LIVE);
+
+      // Cut the client's socket and keep it down while the expert writes.
+      blocked = true;
+      for (const ws of sockets.splice(0)) ws.close({ code: 4000, reason: "test: drop" });
+      await a.locator('[data-testid="connection-status"][data-status="reconnecting"]').waitFor(LIVE);
+      const composerB = b.getByLabel("Message", { exact: true });
+      for (const text of ["missed one", "missed two"]) {
+        await composerB.fill(text);
+        await composerB.press("Enter");
+        await b.getByTestId("message").filter({ hasText: text }).locator('[data-testid="receipt"]').filter({ hasText: "Sent" }).waitFor(LIVE);
+      }
+      assert.equal(await a.getByTestId("message").filter({ hasText: "missed" }).count(), 0);
+
+      // Back online: the resume brings both, exactly once, after "first".
+      blocked = false;
+      await waitLive(a);
+      await a.getByTestId("message").filter({ hasText: "missed two" }).waitFor(LIVE);
+      const texts = (await a.getByTestId("message").locator(".msg-text").allTextContents()).map((t) => t.trim());
+      assert.deepEqual(texts, ["first", "missed one", "missed two"]);
+      await assertNotReloaded(a);
+      // And reading them sends the receipt back to the expert.
+      await b.locator('[data-testid="message"][data-receipt="read"]').filter({ hasText: "missed two" }).waitFor(LIVE);
+
+      const problems = client.problems.filter((p) => !/WebSocket/.test(p));
+      assertNoProblems(problems, expert.problems);
+    } catch (err) {
+      await client.page.screenshot({ path: `${RESULTS}/failure-resume-client.png`, fullPage: true }).catch(() => undefined);
+      console.error([...client.problems, ...expert.problems].join("\n"));
+      throw err;
+    } finally {
+      await client.context.close();
+      await expert.context.close();
+    }
+  });
+});

@@ -255,6 +255,16 @@ describe("RealtimeClient", () => {
     await expect(sending).resolves.toMatchObject({ message: { id: 1 } });
   });
 
+  it("queues plain sends while offline but drops ephemeral ones", () => {
+    const client = makeClient();
+    client.start();
+    client.send("chat.typing", { conversation_id: 1, is_typing: true }, { queue: false });
+    client.send("custom.note", { n: 1 });
+    latest().serverOpen();
+    expect(latest().sentOfType("chat.typing")).toHaveLength(0);
+    expect(latest().sentOfType("custom.note")).toHaveLength(1);
+  });
+
   it("times out a request the server never answers", async () => {
     const client = makeClient();
     client.start();

@@ -242,10 +242,15 @@ export class RealtimeClient {
     if (messageId !== null && messageId !== undefined) this.remember(this.seenMessages, `id:${messageId}`);
   }
 
-  /** Fire-and-forget message; queued while disconnected. */
-  send(type: string, data: Record<string, unknown> = {}): string {
+  /**
+   * Fire-and-forget message; queued while disconnected unless `queue` is false (for
+   * ephemeral signals such as typing, which would be stale by the time they went out).
+   */
+  send(type: string, data: Record<string, unknown> = {}, opts: { queue?: boolean } = {}): string {
     const requestId = newRequestId();
-    this.transmit(JSON.stringify({ type, request_id: requestId, data }));
+    const frame = JSON.stringify({ type, request_id: requestId, data });
+    if (this.socket && this.socket.readyState === OPEN && this._status === "open") this.socket.send(frame);
+    else if (opts.queue !== false) this.outbox.push(frame);
     return requestId;
   }
 
@@ -283,11 +288,6 @@ export class RealtimeClient {
       }
       // Otherwise it goes out in flushPending() once the socket is open.
     });
-  }
-
-  private transmit(frame: string): void {
-    if (this.socket && this.socket.readyState === OPEN && this._status === "open") this.socket.send(frame);
-    else this.outbox.push(frame);
   }
 
   private connect(): void {

@@ -42,7 +42,7 @@ export function Composer({ conversationId, me, disabled, disabledReason, replyTo
   function stopTyping() {
     if (lastTypingSent.current) {
       lastTypingSent.current = 0;
-      realtime.send("chat.typing", { conversation_id: conversationId, is_typing: false });
+      realtime.send("chat.typing", { conversation_id: conversationId, is_typing: false }, { queue: false });
     }
   }
 
@@ -51,7 +51,7 @@ export function Composer({ conversationId, me, disabled, disabledReason, replyTo
     const now = Date.now();
     if (value && now - lastTypingSent.current > TYPING_EVERY_MS) {
       lastTypingSent.current = now;
-      realtime.send("chat.typing", { conversation_id: conversationId, is_typing: true });
+      realtime.send("chat.typing", { conversation_id: conversationId, is_typing: true }, { queue: false });
     }
     if (!value) stopTyping();
   }
