@@ -318,7 +318,14 @@ def on_chat_message_created(
     excerpt = _chat_excerpt(message)
     path = f"/consultations/chat?conversation={message.conversation_id}"
     for recipient_id in recipient_ids:
-        if recipient_id == message.sender_id:
+        # An online recipient already sees the message, its unread badge and counts live;
+        # a notification per message would only duplicate the chat's own unread state.
+        if recipient_id == message.sender_id or is_online(recipient_id):
+            continue
+        # Offline: one notification and one email per conversation per quiet period,
+        # not one per message of a burst (the chat's unread count still counts them all).
+        throttle_key = f"notifications:chat-offline:{recipient_id}:{message.conversation_id}"
+        if not cache.add(throttle_key, 1, chat_email_throttle_seconds()):
             continue
         create_notification(
             recipient=recipient_id,
@@ -328,12 +335,6 @@ def on_chat_message_created(
             data={"conversation_id": message.conversation_id, "message_id": message.pk},
             url=path,
         )
-        if is_online(recipient_id):
-            continue
-        # One email per conversation per quiet period, not one per message of a burst.
-        throttle_key = f"notifications:chat-email:{recipient_id}:{message.conversation_id}"
-        if not cache.add(throttle_key, 1, chat_email_throttle_seconds()):
-            continue
         enqueue(
             send_chat_message_email,
             recipient_id,
@@ -341,7 +342,6 @@ def on_chat_message_created(
             excerpt,
             f"{settings.SITE_URL.rstrip('/')}{path}",
         )
-
 
 def connect() -> None:
     uid = "notifications."

@@ -9,6 +9,7 @@ Envelope (version 1): {"v": 1, "type": str, "id": str, "ts": ISO-8601 UTC, "data
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Iterable
@@ -36,17 +37,27 @@ def make_envelope(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _group_send_all(layer: Any, user_ids: list[int], envelope: dict[str, Any]) -> None:
+    # "realtime.event" maps to UserConsumer.realtime_event.
+    message = {"type": "realtime.event", "event": envelope}
+    results = await asyncio.gather(
+        *(layer.group_send(user_group(uid), message) for uid in user_ids),
+        return_exceptions=True,
+    )
+    for user_id, result in zip(user_ids, results, strict=True):
+        if isinstance(result, BaseException):
+            logger.error("could not publish %s to user %s: %r", envelope["type"], user_id, result)
+
+
 def _send_now(user_ids: list[int], envelope: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    send = async_to_sync(layer.group_send)
-    for user_id in user_ids:
-        try:
-            # "realtime.event" maps to UserConsumer.realtime_event.
-            send(user_group(user_id), {"type": "realtime.event", "event": envelope})
-        except Exception:  # a dead channel layer must not break the committed request
-            logger.exception("could not publish %s to user %s", envelope["type"], user_id)
+    try:
+        # One hop into the event loop for all recipients, not one per recipient.
+        async_to_sync(_group_send_all)(layer, user_ids, envelope)
+    except Exception:  # a dead channel layer must not break the committed request
+        logger.exception("could not publish %s", envelope["type"])
 
 
 def publish_to_users(user_ids: Iterable[int], event_type: str, data: dict[str, Any]) -> None:
