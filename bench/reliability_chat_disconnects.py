@@ -390,8 +390,8 @@ async def main_async(args) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=40)
-    parser.add_argument("--messages", type=int, default=60)
+    parser.add_argument("--pairs", type=int, default=30)
+    parser.add_argument("--messages", type=int, default=40)
     parser.add_argument("--interval", type=float, default=0.05)
     parser.add_argument("--chaos-interval", type=float, default=0.3)
     parser.add_argument("--port", type=int, default=8950)
