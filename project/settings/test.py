@@ -4,10 +4,12 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/consult")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
-# xdist workers share one Redis: give each its own channel-layer prefix.
-os.environ.setdefault(
-    "CHANNEL_LAYER_PREFIX", f"consult-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-)
+# xdist workers share one Redis and number their users alike: give each worker its own
+# channel-layer prefix, or one worker's user 7 would hear another worker's user 7.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_prefix = os.environ.get("CHANNEL_LAYER_PREFIX", "consult-test")
+if not _prefix.endswith(f"-{_worker}"):  # subprocesses inherit the already-suffixed value
+    os.environ["CHANNEL_LAYER_PREFIX"] = f"{_prefix}-{_worker}"
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR
