@@ -225,7 +225,7 @@ def on_application_submitted(sender: Any, application: Any, **kwargs: Any) -> No
             title=f"New expert application from {applicant}",
             body=application.headline or application.expertise[:200],
             data={"application_id": application.pk, "applicant_id": application.applicant_id},
-            url=f"/admin/applications/{application.pk}",
+            url="/staff/applications",  # the frontend's staff review page
         )
 
 

@@ -241,6 +241,7 @@ def test_submitted_application_notifies_active_staff_only(
     assert note.kind == Kind.APPLICATION_SUBMITTED
     assert note.data["application_id"] == application.pk
     assert "Uma User" in note.title
+    assert note.url == "/staff/applications"  # a page the frontend routes
     assert _notes(other_user) == [] and _notes(user) == [] and _notes(inactive_staff) == []
 
 
