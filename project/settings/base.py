@@ -169,6 +169,7 @@ SPECTACULAR_SETTINGS = {
         "ConsultationStatusEnum": "consultations.models.Consultation.Status",
         "UnavailabilityKindEnum": "consultations.models.ExpertUnavailability.Kind",
         "ExpertStatusEnum": "consultations.models.Expert.VerificationStatus",
+        "ChatMessageKindEnum": ["text", "image", "file"],
     },
 }
 

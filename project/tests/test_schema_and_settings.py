@@ -62,3 +62,13 @@ def test_production_refuses_the_default_secret_key():
     assert res.returncode != 0 and "SECRET_KEY must be set" in res.stderr
     ok = _import_prod({"SECRET_KEY": "x" * 50})
     assert ok.returncode == 0, ok.stderr
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    # Warnings mean unstable or wrong names in the generated TypeScript types.
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml")
+    )
+    assert (tmp_path / "schema.yml").stat().st_size > 10_000
