@@ -99,9 +99,10 @@ class DocumentInline(admin.TabularInline):
         return _document_link(obj)
 
 
-class ApplicationAuditInline(admin.TabularInline):
+class _AuditInline(admin.TabularInline):
+    """The audit log is append-only: shown inline, never added or edited by hand."""
+
     model = VerificationAuditLog
-    fk_name = "application"
     extra = 0
     can_delete = False
     fields = ["created_at", "actor", "from_status", "to_status", "note"]
@@ -109,6 +110,10 @@ class ApplicationAuditInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ApplicationAuditInline(_AuditInline):
+    fk_name = "application"
 
 
 @admin.register(ExpertApplication)
@@ -221,16 +226,8 @@ class AvailabilityInline(admin.TabularInline):
     extra = 0
 
 
-class ExpertAuditInline(admin.TabularInline):
-    model = VerificationAuditLog
+class ExpertAuditInline(_AuditInline):
     fk_name = "expert"
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "actor", "from_status", "to_status", "note"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Expert)

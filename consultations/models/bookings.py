@@ -22,6 +22,16 @@ class Consultation(models.Model):
 
     # Statuses that hold the expert's time; the exclusion constraint covers only these.
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED)
+    # What every way of cancelling (by a side, by a reschedule, by expiry) writes.
+    CANCELLATION_FIELDS = (
+        "status",
+        "cancelled_at",
+        "cancelled_by",
+        "cancellation_reason",
+        "payment_status",
+        "refund_amount",
+        "updated_at",
+    )
 
     class PaymentStatus(models.TextChoices):
         # Honest states: nothing here claims money moved unless a provider said so.

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consultations.models import Expert, ExpertAvailability, ExpertUnavailability
+from consultations.services.availability import SETTINGS_FIELDS
 from consultations.services.timezones import END_OF_DAY, is_known_zone
 
 _WALL_TIME = re.compile(r"^(?P<h>[01]\d|2[0-4]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?$")
@@ -93,16 +94,7 @@ class SchedulingSettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Expert
-        fields = [
-            "timezone",
-            "session_lengths",
-            "slot_interval_minutes",
-            "buffer_before_minutes",
-            "buffer_after_minutes",
-            "min_notice_minutes",
-            "max_bookings_per_day",
-            "booking_horizon_days",
-        ]
+        fields = list(SETTINGS_FIELDS)
 
     def validate_session_lengths(self, value: list[int]) -> list[int]:
         if len(set(value)) != len(value):

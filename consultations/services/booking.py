@@ -263,17 +263,7 @@ def cancel_consultation(
         c.cancelled_at = now
         c.cancelled_by = actor
         c.cancellation_reason = reason
-        c.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "cancelled_by",
-                "cancellation_reason",
-                "payment_status",
-                "refund_amount",
-                "updated_at",
-            ]
-        )
+        c.save(update_fields=list(Consultation.CANCELLATION_FIELDS))
         scheduling.refresh_next_available_at(expert, now=now)
 
         payload = event_payload(c) | {
@@ -356,17 +346,7 @@ def _reschedule(
         paid_status = old.payment_status
         old.payment_status = Consultation.PaymentStatus.NOT_REQUIRED  # moved to the new booking
         old.refund_amount = Decimal("0.00")
-        old.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "cancelled_by",
-                "cancellation_reason",
-                "payment_status",
-                "refund_amount",
-                "updated_at",
-            ]
-        )
+        old.save(update_fields=list(Consultation.CANCELLATION_FIELDS))
 
         scheduling.ensure_bookable(expert, start_at, minutes, now=now, alternatives=False)
         end_at = start_at + timedelta(minutes=minutes)

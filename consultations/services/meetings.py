@@ -240,17 +240,7 @@ def _expire_unconfirmed(row: Consultation, now: datetime) -> None:
     row.refund_amount = refund_for_cancellation(row, by_expert=True, now=now).amount
     if row.payment_status == Consultation.PaymentStatus.PAID:
         row.payment_status = Consultation.PaymentStatus.REFUND_DUE
-    row.save(
-        update_fields=[
-            "status",
-            "cancelled_at",
-            "cancelled_by",
-            "cancellation_reason",
-            "refund_amount",
-            "payment_status",
-            "updated_at",
-        ]
-    )
+    row.save(update_fields=list(Consultation.CANCELLATION_FIELDS))
     publish_to_users(
         row.participant_ids,
         "booking.cancelled",
