@@ -14,6 +14,8 @@ class ExpertChatConversation(models.Model):
 
     `last_seq` is the per-conversation message counter: it is bumped under a row lock
     on every send, so seq order equals commit order and clients can resume from a seq.
+    `last_rev` is the per-conversation change counter, bumped under the same lock by every
+    send, edit and delete, so a client resuming from a rev also learns what changed.
     Read cursors and unread counters are kept per side so the list needs no counting.
     """
 
@@ -45,6 +47,7 @@ class ExpertChatConversation(models.Model):
         related_name="+",
     )
     last_seq = models.PositiveBigIntegerField(default=0)
+    last_rev = models.PositiveBigIntegerField(default=0)
     last_message_at = models.DateTimeField(null=True, blank=True)
     user_last_read_seq = models.PositiveBigIntegerField(default=0)
     expert_last_read_seq = models.PositiveBigIntegerField(default=0)
@@ -127,6 +130,8 @@ class ExpertChatMessage(models.Model):
     )
     client_id = models.CharField(max_length=64)
     seq = models.PositiveBigIntegerField()
+    # The conversation's last_rev when this row last changed (created, edited, deleted).
+    rev = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -136,6 +141,8 @@ class ExpertChatMessage(models.Model):
         ordering = ["conversation_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="chat_message_seq_unique"),
+            # Also the index that resuming by rev reads.
+            models.UniqueConstraint(fields=["conversation", "rev"], name="chat_message_rev_unique"),
             models.UniqueConstraint(
                 fields=["conversation", "sender", "client_id"],
                 name="chat_message_client_id_unique",

@@ -31,6 +31,7 @@ def message_payload(message: ExpertChatMessage) -> dict[str, Any]:
         "conversation_id": message.conversation_id,
         "id": message.pk,
         "seq": message.seq,
+        "rev": message.rev,
         "client_id": message.client_id,
         "sender_id": message.sender_id,
         "kind": message.kind,
@@ -52,5 +53,6 @@ def conversation_state_payload(conversation: ExpertChatConversation) -> dict[str
         "status": conversation.status,
         "blocked_by": conversation.blocked_by_id,
         "last_seq": conversation.last_seq,
+        "last_rev": conversation.last_rev,
         "last_message_at": _iso(conversation.last_message_at),
     }

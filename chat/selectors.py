@@ -87,15 +87,21 @@ def list_messages(
     *,
     before: int | None = None,
     after: int | None = None,
+    after_rev: int | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
 ) -> MessagePage:
-    """A page in ascending seq order.
+    """A page in ascending seq order, or with `after_rev` in ascending rev order.
 
-    `after` pages forward (older to newer); otherwise the newest `limit` messages older
-    than `before` (or the newest of all). `has_more` is about the direction paged in.
+    `after` pages forward (older to newer); `after_rev` returns every message created,
+    edited or deleted after that rev, each once (tombstones included); otherwise the
+    newest `limit` messages older than `before` (or the newest of all). `has_more` is
+    about the direction paged in.
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     qs = ExpertChatMessage.objects.filter(conversation=conversation)
+    if after_rev is not None:
+        rows = list(qs.filter(rev__gt=after_rev).order_by("rev")[: limit + 1])
+        return MessagePage(rows[:limit], len(rows) > limit)
     if after is not None:
         rows = list(qs.filter(seq__gt=after).order_by("seq")[: limit + 1])
         return MessagePage(rows[:limit], len(rows) > limit)
@@ -105,44 +111,73 @@ def list_messages(
     return MessagePage(list(reversed(rows[:limit])), len(rows) > limit)
 
 
-def missed_messages(
-    user_id: int, cursors: Mapping[int, int], *, limit: int | None = None
-) -> MessagePage:
-    """Messages after each cursor, in (conversation, seq) order, for resuming.
+@dataclass(frozen=True)
+class ResumeCursor:
+    """Where a client stands in one conversation.
 
-    Cursors for conversations the user is not in are ignored. When more than `limit`
-    messages are missing, the page is cut and `has_more` tells the client to resume
-    again from its advanced cursors.
+    With only `seq` (the legacy cursor) resuming returns newer messages by seq; with `rev`
+    it returns every message created, edited or deleted after that rev, by rev.
+    """
+
+    seq: int = 0
+    rev: int | None = None
+
+
+def missed_messages(
+    user_id: int, cursors: Mapping[int, int | ResumeCursor], *, limit: int | None = None
+) -> MessagePage:
+    """Messages after each cursor, for resuming: by conversation, then by seq or by rev.
+
+    A plain int cursor is a seq. Cursors for conversations the user is not in are
+    ignored. When more than `limit` messages are missing, the page is cut (a prefix in
+    that order) and `has_more` tells the client to resume again from its advanced cursors.
     """
     limit = limit or getattr(settings, "CHAT_RESUME_MAX_MESSAGES", 500)
+    parsed = {
+        pk: c if isinstance(c, ResumeCursor) else ResumeCursor(seq=c) for pk, c in cursors.items()
+    }
     allowed = set(
-        conversations_for(user_id).filter(pk__in=list(cursors)).values_list("pk", flat=True)
+        conversations_for(user_id).filter(pk__in=list(parsed)).values_list("pk", flat=True)
     )
     if not allowed:
         return MessagePage([], False)
     condition = Q()
-    for conversation_id in allowed:
-        condition |= Q(conversation_id=conversation_id, seq__gt=cursors[conversation_id])
+    by_rev: list[int] = []
+    for conversation_id in sorted(allowed):
+        cursor = parsed[conversation_id]
+        if cursor.rev is None:
+            condition |= Q(conversation_id=conversation_id, seq__gt=cursor.seq)
+        else:
+            condition |= Q(conversation_id=conversation_id, rev__gt=cursor.rev)
+            by_rev.append(conversation_id)
+    position = (
+        Case(When(conversation_id__in=by_rev, then=F("rev")), default=F("seq"))
+        if by_rev
+        else F("seq")
+    )
     rows = list(
-        ExpertChatMessage.objects.filter(condition).order_by("conversation_id", "seq")[: limit + 1]
+        ExpertChatMessage.objects.filter(condition).order_by("conversation_id", position)[
+            : limit + 1
+        ]
     )
     return MessagePage(rows[:limit], len(rows) > limit)
 
 
 def conversation_cursors(user_id: int) -> list[dict[str, Any]]:
-    """Every conversation's newest seq and the viewer's unread count, for (re)syncing."""
+    """Every conversation's newest seq and rev and the viewer's unread count, for (re)syncing."""
     rows = (
         ExpertChatConversation.objects.filter(participant_filter(user_id))
         .annotate(
             my_unread=Case(When(user_id=user_id, then=F("user_unread")), default=F("expert_unread"))
         )
         .order_by("pk")
-        .values("pk", "last_seq", "my_unread", "status")
+        .values("pk", "last_seq", "last_rev", "my_unread", "status")
     )
     return [
         {
             "conversation_id": r["pk"],
             "last_seq": r["last_seq"],
+            "last_rev": r["last_rev"],
             "unread": r["my_unread"],
             "status": r["status"],
         }

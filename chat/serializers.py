@@ -29,6 +29,10 @@ class MessageSerializer(serializers.Serializer):
     conversation_id = serializers.IntegerField()
     id = serializers.IntegerField()
     seq = serializers.IntegerField(help_text="Increases by one per message in a conversation.")
+    rev = serializers.IntegerField(
+        help_text="The conversation's change counter when this message was last created, "
+        "edited or deleted; resume with `after_rev` / a {seq, rev} cursor to get changes."
+    )
     client_id = serializers.CharField()
     sender_id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=["text", "image", "file"])
@@ -72,6 +76,7 @@ class ConversationSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ExpertChatConversation.Status.choices)
     blocked_by = serializers.IntegerField(allow_null=True)
     last_seq = serializers.IntegerField()
+    last_rev = serializers.IntegerField(help_text="Newest change (send, edit, delete) counter.")
     last_message_at = serializers.DateTimeField(allow_null=True)
     last_message = MessageSerializer(allow_null=True)
     unread_count = serializers.IntegerField()
@@ -101,6 +106,7 @@ class ConversationSerializer(serializers.Serializer):
             "status": instance.status,
             "blocked_by": instance.blocked_by_id,
             "last_seq": instance.last_seq,
+            "last_rev": instance.last_rev,
             "last_message_at": (
                 instance.last_message_at.isoformat() if instance.last_message_at else None
             ),
@@ -130,9 +136,11 @@ class UnreadCountSerializer(serializers.Serializer):
 class MessagePageSerializer(serializers.Serializer):
     results = MessageSerializer(many=True)
     has_more = serializers.BooleanField(
-        help_text="More messages exist in the direction paged (older, or newer with `after`)."
+        help_text="More messages exist in the direction paged "
+        "(older, or newer with `after` / `after_rev`)."
     )
     last_seq = serializers.IntegerField(help_text="The conversation's newest seq.")
+    last_rev = serializers.IntegerField(help_text="The conversation's newest change counter.")
 
 
 class SendResultSerializer(MessageSerializer):
@@ -181,13 +189,21 @@ class MessagePageQuerySerializer(serializers.Serializer):
     after = serializers.IntegerField(
         min_value=0, required=False, help_text="Messages with seq higher than this (newer)."
     )
+    after_rev = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        help_text="Messages created, edited or deleted after this rev, in rev order.",
+    )
     limit = serializers.IntegerField(
         min_value=1, max_value=selectors.MAX_PAGE_SIZE, default=selectors.DEFAULT_PAGE_SIZE
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("before") is not None and attrs.get("after") is not None:
-            raise serializers.ValidationError({"after": ["Give either before or after, not both."]})
+        given = [name for name in ("before", "after", "after_rev") if attrs.get(name) is not None]
+        if len(given) > 1:
+            raise serializers.ValidationError(
+                {given[-1]: ["Give only one of before, after and after_rev."]}
+            )
         return attrs
 
 

@@ -4,6 +4,10 @@ Ordering guarantee: a message's `seq` is taken from its conversation row while t
 is locked (select_for_update) and the lock is held until commit, so seqs commit in order
 with no gaps. Live events go out on commit, so a client that sees seq N can trust that
 1..N-1 exist, and can fetch anything it missed with the selectors' resume query.
+
+Edits and deletes change rows that already have a seq, so each write (send, edit, delete)
+also takes the next `rev` from the conversation under the same lock: resuming from a rev
+returns new and changed rows alike, each once, in the order they changed.
 """
 
 from __future__ import annotations
@@ -120,6 +124,12 @@ def _ensure_can_write(conversation: ExpertChatConversation, user_id: int) -> Non
         )
     if conversation.status == Status.CLOSED:
         raise NotAllowed("This conversation is closed.", code="conversation_closed")
+
+
+def _next_rev(conversation: ExpertChatConversation, message: ExpertChatMessage) -> None:
+    """Stamp `message` as the conversation's newest change; the caller holds the row lock."""
+    conversation.last_rev += 1
+    message.rev = conversation.last_rev
 
 
 def _set_unread(conversation: ExpertChatConversation, user_id: int, value: int) -> None:
@@ -319,6 +329,7 @@ def send_message(
                 reply_to=reply_to,
                 created_at=now,
             )
+            _next_rev(conversation, message)
             if checked is not None:
                 message.attachment_name = checked.name
                 message.attachment_size = checked.size
@@ -337,6 +348,7 @@ def send_message(
             conversation.save(
                 update_fields=[
                     "last_seq",
+                    "last_rev",
                     "last_message_at",
                     "status",
                     "user_unread",
@@ -379,7 +391,9 @@ def edit_message(*, editor: AbstractBaseUser, message_id: Any, text: Any) -> Exp
             return message
         message.text = cleaned
         message.edited_at = timezone.now()
-        message.save(update_fields=["text", "edited_at"])
+        _next_rev(conversation, message)
+        message.save(update_fields=["text", "edited_at", "rev"])
+        conversation.save(update_fields=["last_rev", "updated_at"])
         publish_to_users(
             conversation.participant_ids, "chat.message_edited", message_payload(message)
         )
@@ -399,8 +413,10 @@ def delete_message(*, user: AbstractBaseUser, message_id: Any) -> ExpertChatMess
         message.attachment_name = ""
         message.attachment_size = None
         message.attachment_content_type = ""
+        _next_rev(conversation, message)
         message.save(
             update_fields=[
+                "rev",
                 "deleted_at",
                 "text",
                 "attachment",
@@ -413,12 +429,14 @@ def delete_message(*, user: AbstractBaseUser, message_id: Any) -> ExpertChatMess
             conversation.participant_ids, "chat.message_deleted", message_payload(message)
         )
         recipient_id = conversation.other_participant_id(user.pk)
-        if message.seq > conversation.last_read_seq_for(recipient_id):
+        unread_changed = message.seq > conversation.last_read_seq_for(recipient_id)
+        if unread_changed:
             unread = selectors.count_unread_after(
                 conversation, recipient_id, conversation.last_read_seq_for(recipient_id)
             )
             _set_unread(conversation, recipient_id, unread)
-            conversation.save(update_fields=["user_unread", "expert_unread", "updated_at"])
+        conversation.save(update_fields=["last_rev", "user_unread", "expert_unread", "updated_at"])
+        if unread_changed:
             _publish_unread_after_commit(recipient_id, conversation.pk)
         if stored_file:
             transaction.on_commit(lambda: default_storage.delete(stored_file), robust=True)

@@ -4,7 +4,10 @@ Client → server (each may carry a `request_id`, echoed in the `<type>.ok` repl
   chat.send    {conversation_id, text, client_id, reply_to?}
   chat.read    {conversation_id, message_id? | seq?}
   chat.typing  {conversation_id, is_typing?}
-  chat.resume  {cursors?: {conversation_id: last_seq_seen}}
+  chat.resume  {cursors?: {conversation_id: last_seq_seen | {seq, rev}}}
+               A bare seq returns newer messages by seq (no edits or deletes of older
+               ones); {seq, rev} returns every message created, edited or deleted after
+               that rev, by rev. The reply's `conversations` carry each last_seq and last_rev.
 """
 
 from __future__ import annotations
@@ -69,29 +72,52 @@ def _validated(serializer_class: type[serializers.Serializer], data: dict) -> di
     return serializer.validated_data
 
 
-def _parse_cursors(raw: Any) -> dict[int, int]:
+def _counter(value: Any) -> int:
+    """A non-negative int (JSON booleans and floats with a fraction are refused); else -1."""
+    if isinstance(value, bool):
+        return -1
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return -1
+    return number if number == value or isinstance(value, str) else -1
+
+
+def _parse_cursor(value: Any) -> int | selectors.ResumeCursor | None:
+    if not isinstance(value, dict):
+        seq = _counter(value)
+        return seq if seq >= 0 else None
+    if set(value) - {"seq", "rev"} or not value:
+        return None
+    seq = _counter(value.get("seq", 0))
+    rev = _counter(value["rev"]) if value.get("rev") is not None else None
+    if seq < 0 or (rev is not None and rev < 0):
+        return None
+    return selectors.ResumeCursor(seq=seq, rev=rev)
+
+
+def _parse_cursors(raw: Any) -> dict[int, int | selectors.ResumeCursor]:
     if raw in (None, ""):
         return {}
     if not isinstance(raw, dict) or len(raw) > MAX_RESUME_CURSORS:
         raise ServiceError(
             f"cursors must be an object of at most {MAX_RESUME_CURSORS} "
-            "{conversation_id: last_seq} pairs.",
+            "{conversation_id: last_seq or {seq, rev}} pairs.",
             field="cursors",
             code="invalid",
         )
-    cursors: dict[int, int] = {}
+    cursors: dict[int, int | selectors.ResumeCursor] = {}
     for key, value in raw.items():
-        try:
-            conversation_id, seq = int(key), int(value)
-        except (TypeError, ValueError):
-            conversation_id, seq = -1, -1
-        if conversation_id < 1 or seq < 0 or isinstance(value, bool):
+        conversation_id = _counter(key)
+        cursor = _parse_cursor(value)
+        if conversation_id < 1 or cursor is None:
             raise ServiceError(
-                "Each cursor maps a conversation id to a non-negative seq.",
+                "Each cursor maps a conversation id to a non-negative seq, "
+                "or to {seq, rev} of non-negative integers.",
                 field="cursors",
                 code="invalid",
             )
-        cursors[conversation_id] = seq
+        cursors[conversation_id] = cursor
     return cursors
 
 

@@ -143,7 +143,8 @@ class MessageListView(APIView):
         operation_id="chat_message_list",
         parameters=[MessagePageQuerySerializer],
         responses={200: MessagePageSerializer, **ERRORS},
-        summary="Messages in seq order; page back with `before`, forward with `after`",
+        summary="Messages in seq order; page back with `before`, forward with `after`; "
+        "changes since a rev (new, edited, deleted) with `after_rev`",
     )
     def get(self, request: Request, pk: int) -> Response:
         conversation = selectors.get_conversation_for(request.user.pk, pk)
@@ -155,6 +156,7 @@ class MessageListView(APIView):
                 "results": [message_payload(m) for m in page.messages],
                 "has_more": page.has_more,
                 "last_seq": conversation.last_seq,
+                "last_rev": conversation.last_rev,
             }
         )
 

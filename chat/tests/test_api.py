@@ -117,6 +117,29 @@ def test_messages_cursor_pagination(client_for, conversation, user, third_user):
     assert client.get(f"{BASE}999999/messages/").status_code == 404
 
 
+def test_messages_after_rev_returns_changes_since_a_rev(client_for, conversation, user):
+    sent = [
+        services.send_message(sender=user, conversation_id=conversation.pk, text=f"m{i}").message
+        for i in range(3)
+    ]
+    services.edit_message(editor=user, message_id=sent[0].pk, text="m0 edited")
+    services.delete_message(user=user, message_id=sent[1].pk)
+    client = client_for(user)
+    url = f"{BASE}{conversation.pk}/messages/"
+    page = client.get(url, {"after_rev": 2}).json()
+    assert [(m["seq"], m["rev"], m["text"], m["deleted"]) for m in page["results"]] == [
+        (3, 3, "m2", False),
+        (1, 4, "m0 edited", False),
+        (2, 5, "", True),
+    ]
+    assert (page["last_seq"], page["last_rev"], page["has_more"]) == (3, 5, False)
+    cut = client.get(url, {"after_rev": 2, "limit": 2}).json()
+    assert [m["rev"] for m in cut["results"]] == [3, 4] and cut["has_more"]
+    mixed = client.get(url, {"after": 1, "after_rev": 2})
+    assert mixed.status_code == 400 and "after_rev" in mixed.json()
+    assert client.get(url, {"after_rev": -1}).status_code == 400
+
+
 def test_send_json_returns_the_message_and_retry_is_idempotent(client_for, conversation, user):
     client = client_for(user)
     url = f"{BASE}{conversation.pk}/send/"

@@ -122,6 +122,52 @@ def test_missed_messages_are_cut_with_has_more(conversation, user):
     assert [m.seq for m in rest.messages] == [4, 5] and not rest.has_more
 
 
+def test_missed_messages_by_rev_include_edits_and_tombstones_once(user, expert_user, make_expert):
+    by_rev = ExpertChatConversation.objects.create(user=user, expert=make_expert(expert_user))
+    other_expert = make_expert()
+    by_seq = ExpertChatConversation.objects.create(user=user, expert=other_expert)
+    old = [send(by_rev, expert_user, f"old{i}") for i in range(3)]  # revs 1-3
+    send(by_seq, other_expert.user, "s1")
+    services.edit_message(editor=expert_user, message_id=old[0].pk, text="old0!")  # rev 4
+    fresh = send(by_rev, expert_user, "new")  # rev 5
+    services.delete_message(user=expert_user, message_id=old[1].pk)  # rev 6
+    services.edit_message(editor=expert_user, message_id=fresh.pk, text="new!")  # rev 7
+    send(by_seq, other_expert.user, "s2")
+    services.edit_message(
+        editor=other_expert.user,
+        message_id=by_seq.messages.get(seq=1).pk,
+        text="s1 edited",
+    )
+
+    page = selectors.missed_messages(
+        user.pk, {by_rev.pk: selectors.ResumeCursor(seq=3, rev=3), by_seq.pk: 1}
+    )
+    # by_rev first (lower id), in rev order; by_seq by seq, so its edit of seq 1 is not there.
+    assert [(m.conversation_id, m.seq, m.rev, m.text) for m in page.messages] == [
+        (by_rev.pk, 1, 4, "old0!"),
+        (by_rev.pk, 2, 6, ""),
+        (by_rev.pk, 4, 7, "new!"),
+        (by_seq.pk, 2, 2, "s2"),
+    ]
+    assert not page.has_more
+    by_rev.refresh_from_db()
+    assert (by_rev.last_seq, by_rev.last_rev) == (4, 7)
+    # A plain int and a seq-only cursor object mean the same thing.
+    assert selectors.missed_messages(user.pk, {by_seq.pk: 1}).messages == (
+        selectors.missed_messages(user.pk, {by_seq.pk: selectors.ResumeCursor(seq=1)}).messages
+    )
+
+
+def test_message_page_after_rev(conversation, user):
+    first = send(conversation, user, "a")
+    send(conversation, user, "b")
+    services.edit_message(editor=user, message_id=first.pk, text="a!")
+    page = selectors.list_messages(conversation, after_rev=1)
+    assert [(m.seq, m.rev) for m in page.messages] == [(2, 2), (1, 3)] and not page.has_more
+    cut = selectors.list_messages(conversation, after_rev=0, limit=1)
+    assert [m.rev for m in cut.messages] == [2] and cut.has_more
+
+
 def test_unread_counts_and_cursors_per_side(user, expert_user, make_expert):
     a = ExpertChatConversation.objects.create(user=user, expert=make_expert(expert_user))
     other_expert = make_expert()

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from chat import services
+from chat import selectors, services
 from chat.models import ExpertChatConversation, ExpertChatMessage
 from chat.signals import chat_message_created
 from chat.tests.conftest import PDF_BYTES, PNG_BYTES
@@ -374,6 +374,37 @@ def test_delete_leaves_a_tombstone_and_fixes_unread(conversation, user, expert_u
     assert ExpertChatMessage.objects.filter(pk=keep.pk, deleted_at__isnull=True).exists()
 
 
+def test_every_send_edit_and_delete_takes_the_next_rev(conversation, user, expert_user):
+    first = send(conversation, user, "a").message
+    reply = send(conversation, expert_user, "b").message
+    assert (first.rev, reply.rev) == (1, 2)
+    edited = services.edit_message(editor=user, message_id=first.pk, text="a!")
+    assert edited.rev == 3 and edited.seq == 1
+    unchanged = services.edit_message(editor=user, message_id=first.pk, text="a!")
+    assert unchanged.rev == 3  # nothing changed, nothing for clients to fetch
+    deleted = services.delete_message(user=expert_user, message_id=reply.pk)
+    assert deleted.rev == 4
+    assert services.delete_message(user=expert_user, message_id=reply.pk).rev == 4
+    retry = send(conversation, user, "c", client_id="k")
+    assert send(conversation, user, "c", client_id="k").message.rev == retry.message.rev == 5
+    conversation.refresh_from_db()
+    assert (conversation.last_seq, conversation.last_rev) == (3, 5)
+    assert dict(ExpertChatMessage.objects.values_list("seq", "rev")) == {1: 3, 2: 4, 3: 5}
+
+
+def test_refused_edit_and_delete_take_no_rev(conversation, user, expert_user):
+    message = send(conversation, user, "a").message
+    with pytest.raises(NotAllowed):
+        services.edit_message(editor=expert_user, message_id=message.pk, text="b")
+    with pytest.raises(NotAllowed):
+        services.delete_message(user=expert_user, message_id=message.pk)
+    with pytest.raises(ServiceError):
+        services.edit_message(editor=user, message_id=message.pk, text=" ")
+    conversation.refresh_from_db()
+    message.refresh_from_db()
+    assert conversation.last_rev == message.rev == 1
+
+
 def test_delete_removes_the_attachment_file(conversation, user, django_capture_on_commit_callbacks):
     message = send(conversation, user, "", attachment=SimpleUploadedFile("a.png", PNG_BYTES))
     path = message.message.attachment.path
@@ -478,6 +509,60 @@ def test_concurrent_sends_get_gapless_unique_seqs_and_retries_stay_single(
     conversation.refresh_from_db()
     assert conversation.last_seq == 20
     assert conversation.user_unread == 10 and conversation.expert_unread == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_edits_deletes_and_sends_get_distinct_gapless_revs(
+    conversation, user, expert_user
+):
+    mine = [send(conversation, user, f"u{i}", client_id=f"u{i}").message for i in range(4)]
+    theirs = [send(conversation, expert_user, f"e{i}", client_id=f"e{i}").message for i in range(4)]
+    revs: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def record(rev: int) -> None:
+        with lock:
+            revs.append(rev)
+
+    def worker(sender, own, n: int) -> None:
+        try:
+            for i, message in enumerate(own):
+                record(send(conversation, sender, f"n{n}-{i}", client_id=f"n{n}-{i}").message.rev)
+                edited = services.edit_message(editor=sender, message_id=message.pk, text=f"{i}!")
+                record(edited.rev)
+                if i % 2:
+                    record(services.delete_message(user=sender, message_id=message.pk).rev)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=worker, args=(user, mine[:2], 0)),
+        threading.Thread(target=worker, args=(user, mine[2:], 1)),
+        threading.Thread(target=worker, args=(expert_user, theirs[:2], 2)),
+        threading.Thread(target=worker, args=(expert_user, theirs[2:], 3)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    # 8 sends before, then per thread 2 sends + 2 edits + 1 delete: revs 9..28, each once.
+    assert sorted(revs) == list(range(9, 29))
+    conversation.refresh_from_db()
+    assert (conversation.last_seq, conversation.last_rev) == (16, 28)
+    stored = list(
+        ExpertChatMessage.objects.filter(conversation=conversation).values_list("rev", flat=True)
+    )
+    assert len(set(stored)) == len(stored) == 16 and set(stored) <= set(range(1, 29))
+    # What a client that stopped at rev 8 gets back is each changed row once, at its newest rev.
+    resumed = selectors.missed_messages(
+        user.pk, {conversation.pk: selectors.ResumeCursor(seq=8, rev=8)}
+    ).messages
+    assert [m.rev for m in resumed] == sorted(stored)
+    assert {m.pk for m in mine + theirs} <= {m.pk for m in resumed}
 
 
 def test_a_failing_signal_receiver_does_not_fail_the_send(

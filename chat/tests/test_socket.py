@@ -12,7 +12,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from chat import services
+from chat import selectors, services
 from chat.models import ExpertChatConversation, ExpertChatMessage
 from realtime.testing import assert_no_event, connect_ws, receive_event
 
@@ -235,7 +235,13 @@ async def test_resume_after_disconnect_loses_nothing_and_duplicates_nothing(
     ]
     assert reply["data"]["has_more"] is False
     assert reply["data"]["conversations"] == [
-        {"conversation_id": conversation.pk, "last_seq": 5, "unread": 5, "status": "active"}
+        {
+            "conversation_id": conversation.pk,
+            "last_seq": 5,
+            "last_rev": 5,
+            "unread": 5,
+            "status": "active",
+        }
     ]
     await assert_no_event(back, "chat.message")  # nothing replayed twice
 
@@ -245,6 +251,111 @@ async def test_resume_after_disconnect_loses_nothing_and_duplicates_nothing(
     await rest_send(client_for, user, conversation, "live again")
     live = await receive_event(back, "chat.message")
     assert live["data"]["seq"] == 6
+
+
+async def test_resume_by_rev_returns_new_edited_and_deleted_messages_once_in_rev_order(
+    sockets, conversation, user, expert_user, client_for
+):
+    expert = sockets["expert"]
+    first = await request(
+        sockets["tab1"],
+        "chat.send",
+        {"conversation_id": conversation.pk, "text": "frist", "client_id": "a1"},
+    )
+    second = await request(
+        sockets["tab1"],
+        "chat.send",
+        {"conversation_id": conversation.pk, "text": "oops", "client_id": "a2"},
+        "r2",
+    )
+    first_id = first["data"]["message"]["id"]
+    second_id = second["data"]["message"]["id"]
+    live = [(await receive_event(expert, "chat.message"))["data"] for _ in range(2)]
+    cursor = {"seq": max(m["seq"] for m in live), "rev": max(m["rev"] for m in live)}
+    assert cursor == {"seq": 2, "rev": 2}
+    await expert.disconnect()
+
+    # While the expert is away: a new message, an edit of an old one, a delete of another,
+    # and a message that is both sent and edited (it must come back once, edited).
+    @database_sync_to_async
+    def offline_changes() -> None:
+        client = client_for(user)
+        assert client.post(f"{BASE}{conversation.pk}/send/", {"text": "new"}).status_code == 201
+        assert (
+            client.patch(f"{BASE}messages/{first_id}/", {"text": "first"}, format="json")
+        ).status_code == 200
+        assert client.delete(f"{BASE}messages/{second_id}/").status_code == 204
+        fresh = services.send_message(sender=user, conversation_id=conversation.pk, text="tpyo")
+        services.edit_message(editor=user, message_id=fresh.message.pk, text="typo")
+
+    await offline_changes()
+
+    back = await connect_ws(expert_user)
+    sockets["expert"] = back
+    reply = await request(back, "chat.resume", {"cursors": {str(conversation.pk): cursor}})
+    assert reply["type"] == "chat.resume.ok", reply
+    changes = reply["data"]["messages"]
+    assert [(m["seq"], m["rev"], m["text"], m["deleted"]) for m in changes] == [
+        (3, 3, "new", False),
+        (1, 4, "first", False),
+        (2, 5, "", True),
+        (4, 7, "typo", False),
+    ]
+    assert changes[1]["edited_at"] and changes[2]["deleted_at"]
+    assert reply["data"]["has_more"] is False
+    (state,) = reply["data"]["conversations"]
+    assert (state["last_seq"], state["last_rev"]) == (4, 7)
+    await assert_no_event(back, "chat.message")  # nothing replayed live
+
+    # From the new cursor: nothing; a cut page resumes where it stopped, no duplicates.
+    again = await request(
+        back, "chat.resume", {"cursors": {str(conversation.pk): {"seq": 4, "rev": 7}}}, "r3"
+    )
+    assert again["data"]["messages"] == []
+
+    @database_sync_to_async
+    def cut_pages() -> list[list[int]]:
+        pages, rev, more = [], 0, True
+        while more:
+            page = selectors.missed_messages(
+                expert_user.pk, {conversation.pk: selectors.ResumeCursor(seq=0, rev=rev)}, limit=2
+            )
+            pages.append([m.rev for m in page.messages])
+            rev, more = page.messages[-1].rev if page.messages else rev, page.has_more
+        return pages
+
+    assert await cut_pages() == [[3, 4], [5, 7]]
+
+    # The legacy seq cursor behaves as before: only newer seqs, edits not included.
+    legacy = await request(back, "chat.resume", {"cursors": {str(conversation.pk): 2}}, "r4")
+    assert [m["seq"] for m in legacy["data"]["messages"]] == [3, 4]
+
+
+async def test_edit_and_delete_events_carry_the_new_rev(sockets, conversation, user):
+    sent = await request(
+        sockets["tab1"],
+        "chat.send",
+        {"conversation_id": conversation.pk, "text": "x", "client_id": "e1"},
+    )
+    assert sent["data"]["message"]["rev"] == 1
+    message_id = sent["data"]["message"]["id"]
+    await database_sync_to_async(services.edit_message)(
+        editor=user, message_id=message_id, text="y"
+    )
+    await database_sync_to_async(services.delete_message)(user=user, message_id=message_id)
+    found = await until(
+        sockets["expert"], "chat.message", "chat.message_edited", "chat.message_deleted"
+    )
+    assert [found[t]["data"]["rev"] for t in sorted(found)] == [1, 3, 2]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [{"rev": -1}, {"seq": 1, "rev": "x"}, {"seq": 1, "extra": 2}, {}, {"rev": True}, [1], 1.5],
+)
+async def test_resume_refuses_malformed_rev_cursors(sockets, conversation, cursor):
+    bad = await request(sockets["tab1"], "chat.resume", {"cursors": {str(conversation.pk): cursor}})
+    assert bad["type"] == "error" and bad["data"]["field"] == "cursors"
 
 
 async def test_resume_without_cursors_lists_last_seqs_and_ignores_foreign(
