@@ -205,6 +205,95 @@ describe("RealtimeClient", () => {
     expect(resumes[1].data).toEqual({ cursors: { "4": 12 } });
   });
 
+  it("resumes by rev once known and applies missed edits and deletes in rev order, once", () => {
+    const client = makeClient();
+    const got: Array<[string, unknown, unknown]> = [];
+    for (const type of ["chat.message", "chat.message_edited", "chat.message_deleted"]) {
+      client.on(type, (e) => got.push([e.type, e.data.id, e.data.rev]));
+    }
+    client.start();
+    latest().serverOpen();
+    client.noteMessage(3, 0); // the thread is open, still empty
+    latest().push("chat.resume.ok", {
+      request_id: latest().sentOfType("chat.resume")[0].request_id,
+      messages: [],
+      has_more: false,
+      conversations: [
+        { conversation_id: 3, last_seq: 0, last_rev: 0 },
+        { conversation_id: 8, last_seq: 40, last_rev: 52 }, // not followed: no cursor made up
+      ],
+    });
+    latest().push("chat.message", { conversation_id: 3, id: 30, seq: 1, rev: 1, text: "a" });
+    latest().push("chat.message", { conversation_id: 3, id: 31, seq: 2, rev: 2, text: "b" });
+    latest().push("chat.message_edited", { conversation_id: 3, id: 30, seq: 1, rev: 3, text: "a!" });
+    expect(client.resumeRevs).toEqual({ "3": 3 });
+    latest().serverDrop();
+    vi.advanceTimersByTime(1000);
+    latest().serverOpen();
+    const [resume] = latest().sentOfType("chat.resume");
+    expect(resume.data).toEqual({ cursors: { "3": { seq: 2, rev: 3 } } });
+    got.length = 0;
+    latest().push("chat.resume.ok", {
+      request_id: resume.request_id,
+      messages: [
+        { conversation_id: 3, id: 32, seq: 3, rev: 4, text: "new", deleted: false },
+        { conversation_id: 3, id: 30, seq: 1, rev: 5, text: "a!!", deleted: false },
+        { conversation_id: 3, id: 31, seq: 2, rev: 6, text: "", deleted: true },
+      ],
+      has_more: false,
+      conversations: [{ conversation_id: 3, last_seq: 3, last_rev: 7 }],
+    });
+    // Late live copies of changes the reply already applied are dropped.
+    latest().push("chat.message", { conversation_id: 3, id: 32, seq: 3, rev: 4, text: "new" });
+    latest().push("chat.message_edited", { conversation_id: 3, id: 30, seq: 1, rev: 5, text: "a!!" });
+    latest().push("chat.message_edited", { conversation_id: 3, id: 31, seq: 2, rev: 2, text: "old" });
+    expect(got).toEqual([
+      ["chat.message", 32, 4],
+      ["chat.message_edited", 30, 5],
+      ["chat.message_deleted", 31, 6],
+    ]);
+    expect(client.resumeRevs).toEqual({ "3": 7 });
+    expect(client.resumeCursors).toEqual({ "3": 3 });
+  });
+
+  it("does not move the rev cursor past a live change it has not seen", () => {
+    const client = makeClient();
+    client.start();
+    latest().serverOpen();
+    client.noteMessage(5, 10, null, 20);
+    latest().push("chat.message_edited", { conversation_id: 5, id: 1, seq: 2, rev: 21 });
+    latest().push("chat.message_deleted", { conversation_id: 5, id: 2, seq: 3, rev: 23 }); // 22 is late
+    expect(client.resumeRevs).toEqual({ "5": 21 });
+    latest().serverDrop();
+    vi.advanceTimersByTime(1000);
+    latest().serverOpen();
+    expect(latest().sentOfType("chat.resume")[0].data).toEqual({ cursors: { "5": { seq: 10, rev: 21 } } });
+    latest().push("chat.message", { conversation_id: 5, id: 3, seq: 11, rev: 22 });
+    expect(client.resumeRevs).toEqual({ "5": 23 });
+  });
+
+  it("asks again from the highest rev of a cut page", () => {
+    const client = makeClient();
+    client.start();
+    latest().serverOpen();
+    client.noteMessage(4, 10, null, 10);
+    latest().serverDrop();
+    vi.advanceTimersByTime(1000);
+    latest().serverOpen();
+    latest().push("chat.resume.ok", {
+      request_id: latest().sentOfType("chat.resume")[0].request_id,
+      messages: [
+        { id: 1, seq: 11, rev: 11, conversation_id: 4 },
+        { id: 2, seq: 3, rev: 13, conversation_id: 4 },
+      ],
+      has_more: true,
+      conversations: [{ conversation_id: 4, last_seq: 20, last_rev: 30 }],
+    });
+    const resumes = latest().sentOfType("chat.resume");
+    expect(resumes).toHaveLength(2);
+    expect(resumes[1].data).toEqual({ cursors: { "4": { seq: 11, rev: 13 } } });
+  });
+
   it("drops an envelope delivered twice and a message seen under the same id", () => {
     const client = makeClient();
     const types: string[] = [];

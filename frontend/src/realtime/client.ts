@@ -6,6 +6,9 @@
  * - On every (re)connect it sends `chat.resume` with the last message seq it has seen per
  *   conversation; the missed messages come back in `chat.resume.ok` and are dispatched as
  *   ordinary `chat.message` events, so pages handle one event type whatever the path.
+ * - Once it knows a conversation's change counter (`rev`: every send, edit and delete takes
+ *   the next one), it resumes with `{seq, rev}` instead, so edits and deletes made while it was
+ *   away come back too; they are dispatched as `chat.message_edited` / `chat.message_deleted`.
  * - Drops duplicates: an envelope id is delivered once, and a chat message once per
  *   (conversation, seq) or message id, whether it came live, from resume or twice from both.
  * - `chat.send` requests not yet acknowledged are re-sent after a reconnect; the server
@@ -90,11 +93,12 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-/** Pulls (conversation id, seq, message id) out of a chat message payload. */
+/** Pulls (conversation id, seq, message id, rev) out of a chat message payload. */
 export function chatMessageKey(data: Record<string, unknown>): {
   conversationId: string | null;
   seq: number | null;
   messageId: string | null;
+  rev: number | null;
 } {
   const message = (data.message && typeof data.message === "object" ? data.message : data) as Record<
     string,
@@ -107,8 +111,19 @@ export function chatMessageKey(data: Record<string, unknown>): {
     conversationId: conv === undefined || conv === null ? null : String(conv),
     seq: typeof seq === "number" ? seq : null,
     messageId: id === undefined || id === null ? null : String(id),
+    rev: typeof message.rev === "number" ? message.rev : null,
   };
 }
+
+/** A conversation's change counter as this tab knows it. */
+interface RevCursor {
+  /** Every change up to this rev has been seen: resume asks for what is after it. */
+  upTo: number;
+  /** Live changes seen past a gap (events may arrive out of order or be lost). */
+  ahead: Set<number>;
+}
+
+const CHAT_CHANGE_EVENTS = new Set(["chat.message", "chat.message_edited", "chat.message_deleted"]);
 
 let requestCounter = 0;
 export function newRequestId(): string {
@@ -134,6 +149,12 @@ export class RealtimeClient {
   private readonly seenMessages = new Set<string>();
   /** Highest chat message seq seen per conversation: what resume asks from. */
   private readonly cursors = new Map<string, number>();
+  /** Change counter per conversation, once known; resume then asks by rev. */
+  private readonly revs = new Map<string, RevCursor>();
+  /** Newest rev applied per message id, so a stale copy never overwrites a newer one. */
+  private readonly messageRevs = new Map<string, number>();
+  /** Conversations each in-flight resume asked by rev (their replies are in rev order). */
+  private readonly resumesByRev = new Map<string, Set<string>>();
   private readonly pending = new Map<string, PendingRequest>();
   private readonly outbox: string[] = [];
   private _status: ConnectionStatus = "idle";
@@ -157,6 +178,11 @@ export class RealtimeClient {
   /** Current resume cursors (conversation id → last seq), mainly for tests and debugging. */
   get resumeCursors(): Record<string, number> {
     return Object.fromEntries(this.cursors);
+  }
+
+  /** Current rev cursors (conversation id → every change up to it seen). */
+  get resumeRevs(): Record<string, number> {
+    return Object.fromEntries([...this.revs].map(([conv, cursor]) => [conv, cursor.upTo]));
   }
 
   start(): void {
@@ -195,6 +221,9 @@ export class RealtimeClient {
   reset(): void {
     this.stop();
     this.cursors.clear();
+    this.revs.clear();
+    this.messageRevs.clear();
+    this.resumesByRev.clear();
     this.seenEnvelopes.clear();
     this.seenMessages.clear();
     this.setStatus("idle");
@@ -231,9 +260,17 @@ export class RealtimeClient {
   /**
    * Record that the page already has messages up to `seq` (e.g. loaded over REST), so a
    * resume does not ask for them again and a late live copy is dropped as a duplicate.
+   * `rev` is the conversation's `last_rev` as of that load: later resumes then also bring
+   * the edits and deletes made after it.
    */
-  noteMessage(conversationId: string | number, seq: number | null, messageId?: string | number | null): void {
+  noteMessage(
+    conversationId: string | number,
+    seq: number | null,
+    messageId?: string | number | null,
+    rev?: number | null,
+  ): void {
     const conv = String(conversationId);
+    if (typeof rev === "number") this.advanceRev(conv, rev);
     if (seq !== null && seq !== undefined) {
       const current = this.cursors.get(conv);
       if (current === undefined || seq > current) this.cursors.set(conv, seq);
@@ -365,9 +402,65 @@ export class RealtimeClient {
 
   private sendResume(): void {
     const requestId = newRequestId();
-    this.socket?.send(
-      JSON.stringify({ type: "chat.resume", request_id: requestId, data: { cursors: this.resumeCursors } }),
-    );
+    const cursors: Record<string, number | { seq: number; rev: number }> = this.resumeCursors;
+    const byRev = new Set<string>();
+    for (const [conv, rev] of this.revs) {
+      cursors[conv] = { seq: this.cursors.get(conv) ?? 0, rev: rev.upTo };
+      byRev.add(conv);
+    }
+    this.resumesByRev.set(requestId, byRev);
+    this.socket?.send(JSON.stringify({ type: "chat.resume", request_id: requestId, data: { cursors } }));
+  }
+
+  /** Every change of `conv` up to `rev` is known (e.g. a loaded page or a complete resume). */
+  private advanceRev(conv: string, rev: number): void {
+    const cursor = this.revs.get(conv);
+    if (!cursor) {
+      this.revs.set(conv, { upTo: rev, ahead: new Set() });
+      return;
+    }
+    if (rev <= cursor.upTo) return;
+    cursor.upTo = rev;
+    for (const r of cursor.ahead) if (r <= rev) cursor.ahead.delete(r);
+    this.closeRevGap(cursor);
+  }
+
+  /**
+   * A live change with `rev` arrived. Live revs of a conversation have no gaps, so the cursor
+   * only moves over consecutive ones: if one is late or lost, resume asks for it again.
+   */
+  private noteLiveRev(conv: string, rev: number): void {
+    const cursor = this.revs.get(conv);
+    // No baseline yet: only a conversation this tab follows by seq adopts one.
+    if (!cursor) {
+      if (this.cursors.has(conv)) this.revs.set(conv, { upTo: rev, ahead: new Set() });
+      return;
+    }
+    if (rev <= cursor.upTo) return;
+    cursor.ahead.add(rev);
+    this.closeRevGap(cursor);
+  }
+
+  private closeRevGap(cursor: RevCursor): void {
+    while (cursor.ahead.has(cursor.upTo + 1)) {
+      cursor.upTo += 1;
+      cursor.ahead.delete(cursor.upTo);
+    }
+  }
+
+  /** False if a newer version of this message was already delivered; records it otherwise. */
+  private isNewestVersion(data: Record<string, unknown>): boolean {
+    const { messageId, rev } = chatMessageKey(data);
+    if (messageId === null || rev === null) return true;
+    const known = this.messageRevs.get(messageId);
+    if (known !== undefined && rev <= known) return false;
+    this.messageRevs.delete(messageId);
+    this.messageRevs.set(messageId, rev);
+    if (this.messageRevs.size > SEEN_LIMIT) {
+      const oldest = this.messageRevs.keys().next().value;
+      if (oldest !== undefined) this.messageRevs.delete(oldest);
+    }
+    return true;
   }
 
   private flushPending(): void {
@@ -443,8 +536,11 @@ export class RealtimeClient {
     if (envelope.type === "chat.resume.ok") {
       this.replayMissed(envelope);
     }
-    if (envelope.type === "chat.message") {
-      if (!this.acceptChatMessage(envelope.data)) return;
+    if (CHAT_CHANGE_EVENTS.has(envelope.type)) {
+      const { conversationId, rev } = chatMessageKey(envelope.data);
+      if (conversationId !== null && rev !== null) this.noteLiveRev(conversationId, rev);
+      if (envelope.type === "chat.message" && !this.acceptChatMessage(envelope.data)) return;
+      if (!this.isNewestVersion(envelope.data)) return;
     }
     this.dispatch(envelope);
   }
@@ -466,30 +562,59 @@ export class RealtimeClient {
   }
 
   /**
-   * Missed messages come back as `messages` (flat message payloads, in conversation/seq
-   * order). They are re-dispatched as `chat.message` so pages need a single handler; a cut
-   * page (`has_more`) triggers another resume from the advanced cursors.
+   * Missed messages come back as `messages` (flat message payloads, by conversation, then by
+   * seq, or by rev for conversations resumed by rev). New ones are re-dispatched as
+   * `chat.message` so pages need a single handler; changes to ones already seen as
+   * `chat.message_edited` / `chat.message_deleted`. A cut page (`has_more`) triggers another
+   * resume from the advanced cursors; a complete one sets each followed conversation's rev
+   * cursor to the `last_rev` the reply reports.
    */
   private replayMissed(envelope: Envelope): void {
     const data = envelope.data;
+    const requestId = typeof data.request_id === "string" ? data.request_id : "";
+    const byRev = this.resumesByRev.get(requestId) ?? new Set<string>();
+    this.resumesByRev.delete(requestId);
     const messages = Array.isArray(data.messages) ? (data.messages as Array<Record<string, unknown>>) : [];
+    const position = (m: Record<string, unknown>) =>
+      Number((byRev.has(String(m.conversation_id)) ? m.rev : m.seq) ?? 0);
     const ordered = [...messages].sort((a, b) => {
       const ca = Number(a.conversation_id ?? 0);
       const cb = Number(b.conversation_id ?? 0);
-      return ca !== cb ? ca - cb : Number(a.seq ?? 0) - Number(b.seq ?? 0);
+      return ca !== cb ? ca - cb : position(a) - position(b);
     });
     for (const msg of ordered) {
       if (!msg || typeof msg !== "object") continue;
-      if (!this.acceptChatMessage(msg)) continue;
+      const { conversationId, seq, messageId, rev } = chatMessageKey(msg);
+      const seenBefore =
+        (messageId !== null && this.seenMessages.has(`id:${messageId}`)) ||
+        (conversationId !== null && seq !== null && this.seenMessages.has(`${conversationId}#${seq}`));
+      const isNew = this.acceptChatMessage(msg);
+      if (conversationId !== null && rev !== null && byRev.has(conversationId)) this.advanceRev(conversationId, rev);
+      const type = msg.deleted === true ? "chat.message_deleted" : seenBefore ? "chat.message_edited" : "chat.message";
+      if (!isNew && type === "chat.message") continue;
+      if (!this.isNewestVersion(msg)) continue;
       this.dispatch({
         v: envelope.v,
-        type: "chat.message",
-        id: `resume-${String(msg.conversation_id)}-${String(msg.seq ?? msg.id)}`,
+        type,
+        id: `resume-${String(msg.conversation_id)}-${String(msg.seq ?? msg.id)}-${String(rev ?? "")}`,
         ts: envelope.ts,
         data: msg,
       });
     }
-    if (data.has_more === true && ordered.length > 0) this.sendResume();
+    if (data.has_more === true && ordered.length > 0) {
+      this.sendResume();
+      return;
+    }
+    // Complete: every change up to the reported last_rev was in this reply or comes live
+    // (the socket was subscribed before the server read them).
+    const conversations = Array.isArray(data.conversations)
+      ? (data.conversations as Array<Record<string, unknown>>)
+      : [];
+    for (const c of conversations) {
+      const conv = String(c.conversation_id);
+      if (typeof c.last_rev !== "number") continue;
+      if (this.cursors.has(conv) || this.revs.has(conv)) this.advanceRev(conv, c.last_rev);
+    }
   }
 
   private dispatch(envelope: Envelope): void {
