@@ -201,7 +201,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Messages in seq order; page back with `before`, forward with `after` */
+        /** Messages in seq order; page back with `before`, forward with `after`; changes since a rev (new, edited, deleted) with `after_rev` */
         get: operations["chat_message_list"];
         put?: never;
         post?: never;
@@ -996,6 +996,13 @@ export interface components {
             headline: string;
             avatar_url: string;
         };
+        /**
+         * @description * `text` - text
+         *     * `image` - image
+         *     * `file` - file
+         * @enum {string}
+         */
+        ChatMessageKindEnum: "text" | "image" | "file";
         Consultation: {
             readonly id: number;
             readonly status: components["schemas"]["ConsultationStatusEnum"];
@@ -1071,6 +1078,8 @@ export interface components {
             status: components["schemas"]["ConversationStatusEnum"];
             blocked_by: number | null;
             last_seq: number;
+            /** @description Newest change (send, edit, delete) counter. */
+            last_rev: number;
             /** Format: date-time */
             last_message_at: string | null;
             last_message: components["schemas"]["Message"] | null;
@@ -1330,13 +1339,6 @@ export interface components {
          * @enum {string}
          */
         ExpertStatusEnum: "pending" | "under_review" | "approved" | "rejected" | "suspended";
-        /**
-         * @description * `text` - text
-         *     * `image` - image
-         *     * `file` - file
-         * @enum {string}
-         */
-        KindBe5Enum: "text" | "image" | "file";
         LoginRequest: {
             email: string;
             password: string;
@@ -1412,9 +1414,11 @@ export interface components {
             id: number;
             /** @description Increases by one per message in a conversation. */
             seq: number;
+            /** @description The conversation's change counter when this message was last created, edited or deleted; resume with `after_rev` / a {seq, rev} cursor to get changes. */
+            rev: number;
             client_id: string;
             sender_id: number;
-            kind: components["schemas"]["KindBe5Enum"];
+            kind: components["schemas"]["ChatMessageKindEnum"];
             /** @description Blank once deleted. */
             text: string;
             reply_to: number | null;
@@ -1434,10 +1438,12 @@ export interface components {
         };
         MessagePage: {
             results: components["schemas"]["Message"][];
-            /** @description More messages exist in the direction paged (older, or newer with `after`). */
+            /** @description More messages exist in the direction paged (older, or newer with `after` / `after_rev`). */
             has_more: boolean;
             /** @description The conversation's newest seq. */
             last_seq: number;
+            /** @description The conversation's newest change counter. */
+            last_rev: number;
         };
         /**
          * @description * `user` - user
@@ -1680,9 +1686,11 @@ export interface components {
             id: number;
             /** @description Increases by one per message in a conversation. */
             seq: number;
+            /** @description The conversation's change counter when this message was last created, edited or deleted; resume with `after_rev` / a {seq, rev} cursor to get changes. */
+            rev: number;
             client_id: string;
             sender_id: number;
-            kind: components["schemas"]["KindBe5Enum"];
+            kind: components["schemas"]["ChatMessageKindEnum"];
             /** @description Blank once deleted. */
             text: string;
             reply_to: number | null;
@@ -2454,6 +2462,8 @@ export interface operations {
             query?: {
                 /** @description Messages with seq higher than this (newer). */
                 after?: number;
+                /** @description Messages created, edited or deleted after this rev, in rev order. */
+                after_rev?: number;
                 /** @description Messages with seq lower than this (older). */
                 before?: number;
                 limit?: number;

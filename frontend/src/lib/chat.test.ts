@@ -7,6 +7,7 @@ function stored(seq: number, extra: Partial<ThreadMessage> = {}): ThreadMessage 
     conversation_id: 1,
     id: 100 + seq,
     seq,
+    rev: seq,
     client_id: `c${seq}`,
     sender_id: 7,
     kind: "text",

@@ -75,6 +75,7 @@ export function optimisticMessage(fields: {
     conversation_id: fields.conversationId,
     id: -Date.now() - Math.floor(Math.random() * 1000),
     seq: Number.MAX_SAFE_INTEGER,
+    rev: 0, // not stored yet: the server's echo brings the real rev
     client_id: fields.clientId,
     sender_id: fields.senderId,
     kind: fields.attachmentName ? "file" : "text",

@@ -59,7 +59,7 @@ export function ChatThread({ conversationId }: { conversationId: number }) {
       setMessages(mergePage([], page.results));
       setHasOlder(page.has_more);
       // Tell the socket client where this thread stands, so a resume starts from here.
-      realtime.noteMessage(conversationId, page.last_seq);
+      realtime.noteMessage(conversationId, page.last_seq, null, page.last_rev);
       for (const m of page.results) realtime.noteMessage(conversationId, m.seq, m.id);
       lastReadSent.current = conv.my_last_read_seq;
       stickToBottom.current = true;
