@@ -87,6 +87,9 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# With DB_CONN_MAX_AGE > 0 (recommended behind daphne: each socket action would otherwise
+# open a connection), a connection that died meanwhile is replaced instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
