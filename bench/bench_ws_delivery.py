@@ -264,28 +264,30 @@ async def run_phase(conn, sink: Sink, cmd: dict, timeout: float) -> dict:
 
 async def chat_phase(clients: list[Client], case: str, pairs: int, rounds: int) -> None:
     """Send chat.send over the socket and time arrival of chat.message at the peer."""
-    # A chat needs a conversation between a user and an expert; build one per pair.
     from asgiref.sync import sync_to_async
 
-    try:
-        from chat.services import conversations as _conv  # type: ignore  # noqa: F401
-    except Exception:
-        pass
-    setup = await sync_to_async(_chat_pairs, thread_sensitive=True)(clients, pairs)
+    # The last sockets of this case: other cases use other users, so the per-user chat
+    # rate limit of one case never throttles the next.
+    setup = await sync_to_async(_chat_pairs, thread_sensitive=True)(clients[-2 * pairs :], pairs)
     if setup is None:
-        common.emit(BENCH, case, "chat send→receive", "skipped", "", why="no chat service API")
+        common.emit(BENCH, case, "chat send→receive", "skipped", "", why="no chat app")
         return
     latencies: list[float] = []
+    errors: list[str] = []
     for r in range(rounds):
         for sender, receiver, conv_id in setup:
+            if len(errors) >= 3:
+                break
             receiver.other.clear()
+            sender.other.clear()
             client_id = uuid.uuid4().hex
+            request_id = f"{r}-{client_id}"
             t0 = time.time()
             await sender.ws.send(
                 json.dumps(
                     {
                         "type": "chat.send",
-                        "request_id": f"{r}-{client_id}",
+                        "request_id": request_id,
                         "data": {
                             "conversation_id": conv_id,
                             "text": f"bench {r}",
@@ -300,10 +302,25 @@ async def chat_phase(clients: list[Client], case: str, pairs: int, rounds: int) 
                 if hit:
                     latencies.append(hit["_at"] - t0)
                     break
+                refused = next(
+                    (
+                        e
+                        for e in sender.other
+                        if e.get("type") == "error" and e["data"].get("request_id") == request_id
+                    ),
+                    None,
+                )
+                if refused:
+                    errors.append(refused["data"].get("code", "?"))
+                    break
                 await asyncio.sleep(0.001)
+            else:
+                errors.append("timeout")
     s = common.summary_ms(latencies)
     for key in ("p50", "p95", "p99"):
         common.emit(BENCH, case, f"chat send→receive {key}", s[key], "ms", n=s["n"])
+    if errors:
+        common.emit(BENCH, case, "chat send errors", len(errors), "", codes=",".join(set(errors)))
 
 
 def _chat_pairs(clients: list[Client], pairs: int):
@@ -338,7 +355,7 @@ async def run_case(
     args,
 ) -> None:
     common.log(f"{case}: starting {len(ports)} daphne process(es)")
-    servers = [common.start_daphne(p, DB) for p in ports]
+    servers = [common.start_daphne(p, DB, extra_env=args.daphne_env) for p in ports]
     sink_ref = [Sink(counter=args.received)]
     clients: list[Client] = []
     try:
@@ -391,6 +408,12 @@ async def run_case(
         if args.profile and len(ports) == 1 and n == max(int(x) for x in args.sizes.split(",")):
             # Sample daphne while it is saturated: what limits delivery?
             spy = common.pyspy_record(servers[0].pid, args.profile_seconds, PROFILE_RAW)
+        watched = {f"daphne:{srv.port}": srv.pid for srv in servers}
+        watched.update(client=os.getpid(), publisher=args.pub_pid)
+        if (redis_pid := common.redis_server_pid()) is not None:
+            watched["redis"] = redis_pid
+        cpu_before = {k: common.cpu_seconds(pid) for k, pid in watched.items()}
+        wall_before = time.monotonic()
         result = await run_phase(
             conn,
             sink_ref[0],
@@ -398,7 +421,15 @@ async def run_case(
              "window": args.window},
             timeout=120,
         )  # fmt: skip
+        wall = time.monotonic() - wall_before
+        busy = {
+            k: 100 * (common.cpu_seconds(pid) - cpu_before[k]) / wall for k, pid in watched.items()
+        }
         sink = sink_ref[0]
+        # Which process ran out of CPU first (100% = one core) tells what limits delivery.
+        common.emit(BENCH, case, "CPU busy in sustained phase, daphne", sum(
+            v for k, v in busy.items() if k.startswith("daphne")), "% of a core",
+            **{k: f"{v:.0f}%" for k, v in busy.items()})  # fmt: skip
         if spy is not None:
             await asyncio.to_thread(spy.wait, args.profile_seconds + 30)
             report_profile(case)
@@ -460,6 +491,7 @@ async def main_async(args) -> None:
     )
     pub.start()
     args.received = received
+    args.pub_pid = pub.pid
     try:
         for i, n in enumerate(sizes):
             await run_case(f"1 daphne, {n} sockets", users[:n], [BASE_PORT + i], parent, args)
@@ -491,6 +523,13 @@ def main() -> None:
     parser.add_argument("--no-chat", dest="chat", action="store_false")
     parser.add_argument("--reuse-db", action="store_true")
     parser.add_argument(
+        "--daphne-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for daphne, e.g. DB_CONN_MAX_AGE=60",
+    )
+    parser.add_argument(
         "--no-profile",
         dest="profile",
         action="store_false",
@@ -499,6 +538,7 @@ def main() -> None:
     parser.add_argument("--profile-seconds", type=float, default=6)
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     args = parser.parse_args()
+    args.daphne_env = dict(item.split("=", 1) for item in args.daphne_env)
     if args.quick or os.environ.get("BENCH_QUICK") == "1":
         args.sizes, args.two_process, args.latency_seconds = "100", 100, 2
         args.messages, args.overload = 2000, 2000

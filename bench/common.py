@@ -315,6 +315,22 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time `pid` has used so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # After the command name: state is field 3, utime 14 and stime 15 (1-based).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def redis_server_pid(port: int = REDIS_PORT) -> int | None:
+    import redis as redis_lib
+
+    try:
+        return int(redis_lib.Redis(host=REDIS_HOST, port=port).info("server")["process_id"])
+    except Exception:
+        return None
+
+
 # --------------------------------------------------------------------------- profiling
 
 
