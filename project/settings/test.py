@@ -11,8 +11,8 @@ _prefix = os.environ.get("CHANNEL_LAYER_PREFIX", "consult-test")
 if not _prefix.endswith(f"-{_worker}"):  # subprocesses inherit the already-suffixed value
     os.environ["CHANNEL_LAYER_PREFIX"] = f"{_prefix}-{_worker}"
 
-from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import *  # noqa: E402, F403
+from .base import BASE_DIR  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
