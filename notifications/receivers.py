@@ -343,6 +343,7 @@ def on_chat_message_created(
             f"{settings.SITE_URL.rstrip('/')}{path}",
         )
 
+
 def connect() -> None:
     uid = "notifications."
     consultation_signals.consultation_created.connect(
