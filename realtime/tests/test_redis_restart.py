@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connections
 
 from chat import services
 from chat.models import ExpertChatConversation
@@ -169,3 +170,5 @@ async def test_clients_resume_without_loss_after_a_redis_restart(private_redis, 
         layer = get_channel_layer()
         if hasattr(layer, "close_pools"):
             await layer.close_pools()
+        # The consumer's DB thread keeps its connection; close it so the test DB can be dropped.
+        await database_sync_to_async(connections.close_all)()
