@@ -126,7 +126,9 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "consult"),
-                "capacity": 1500,
+                # Per process, not per socket: a burst to many sockets of one daphne
+                # queues here. At the default 100 (or 1,500) bursts were dropped silently.
+                "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "20000")),
                 "expiry": 30,
             },
         }
