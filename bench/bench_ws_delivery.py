@@ -59,8 +59,10 @@ def _envelope(seq: int) -> dict:
 async def _publish(redis_url: str, prefix: str, cmd: dict, received) -> dict:
     from channels_redis.core import RedisChannelLayer
 
-    # Same layer configuration as project/settings/base.py.
-    layer = RedisChannelLayer(hosts=[redis_url], prefix=prefix, capacity=1500, expiry=30)
+    # Same layer configuration as project/settings/base.py (capacity is checked by the
+    # sender, so the publisher must use the server's value).
+    capacity = int(os.environ.get("CHANNEL_LAYER_CAPACITY", "20000"))
+    layer = RedisChannelLayer(hosts=[redis_url], prefix=prefix, capacity=capacity, expiry=30)
     targets: list[int] = cmd["targets"]
     count: int = cmd["count"]
     seq0: int = cmd["seq0"]
@@ -75,7 +77,7 @@ async def _publish(redis_url: str, prefix: str, cmd: dict, received) -> dict:
 
     if cmd["mode"] == "closed":
         # At most `window` events published but not yet received: the rate the whole
-        # pipeline sustains without ever filling the channel layer (capacity 1500).
+        # pipeline sustains without ever filling the channel layer.
         # Several senders, because one group_send costs a few Redis round trips.
         window = cmd["window"]
         base = received.value
@@ -460,8 +462,8 @@ async def run_case(
                     f"{count - sink.received} / {sink.duplicates}")  # fmt: skip
 
         # Overload, open loop: publish as fast as possible. Whatever daphne cannot drain
-        # piles up in its Redis channel (capacity 1500), and channels_redis then drops
-        # group messages silently; the row shows how many.
+        # piles up in its Redis channel (capacity CHANNEL_LAYER_CAPACITY per process); past
+        # that, channels_redis drops group messages silently; the row shows how many.
         if args.overload:
             targets = [ids[i % n] for i in range(args.overload)]
             await run_phase(
