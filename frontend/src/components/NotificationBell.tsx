@@ -5,7 +5,7 @@ import { api, unwrap, type Schemas } from "../api/client";
 import { errorMessage } from "../api/http";
 import { relativeFromNow } from "../lib/time";
 import { BellIcon } from "./icons";
-import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
 
 type Notification = Schemas["Notification"];
 
@@ -40,6 +40,7 @@ export function NotificationBell() {
   useEffect(() => {
     void loadCount();
   }, [loadCount]);
+  useResyncOnReconnect(() => void loadCount());
 
   useRealtimeEvent("notification.created", (event) => {
     const n = event.data as unknown as Notification & { unread_count?: number };

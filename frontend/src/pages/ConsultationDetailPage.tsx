@@ -5,7 +5,7 @@ import { ConsultationActions } from "../components/consultations/ConsultationAct
 import { ErrorBox, Loading, Notice, StatusBadge } from "../components/ui";
 import { formatDateTime, formatMoney, formatRange, timeZoneLabel, viewerTimeZone } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
-import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
 import { CONSULTATION_EVENTS } from "./MyConsultationsPage";
 import { paths } from "../routes";
 
@@ -31,6 +31,7 @@ export function ConsultationDetailPage() {
     const d = event.data as { id?: number; consultation_id?: number; previous?: { id?: number } };
     if (d.id === id || d.consultation_id === id || d.previous?.id === id) void detail.reload();
   });
+  useResyncOnReconnect(() => void detail.reload());
 
   if (detail.loading && !detail.data) return <Loading label="Loading consultation…" />;
   if (detail.error || !detail.data)

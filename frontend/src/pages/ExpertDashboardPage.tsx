@@ -9,7 +9,7 @@ import { AvailabilityEditor } from "../components/dashboard/AvailabilityEditor";
 import { Empty, ErrorBox, Loading } from "../components/ui";
 import { formatDateTime, formatMoney, formatRange } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
-import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
 import { ConsultationSummary } from "./MyConsultationsPage";
 import { paths } from "../routes";
 
@@ -43,7 +43,11 @@ export function ExpertDashboardPage() {
     setAlerts((prev) => [{ key: event.id, kind, booking }, ...prev].slice(0, 10));
     void dashboard.reload();
   });
-  useRealtimeEvent(["booking.confirmed", "meeting.started", "meeting.ended"], () => void dashboard.reload());
+  useRealtimeEvent(
+    ["booking.confirmed", "booking.no_show", "meeting.started", "meeting.ended"],
+    () => void dashboard.reload(),
+  );
+  useResyncOnReconnect(() => void dashboard.reload());
 
   async function confirmFromAlert(alert: LiveAlert) {
     try {

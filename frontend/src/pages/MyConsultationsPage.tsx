@@ -6,7 +6,7 @@ import { ConsultationActions, type Consultation } from "../components/consultati
 import { Empty, ErrorBox, Loading, Notice, StatusBadge } from "../components/ui";
 import { formatMoney, formatRange } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
-import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
 import { paths } from "../routes";
 
 type Tab = "upcoming" | "past";
@@ -16,6 +16,7 @@ export const CONSULTATION_EVENTS = [
   "booking.confirmed",
   "booking.cancelled",
   "booking.rescheduled",
+  "booking.no_show",
   "meeting.started",
   "meeting.ended",
 ];
@@ -33,6 +34,7 @@ export function MyConsultationsPage() {
 
   // Any change to one of my bookings (from the other side, another tab, a task) shows at once.
   useRealtimeEvent(CONSULTATION_EVENTS, () => void list.reload());
+  useResyncOnReconnect(() => void list.reload());
 
   const [notice, setNotice] = useState<string | null>(null);
 

@@ -51,6 +51,15 @@ export function useRealtimeEvent(types: string | string[], handler: EventHandler
   }, [client, key]);
 }
 
+/**
+ * Run `reload` each time the socket (re)connects. Events sent while a tab was offline are
+ * not replayed (only chat has a resume cursor), so pages built from booking, meeting or
+ * notification events fetch their state again instead.
+ */
+export function useResyncOnReconnect(reload: () => void): void {
+  useRealtimeEvent("session.ready", () => reload());
+}
+
 export function useConnectionStatus(): ConnectionStatus {
   const client = useRealtime();
   const [status, setStatus] = useState<ConnectionStatus>(client.status);
