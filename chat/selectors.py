@@ -164,14 +164,22 @@ def missed_messages(
 
 
 def conversation_cursors(user_id: int) -> list[dict[str, Any]]:
-    """Every conversation's newest seq and rev and the viewer's unread count, for (re)syncing."""
+    """Every conversation's newest seq and rev, the viewer's unread count and how far the
+    other side has read, for (re)syncing: receipts sent while a client was offline are not
+    in the message feed, so a resume carries them here."""
     rows = (
         ExpertChatConversation.objects.filter(participant_filter(user_id))
         .annotate(
-            my_unread=Case(When(user_id=user_id, then=F("user_unread")), default=F("expert_unread"))
+            my_unread=Case(
+                When(user_id=user_id, then=F("user_unread")), default=F("expert_unread")
+            ),
+            other_read=Case(
+                When(user_id=user_id, then=F("expert_last_read_seq")),
+                default=F("user_last_read_seq"),
+            ),
         )
         .order_by("pk")
-        .values("pk", "last_seq", "last_rev", "my_unread", "status")
+        .values("pk", "last_seq", "last_rev", "my_unread", "other_read", "status")
     )
     return [
         {
@@ -179,6 +187,7 @@ def conversation_cursors(user_id: int) -> list[dict[str, Any]]:
             "last_seq": r["last_seq"],
             "last_rev": r["last_rev"],
             "unread": r["my_unread"],
+            "other_last_read_seq": r["other_read"],
             "status": r["status"],
         }
         for r in rows

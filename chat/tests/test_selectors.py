@@ -189,3 +189,17 @@ def test_unread_counts_and_cursors_per_side(user, expert_user, make_expert):
     cursors = {c["conversation_id"]: c for c in selectors.conversation_cursors(user.pk)}
     assert cursors[a.pk]["last_seq"] == 3 and cursors[a.pk]["unread"] == 2
     assert cursors[b.pk]["unread"] == 0
+
+
+def test_cursors_carry_how_far_the_other_side_read(user, expert_user, make_expert):
+    conv = ExpertChatConversation.objects.create(user=user, expert=make_expert(expert_user))
+    send(conv, user)
+    send(conv, user)
+    send(conv, user)
+    services.mark_read(reader=expert_user, conversation_id=conv.pk, up_to_seq=2)
+    mine = {c["conversation_id"]: c for c in selectors.conversation_cursors(user.pk)}
+    theirs = {c["conversation_id"]: c for c in selectors.conversation_cursors(expert_user.pk)}
+    # The sender learns on resume that the expert read up to 2, even if the chat.read
+    # event went out while the sender's socket was down.
+    assert mine[conv.pk]["other_last_read_seq"] == 2
+    assert theirs[conv.pk]["other_last_read_seq"] == 0

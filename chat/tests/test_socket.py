@@ -240,6 +240,7 @@ async def test_resume_after_disconnect_loses_nothing_and_duplicates_nothing(
             "last_seq": 5,
             "last_rev": 5,
             "unread": 5,
+            "other_last_read_seq": 0,
             "status": "active",
         }
     ]

@@ -112,6 +112,15 @@ export function ChatThread({ conversationId }: { conversationId: number }) {
     if (d.conversation_id !== conversationId || d.reader_id === me) return;
     setOtherRead((prev) => Math.max(prev, d.up_to_seq));
   });
+  // Receipts given while this tab was offline come back with the resume reply.
+  useRealtimeEvent("chat.resume.ok", (event) => {
+    const convs = (event.data as { conversations?: { conversation_id: number; other_last_read_seq?: number }[] }).conversations;
+    const mine = convs?.find((c) => c.conversation_id === conversationId);
+    if (typeof mine?.other_last_read_seq === "number") {
+      const seen = mine.other_last_read_seq;
+      setOtherRead((prev) => Math.max(prev, seen));
+    }
+  });
   useRealtimeEvent("chat.typing", (event) => {
     const d = event.data as { conversation_id: number; user_id: number; is_typing: boolean };
     if (d.conversation_id !== conversationId || d.user_id === me) return;
