@@ -4,3 +4,6 @@ from .base import *  # noqa: F403
 from .base import env_bool
 
 DEBUG = env_bool("DEBUG", True)
+
+# Django's test Client (used by the benchmarks in bench/) calls itself "testserver".
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405
