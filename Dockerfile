@@ -7,7 +7,10 @@ COPY frontend/ ./
 RUN npm run build
 
 FROM python:3.11-slim-bookworm
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=project.settings.prod
+# PYTHONPATH: daphne/celery import the app from /app (templates, frontend/dist beside it),
+# not from the copy pip put in site-packages.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=project.settings.prod \
+    PYTHONPATH=/app
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY project/ project/
