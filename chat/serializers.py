@@ -155,17 +155,6 @@ class ReadResultSerializer(serializers.Serializer):
     unread = serializers.IntegerField()
 
 
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
-    detail = serializers.CharField(required=False)
-
-
 # --- requests ------------------------------------------------------------------------
 
 

@@ -24,7 +24,6 @@ from chat.serializers import (
     ConversationLookupSerializer,
     ConversationSerializer,
     EditMessageSerializer,
-    ErrorSerializer,
     MarkReadSerializer,
     MessagePageQuerySerializer,
     MessagePageSerializer,
@@ -37,6 +36,7 @@ from chat.serializers import (
     UnreadCountSerializer,
 )
 from project.api_errors import NotFound
+from project.api_schema import ErrorSerializer
 
 TAGS = ["chat"]
 ERRORS = {

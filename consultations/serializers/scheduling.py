@@ -6,12 +6,13 @@ import re
 from datetime import time
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from consultations.models import Expert, ExpertAvailability, ExpertUnavailability
 from consultations.services.availability import SETTINGS_FIELDS
 from consultations.services.timezones import END_OF_DAY, is_known_zone
+from project.api_schema import ErrorSerializer
 
 _WALL_TIME = re.compile(r"^(?P<h>[01]\d|2[0-4]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?$")
 
@@ -187,22 +188,15 @@ class TimeSlotsSerializer(serializers.Serializer):
     slots = TimeSlotSerializer(many=True)
 
 
-class ApiErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
 class AlternativeSlotSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
 
-class ApiErrorSerializer(serializers.Serializer):
+@extend_schema_serializer(component_name="ApiError")  # a subclass must name its own
+class ApiErrorSerializer(ErrorSerializer):
     """The project's error shape; booking conflicts add `alternatives`."""
 
-    error = ApiErrorBodySerializer()
-    detail = serializers.CharField(required=False)
     alternatives = AlternativeSlotSerializer(
         many=True, required=False, help_text="Nearest free slots (on 409 and availability 400s)."
     )
