@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.serializers.json import DjangoJSONEncoder
 
 from project.api_errors import ServiceError
 from realtime.events import make_envelope
@@ -95,8 +97,5 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
 
     @classmethod
     async def encode_json(cls, content: Any) -> str:
-        import json
-
-        from django.core.serializers.json import DjangoJSONEncoder
-
+        # Payloads carry datetimes and Decimals (prices); the default encoder rejects them.
         return json.dumps(content, cls=DjangoJSONEncoder)

@@ -31,6 +31,7 @@ from consultations.serializers.bookings import (
 )
 from consultations.serializers.scheduling import ApiErrorSerializer
 from consultations.services import booking, idempotency
+from project.api_schema import error_response
 
 TAGS = ["consultations"]
 IDEMPOTENCY_PARAM = OpenApiParameter(
@@ -47,7 +48,7 @@ IDEMPOTENCY_PARAM = OpenApiParameter(
 
 
 def _err(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ApiErrorSerializer, description=description)
+    return error_response(description, ApiErrorSerializer)
 
 
 NOT_FOUND = {404: _err("Not a consultation you take part in.")}
