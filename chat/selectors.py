@@ -132,7 +132,7 @@ def missed_messages(
     ignored. When more than `limit` messages are missing, the page is cut (a prefix in
     that order) and `has_more` tells the client to resume again from its advanced cursors.
     """
-    limit = limit or getattr(settings, "CHAT_RESUME_MAX_MESSAGES", 500)
+    limit = limit or settings.CHAT_RESUME_MAX_MESSAGES
     parsed = {
         pk: c if isinstance(c, ResumeCursor) else ResumeCursor(seq=c) for pk, c in cursors.items()
     }

@@ -14,7 +14,6 @@ from django.core.cache import cache
 from project.api_errors import ServiceError
 
 RATE_WINDOW_SECONDS = 60
-TYPING_THROTTLE_SECONDS = 3
 
 
 def check_send_rate(user_id: int) -> None:
@@ -47,8 +46,9 @@ def check_send_rate(user_id: int) -> None:
 
 def typing_allowed(user_id: int, conversation_id: int) -> bool:
     """True at most once per throttle period per (user, conversation)."""
-    seconds = getattr(settings, "CHAT_TYPING_THROTTLE_SECONDS", TYPING_THROTTLE_SECONDS)
-    return cache.add(f"chat:typing:{user_id}:{conversation_id}", 1, seconds)
+    return cache.add(
+        f"chat:typing:{user_id}:{conversation_id}", 1, settings.CHAT_TYPING_THROTTLE_SECONDS
+    )
 
 
 def reset_typing(user_id: int, conversation_id: int) -> None:

@@ -30,15 +30,9 @@ SEQUENCE = {"REQUEST": 0, "CANCEL": 1}
 def meeting_url_for(consultation: Consultation) -> str | None:
     if not consultation.meeting_room_id:
         return None
-    try:
-        from consultations.services.jitsi import JitsiService
+    from consultations.services.jitsi import JitsiService
 
-        get_url = getattr(JitsiService, "get_meeting_url", None)
-        if callable(get_url):
-            return get_url(consultation)
-    except ImportError:
-        pass
-    return f"https://{settings.JITSI_DOMAIN}/{consultation.meeting_room_id}"
+    return JitsiService.get_meeting_url(consultation)
 
 
 def consultation_page_url(consultation: Consultation) -> str:
@@ -46,7 +40,7 @@ def consultation_page_url(consultation: Consultation) -> str:
 
 
 def invite_uid(consultation: Consultation) -> str:
-    domain = getattr(settings, "CALENDAR_UID_DOMAIN", "") or (
+    domain = settings.CALENDAR_UID_DOMAIN or (
         urlparse(settings.SITE_URL).hostname or "consult.local"
     )
     return f"consultation-{consultation.pk}@{domain}"

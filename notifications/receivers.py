@@ -304,7 +304,7 @@ def _chat_sender_name(message: Any) -> str:
 
 
 def chat_email_throttle_seconds() -> int:
-    return getattr(settings, "CHAT_EMAIL_THROTTLE_SECONDS", 15 * 60)
+    return settings.CHAT_EMAIL_THROTTLE_SECONDS
 
 
 @_listener

@@ -43,15 +43,6 @@ def create_notification(
     return notification
 
 
-def notify_users(
-    recipients: list[User] | list[int], *, kind: str, title: str, **fields: Any
-) -> list[Notification]:
-    return [
-        create_notification(recipient=recipient, kind=kind, title=title, **fields)
-        for recipient in recipients
-    ]
-
-
 def mark_read(*, user: User, notification_id: int) -> Notification:
     with transaction.atomic():
         notification = notification_get(user=user, notification_id=notification_id)

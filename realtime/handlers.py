@@ -25,7 +25,3 @@ def register(message_type: str) -> Callable[[Handler], Handler]:
 
 def get_handler(message_type: str) -> Handler | None:
     return _HANDLERS.get(message_type)
-
-
-def registered_types() -> list[str]:
-    return sorted(_HANDLERS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from consultations.models import Expert, ExpertiseArea, Language
+from consultations.models import Expert
 from project.api_errors import NotFound
 
 
@@ -25,21 +25,3 @@ def get_public_expert(expert_id: int) -> Expert:
         # Same answer for "missing" and "not approved": the public learns nothing.
         raise NotFound("Expert not found.")
     return expert
-
-
-def expert_for_user(user) -> Expert | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Expert.objects.filter(user=user).first()
-
-
-def expertise_areas_in_use() -> QuerySet[ExpertiseArea]:
-    return ExpertiseArea.objects.filter(
-        experts__verification_status=Expert.VerificationStatus.APPROVED
-    ).distinct()
-
-
-def languages_in_use() -> QuerySet[Language]:
-    return Language.objects.filter(
-        experts__verification_status=Expert.VerificationStatus.APPROVED
-    ).distinct()

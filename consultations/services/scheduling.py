@@ -558,12 +558,3 @@ def add_alternatives(
     expert = Expert.objects.filter(pk=expert_id).first()
     if expert is not None:
         exc.extra.update(_alternatives(expert, start_at, minutes, now))
-
-
-class SchedulingService:
-    """The seed's class-style entry points, for callers that prefer them."""
-
-    get_available_slots = staticmethod(get_available_slots)
-    check_conflict = staticmethod(check_conflict)
-    suggest_alternative_times = staticmethod(suggest_alternative_times)
-    refresh_next_available_at = staticmethod(refresh_next_available_at)

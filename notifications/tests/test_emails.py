@@ -135,11 +135,10 @@ def test_reminder_carries_the_invite_and_the_meeting_link(consultation):
     assert event.decoded("dtstart") == START
 
 
-def test_meeting_url_falls_back_to_the_jitsi_domain(consultation, settings, monkeypatch):
+def test_meeting_url_uses_the_configured_jitsi_domain(consultation, settings):
     from notifications import calendar
 
     settings.JITSI_DOMAIN = "video.example.org"
-    monkeypatch.delattr(JitsiService, "get_meeting_url")
     assert (
         calendar.meeting_url_for(consultation)
         == f"https://video.example.org/{consultation.meeting_room_id}"

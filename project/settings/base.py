@@ -155,10 +155,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "project.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {
-        "chat_send": os.environ.get("CHAT_SEND_RATE", "60/min"),
-        "auth": "30/min",
-    },
+    "DEFAULT_THROTTLE_RATES": {"auth": "30/min"},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -247,6 +244,20 @@ VERIFICATION_UPLOAD_MAX_BYTES = int(
 CHAT_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_MESSAGE_MAX_LENGTH", "4000"))
 CHAT_ATTACHMENT_MAX_BYTES = int(os.environ.get("CHAT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 CHAT_RATE_LIMIT_PER_MINUTE = int(os.environ.get("CHAT_RATE_LIMIT_PER_MINUTE", "60"))
+# Seconds between two "is typing" signals of one user in one conversation.
+CHAT_TYPING_THROTTLE_SECONDS = int(os.environ.get("CHAT_TYPING_THROTTLE_SECONDS", "3"))
+# Most messages one resume request returns; the client resumes again while `has_more`.
+CHAT_RESUME_MAX_MESSAGES = int(os.environ.get("CHAT_RESUME_MAX_MESSAGES", "500"))
+# At most one "new chat message" email per recipient and conversation in this window.
+CHAT_EMAIL_THROTTLE_SECONDS = int(os.environ.get("CHAT_EMAIL_THROTTLE_SECONDS", str(15 * 60)))
+
+# Reminders: a row still "claimed" after this many minutes is retried (its sender died);
+# a reminder is given up after this many attempts.
+REMINDER_RETRY_AFTER_MINUTES = float(os.environ.get("REMINDER_RETRY_AFTER_MINUTES", "10"))
+REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
+
+# Domain of calendar invite UIDs; empty means the host name of SITE_URL.
+CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
