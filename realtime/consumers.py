@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
+from project import json_limits
 from project.api_errors import ServiceError
 from realtime.events import make_envelope
 from realtime.groups import user_group
 from realtime.handlers import get_handler
-from realtime.presence import mark_connected, mark_disconnected
+from realtime.presence import mark_connected, mark_disconnected, presence_ttl, refresh
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
+DEFAULT_MAX_FRAME_BYTES = 64 * 1024
 
 
 class UserConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
+    _cleaned_up = False
+    _heartbeat: asyncio.Task | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        # If anything escapes a handler the application ends without Channels ever calling
+        # disconnect(); the cleanup (group, presence) must run whatever happened.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._cleanup()
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -36,12 +51,66 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await database_sync_to_async(mark_connected)(user.id)
+        self._heartbeat = asyncio.create_task(self._refresh_presence())
         await self.send_json(make_envelope("session.ready", {"user_id": user.id}))
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
+        await self._cleanup()
+
+    async def _cleanup(self) -> None:
+        """Leave the group and drop presence, once, each step even if another failed."""
+        if self._cleaned_up or not self.group:
+            return
+        self._cleaned_up = True
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        try:
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            await database_sync_to_async(mark_disconnected)(self.user.id)
+        except Exception:
+            logger.exception("websocket cleanup: group_discard failed")
+        finally:
+            try:
+                await database_sync_to_async(mark_disconnected)(self.user.id)
+            except Exception:
+                logger.exception("websocket cleanup: presence not cleared (its TTL will)")
+
+    async def _refresh_presence(self) -> None:
+        """Heartbeat: keep this socket's presence alive while the process runs.
+
+        Presence expires after PRESENCE_TTL_SECONDS without a refresh, so a crashed or
+        killed process cannot leave its users "online".
+        """
+        interval = max(presence_ttl() / 3, 0.01)
+        while True:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):
+                await database_sync_to_async(refresh)(self.user.id)
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        """Decode one frame; every bad frame gets an `error` event, never a crashed socket."""
+        if text_data is None:
+            await self._error(None, "bad_frame", "Send JSON text frames; binary is not accepted.")
+            return
+        limit = int(getattr(settings, "WS_MAX_FRAME_BYTES", DEFAULT_MAX_FRAME_BYTES))
+        if len(text_data) > limit or len(text_data.encode()) > limit:
+            await self._error(None, "frame_too_large", f"Frames are limited to {limit} bytes.")
+            return
+        try:
+            content = json_limits.loads(text_data)
+        except json_limits.JSONTooDeep as exc:
+            await self._error(None, "too_deep", str(exc))
+            return
+        except ValueError:
+            await self._error(None, "bad_json", "The frame is not valid JSON.")
+            return
+        try:
+            await self.receive_json(content, **kwargs)
+        except Exception:
+            logger.exception("websocket frame failed")
+            request_id = content.get("request_id") if isinstance(content, dict) else None
+            await self._error(request_id, "server_error", "Something went wrong.")
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):

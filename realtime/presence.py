@@ -1,14 +1,23 @@
 """Who has at least one open socket, counted in the shared cache (Redis in production).
 
 Used to decide whether a user is "offline" (e.g. to email about a chat message).
-A crashed server can leave a count behind; the TTL bounds how long that lies.
+
+The count expires PRESENCE_TTL_SECONDS (90 s) after its last refresh. Every open socket
+refreshes it from a heartbeat in the consumer (every third of the TTL), so a user stays
+online exactly while some process holds a socket for them; a crashed or killed process
+stops refreshing and cannot leave its users "online" for longer than the TTL.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import cache
 
-PRESENCE_TTL_SECONDS = 6 * 3600
+DEFAULT_TTL_SECONDS = 90
+
+
+def presence_ttl() -> float:
+    return float(getattr(settings, "PRESENCE_TTL_SECONDS", DEFAULT_TTL_SECONDS))
 
 
 def _key(user_id: int) -> str:
@@ -17,12 +26,21 @@ def _key(user_id: int) -> str:
 
 def mark_connected(user_id: int) -> None:
     key = _key(user_id)
-    if not cache.add(key, 1, PRESENCE_TTL_SECONDS):
+    ttl = presence_ttl()
+    if not cache.add(key, 1, ttl):
         try:
             cache.incr(key)
         except ValueError:
-            cache.set(key, 1, PRESENCE_TTL_SECONDS)
-    cache.touch(key, PRESENCE_TTL_SECONDS)
+            cache.set(key, 1, ttl)
+    cache.touch(key, ttl)
+
+
+def refresh(user_id: int) -> None:
+    """Heartbeat of one open socket: push the expiry back (re-create it if it lapsed)."""
+    key = _key(user_id)
+    ttl = presence_ttl()
+    if not cache.touch(key, ttl):
+        cache.add(key, 1, ttl)
 
 
 def mark_disconnected(user_id: int) -> None:

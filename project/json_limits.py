@@ -1,0 +1,61 @@
+"""Decode untrusted JSON (REST bodies, WebSocket frames) with a nesting limit.
+
+Python's `json` recurses once per nesting level: `[` x 2000 raises RecursionError (a 500
+over REST, a crashed socket over /ws/). Decoding here turns that, and anything nested
+deeper than MAX_JSON_DEPTH, into a `JSONTooDeep` (a ValueError) callers answer with a 400
+or an `error` event. Strict: NaN and Infinity are refused as they are not JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+
+DEFAULT_MAX_DEPTH = 32
+
+
+class JSONTooDeep(ValueError):
+    """The document nests objects/arrays deeper than allowed."""
+
+
+def max_depth() -> int:
+    return int(getattr(settings, "JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH))
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def depth_of(value: Any, limit: int) -> int:
+    """Nesting depth of a decoded value (a scalar is 0); stops counting past `limit`."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        level += 1
+        if level > deepest:
+            deepest = level
+            if deepest > limit:
+                return deepest
+        stack.extend((child, level) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def loads(text: str | bytes, *, limit: int | None = None) -> Any:
+    """json.loads that raises JSONTooDeep (not RecursionError) for deep nesting."""
+    limit = max_depth() if limit is None else limit
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise JSONTooDeep(f"JSON nested deeper than {limit} levels.") from exc
+    if depth_of(value, limit) > limit:
+        raise JSONTooDeep(f"JSON nested deeper than {limit} levels.")
+    return value
