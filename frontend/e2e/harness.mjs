@@ -171,8 +171,10 @@ export async function launchBrowser() {
 }
 
 /** A browser context whose console errors and failed page errors are collected. */
-export async function newWatchedPage(browser, baseUrl, { timezoneId = "UTC", name = "page" } = {}) {
-  const context = await browser.newContext({ baseURL: baseUrl, timezoneId, viewport: { width: 1280, height: 860 } });
+export const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
+
+export async function newWatchedPage(browser, baseUrl, { timezoneId = "UTC", name = "page", device = {} } = {}) {
+  const context = await browser.newContext({ baseURL: baseUrl, timezoneId, viewport: { width: 1280, height: 860 }, ...device });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (msg) => {

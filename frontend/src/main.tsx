@@ -1,3 +1,5 @@
+// Base styles first, so component style sheets (src/styles/*.css) come later in the cascade.
+import "./styles.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
@@ -5,7 +7,6 @@ import { BrowserRouter } from "react-router-dom";
 import { App } from "./App";
 import { AuthProvider } from "./auth/AuthContext";
 import { RealtimeProvider } from "./realtime/RealtimeProvider";
-import "./styles.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

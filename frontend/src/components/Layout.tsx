@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Link, NavLink, Outlet, useNavigate } from "react-router-dom";
+import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router-dom";
 
 import { useAuth } from "../auth/AuthContext";
 import { useConnectionStatus } from "../realtime/RealtimeProvider";
@@ -13,9 +13,11 @@ export function Layout() {
   const navigate = useNavigate();
   const [menuOpen, setMenuOpen] = useState(false);
   const close = () => setMenuOpen(false);
+  // Chat is an app screen: the page itself does not scroll, its panes do.
+  const fullHeight = useLocation().pathname.startsWith(paths.chat);
 
   return (
-    <>
+    <div className={fullHeight ? "shell shell-full" : "shell"}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -98,7 +100,7 @@ export function Layout() {
       <main id="main" tabIndex={-1}>
         <Outlet />
       </main>
-    </>
+    </div>
   );
 }
 

@@ -25,3 +25,39 @@ export function MenuIcon() {
     </svg>
   );
 }
+
+export function MoreIcon() {
+  return (
+    <svg {...common}>
+      <circle cx="5" cy="12" r="1.2" />
+      <circle cx="12" cy="12" r="1.2" />
+      <circle cx="19" cy="12" r="1.2" />
+    </svg>
+  );
+}
+
+export function BackIcon() {
+  return (
+    <svg {...common}>
+      <path d="M15 18l-6-6 6-6" />
+    </svg>
+  );
+}
+
+export function SendIcon() {
+  return (
+    <svg {...common}>
+      <path d="M22 2L11 13" />
+      <path d="M22 2l-7 20-4-9-9-4 20-7z" />
+    </svg>
+  );
+}
+
+export function CalendarIcon() {
+  return (
+    <svg {...common}>
+      <rect x="3" y="4" width="18" height="18" rx="2" />
+      <path d="M16 2v4M8 2v4M3 10h18" />
+    </svg>
+  );
+}

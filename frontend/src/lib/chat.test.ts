@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { lastSeq, optimisticMessage, receiptFor, upsertMessage, type ThreadMessage } from "./chat";
+import { groupMessages, lastSeq, optimisticMessage, receiptFor, receiptMarkers, upsertMessage, type ThreadMessage } from "./chat";
 
 function stored(seq: number, extra: Partial<ThreadMessage> = {}): ThreadMessage {
   return {
@@ -75,5 +75,43 @@ describe("lastSeq", () => {
   it("ignores messages still on their way", () => {
     const pending = optimisticMessage({ conversationId: 1, senderId: 7, text: "x", clientId: "k", replyTo: null });
     expect(lastSeq([stored(1), stored(2), pending])).toBe(2);
+  });
+});
+
+describe("groupMessages", () => {
+  const day = (iso: string) => iso.slice(0, 10);
+  it("groups consecutive messages of one sender within the same minute", () => {
+    const list = [
+      stored(1, { sender_id: 1, created_at: "2026-01-01T10:00:05Z" }),
+      stored(2, { sender_id: 1, created_at: "2026-01-01T10:00:40Z" }),
+      stored(3, { sender_id: 2, created_at: "2026-01-01T10:00:50Z" }),
+      stored(4, { sender_id: 2, created_at: "2026-01-01T10:01:10Z" }),
+      stored(5, { sender_id: 1, created_at: "2026-01-01T10:01:20Z" }),
+    ];
+    const groups = groupMessages(list, day);
+    expect(groups.map((g) => g.messages.map((m) => m.seq))).toEqual([[1, 2], [3], [4], [5]]);
+    expect(groups.map((g) => g.senderId)).toEqual([1, 2, 2, 1]);
+  });
+
+  it("starts a new group on a new day", () => {
+    const list = [
+      stored(1, { sender_id: 1, created_at: "2026-01-01T10:00:05Z" }),
+      stored(2, { sender_id: 1, created_at: "2026-01-02T10:00:05Z" }),
+    ];
+    expect(groupMessages(list, day).map((g) => g.day)).toEqual(["2026-01-01", "2026-01-02"]);
+  });
+});
+
+describe("receiptMarkers", () => {
+  it("puts Seen on the newest read message of mine and Sent on a newer unread one", () => {
+    const list = [stored(1, { sender_id: 7 }), stored(2, { sender_id: 9 }), stored(3, { sender_id: 7 }), stored(4, { sender_id: 7 })];
+    expect(receiptMarkers(list, 7, 3)).toEqual({ seen: 3, sent: 4 });
+    expect(receiptMarkers(list, 7, 4)).toEqual({ seen: 4, sent: 0 });
+    expect(receiptMarkers(list, 7, 0)).toEqual({ seen: 0, sent: 4 });
+  });
+
+  it("ignores pending messages and the other side's messages", () => {
+    const list = [stored(1, { sender_id: 7 }), { ...stored(2, { sender_id: 7 }), pending: "sending" as const }, stored(3, { sender_id: 9 })];
+    expect(receiptMarkers(list, 7, 3)).toEqual({ seen: 1, sent: 0 });
   });
 });

@@ -102,3 +102,44 @@ export function formatBytes(size: number): string {
 export function lastSeq(list: ThreadMessage[]): number {
   return list.reduce((max, m) => (!m.pending && m.seq > max ? m.seq : max), 0);
 }
+
+/** Messages shown together under one avatar/name/time: same sender, same minute, same day. */
+export interface MessageGroup {
+  key: string;
+  senderId: number;
+  /** Local calendar day (YYYY-MM-DD) of the group, for day separators. */
+  day: string;
+  messages: ThreadMessage[];
+}
+
+export function groupMessages(list: ThreadMessage[], dayOf: (iso: string) => string): MessageGroup[] {
+  const groups: MessageGroup[] = [];
+  for (const m of list) {
+    const day = dayOf(m.created_at);
+    const minute = m.created_at.slice(0, 16); // YYYY-MM-DDTHH:MM in UTC: same minute everywhere
+    const last = groups[groups.length - 1];
+    const lastMsg = last?.messages[last.messages.length - 1];
+    if (last && last.senderId === m.sender_id && last.day === day && lastMsg && lastMsg.created_at.slice(0, 16) === minute) {
+      last.messages.push(m);
+    } else {
+      groups.push({ key: String(m.client_id || m.id), senderId: m.sender_id, day, messages: [m] });
+    }
+  }
+  return groups;
+}
+
+/**
+ * The one message of mine that carries the visible receipt: "Seen" on the newest of my
+ * messages the other side has read, "Sent" on my newest message when it is past that.
+ * Returns the seq of each (0 when none).
+ */
+export function receiptMarkers(list: ThreadMessage[], me: number, otherLastReadSeq: number): { seen: number; sent: number } {
+  let seen = 0;
+  let newestMine = 0;
+  for (const m of list) {
+    if (m.pending || m.sender_id !== me || m.deleted) continue;
+    if (m.seq > newestMine) newestMine = m.seq;
+    if ((m.read_at || m.seq <= otherLastReadSeq) && m.seq > seen) seen = m.seq;
+  }
+  return { seen, sent: newestMine > seen ? newestMine : 0 };
+}

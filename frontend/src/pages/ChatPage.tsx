@@ -5,7 +5,8 @@ import { api, unwrap, type Schemas } from "../api/client";
 import { errorMessage } from "../api/http";
 import { ChatThread } from "../components/chat/ChatThread";
 import { ErrorBox, Empty, Loading } from "../components/ui";
-import { Avatar } from "./ExpertsPage";
+import { Avatar } from "../components/Avatar";
+import { BackIcon } from "../components/icons";
 import { relativeFromNow } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
@@ -93,10 +94,16 @@ export function ChatPage() {
       </aside>
       {activeId ? (
         <div className="thread-wrap">
-          <Link className="btn btn-small back-to-list" to={paths.chat}>
-            ← All conversations
-          </Link>
-          <ChatThread key={activeId} conversationId={activeId} />
+          <ChatThread
+            key={activeId}
+            conversationId={activeId}
+            headStart={
+              <Link className="btn btn-icon back-to-list" to={paths.chat}>
+                <BackIcon />
+                <span className="visually-hidden">All conversations</span>
+              </Link>
+            }
+          />
         </div>
       ) : (
         <section className="thread card empty-thread" aria-label="No conversation selected">

@@ -10,7 +10,7 @@ import { ErrorBox, Loading, SelectField, Stars, TextArea, TextField, VerifiedBad
 import { newIdempotencyKey } from "../lib/idempotency";
 import { formatDateTime, formatMoney, formatRange, viewerTimeZone } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
-import { Avatar } from "./ExpertsPage";
+import { Avatar } from "../components/Avatar";
 import { paths } from "../routes";
 
 export function ExpertDetailPage() {

@@ -6,6 +6,7 @@ import { ErrorBox, Empty, Loading, Stars, TextField, SelectField, VerifiedBadge 
 import { useAsync } from "../lib/useAsync";
 import { formatDateTime, formatMoney } from "../lib/time";
 import { paths } from "../routes";
+import { Avatar } from "../components/Avatar";
 
 type Ordering = "rating" | "-rating" | "price" | "-price" | "availability" | "-availability" | "reviews" | "-reviews";
 
@@ -225,20 +226,4 @@ export function ExpertCard({ expert }: { expert: Schemas["ExpertList"] }) {
   );
 }
 
-export function Avatar({ name, url, size = 48 }: { name: string; url?: string | null; size?: number }) {
-  const [failed, setFailed] = useState(false);
-  const initials = name
-    .split(/\s+/)
-    .map((p) => p[0])
-    .join("")
-    .slice(0, 2)
-    .toUpperCase();
-  if (url && !failed) {
-    return <img className="avatar" src={url} alt="" width={size} height={size} onError={() => setFailed(true)} />;
-  }
-  return (
-    <span className="avatar avatar-initials" style={{ width: size, height: size }} aria-hidden="true">
-      {initials}
-    </span>
-  );
-}
+

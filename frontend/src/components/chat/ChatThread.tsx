@@ -1,21 +1,28 @@
-import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import "../../styles/chat.css";
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { Link } from "react-router-dom";
 
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorMessage } from "../../api/http";
 import { useAuth } from "../../auth/AuthContext";
 import {
   formatBytes,
+  groupMessages,
   lastSeq,
   mergePage,
   receiptFor,
+  receiptMarkers,
   upsertMessage,
   type Message,
   type ThreadMessage,
 } from "../../lib/chat";
 import { formatTime, formatDate, localDateKey } from "../../lib/time";
 import { useRealtime, useRealtimeEvent } from "../../realtime/RealtimeProvider";
-import { PaperclipIcon } from "../icons";
+import { Avatar } from "../Avatar";
+import { CalendarIcon, PaperclipIcon } from "../icons";
+import { Menu, type MenuItem } from "../Menu";
 import { ErrorBox, Loading, StatusBadge } from "../ui";
+import { paths } from "../../routes";
 import { Composer } from "./Composer";
 
 type Conversation = Schemas["Conversation"];
@@ -23,7 +30,11 @@ type Conversation = Schemas["Conversation"];
 const PAGE = 50;
 const TYPING_VISIBLE_MS = 5000;
 
-export function ChatThread({ conversationId }: { conversationId: number }) {
+/**
+ * One conversation as a full-height pane: header, scrolling messages (opens at the newest,
+ * loads older ones when scrolled to the top), composer at the bottom.
+ */
+export function ChatThread({ conversationId, headStart }: { conversationId: number; headStart?: ReactNode }) {
   const { user } = useAuth();
   const realtime = useRealtime();
   const me = user?.id ?? -1;
@@ -41,6 +52,9 @@ export function ChatThread({ conversationId }: { conversationId: number }) {
   const listRef = useRef<HTMLOListElement>(null);
   const stickToBottom = useRef(true);
   const lastReadSent = useRef(0);
+  // Set just before older messages are prepended, so the view stays on what the reader sees.
+  const restoreFrom = useRef<{ height: number; top: number } | null>(null);
+  const [unseenBelow, setUnseenBelow] = useState(0);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -79,9 +93,11 @@ export function ChatThread({ conversationId }: { conversationId: number }) {
     void load();
   }, [load]);
 
+  const loadingOlderRef = useRef(false);
   async function loadOlder() {
     const oldest = messages.find((m) => !m.pending);
-    if (!oldest) return;
+    if (!oldest || loadingOlderRef.current) return;
+    loadingOlderRef.current = true;
     setLoadingOlder(true);
     stickToBottom.current = false;
     try {
@@ -90,13 +106,31 @@ export function ChatThread({ conversationId }: { conversationId: number }) {
           params: { path: { id: conversationId }, query: { before: oldest.seq, limit: PAGE } },
         }),
       );
+      const el = listRef.current;
+      if (el) restoreFrom.current = { height: el.scrollHeight, top: el.scrollTop };
       setMessages((prev) => mergePage(prev, page.results));
       setHasOlder(page.has_more);
     } catch (err) {
       setActionError(errorMessage(err));
     } finally {
+      loadingOlderRef.current = false;
       setLoadingOlder(false);
     }
+  }
+
+  function onScroll() {
+    const el = listRef.current;
+    stickToBottom.current = isNearBottom(el);
+    if (stickToBottom.current) setUnseenBelow(0);
+    if (el && el.scrollTop < 120 && hasOlder && !loadingOlderRef.current) void loadOlder();
+  }
+
+  function scrollToBottom(behavior: ScrollBehavior = "auto") {
+    const el = listRef.current;
+    if (!el) return;
+    stickToBottom.current = true;
+    setUnseenBelow(0);
+    el.scrollTo({ top: el.scrollHeight, behavior });
   }
 
   // Live updates for this conversation.
@@ -105,7 +139,10 @@ export function ChatThread({ conversationId }: { conversationId: number }) {
     if (m.conversation_id !== conversationId) return;
     stickToBottom.current = isNearBottom(listRef.current);
     setMessages((prev) => upsertMessage(prev, m));
-    if (event.type === "chat.message" && m.sender_id !== me) setTypingUntil(0);
+    if (event.type === "chat.message" && m.sender_id !== me) {
+      setTypingUntil(0);
+      if (!stickToBottom.current) setUnseenBelow((n) => n + 1);
+    }
   });
   useRealtimeEvent("chat.read", (event) => {
     const d = event.data as { conversation_id: number; reader_id: number; up_to_seq: number };
@@ -164,11 +201,18 @@ export function ChatThread({ conversationId }: { conversationId: number }) {
     return () => document.removeEventListener("visibilitychange", markIfVisible);
   }, [newestFromOther, conversationId, realtime]);
 
-  // Keep the newest message in view unless the reader scrolled up.
-  useEffect(() => {
+  // Open at the newest message and keep it in view unless the reader scrolled up; after
+  // loading older messages, keep the same message under the reader's eyes.
+  useLayoutEffect(() => {
     const el = listRef.current;
-    if (el && stickToBottom.current) el.scrollTop = el.scrollHeight;
-  }, [messages, typingUntil]);
+    if (!el) return;
+    if (restoreFrom.current) {
+      el.scrollTop = el.scrollHeight - restoreFrom.current.height + restoreFrom.current.top;
+      restoreFrom.current = null;
+    } else if (stickToBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [messages, typingUntil, conversation]);
 
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
 
@@ -207,117 +251,104 @@ export function ChatThread({ conversationId }: { conversationId: number }) {
   if (!conversation) return null;
 
   const other = conversation.other_participant;
+  const otherAvatar = conversation.expert.user_id === other.id ? conversation.expert.avatar_url : null;
   const typing = typingUntil > Date.now();
   const blocked = conversation.status === "blocked" || conversation.status === "closed";
+  const markers = receiptMarkers(messages, me, otherRead);
+  const groups = groupMessages(messages, (iso) => localDateKey(iso));
   let lastDay = "";
 
   return (
     <section className="thread card" aria-label={`Conversation with ${other.name}`}>
       <div className="thread-head">
-        <div>
+        {headStart}
+        <Avatar name={other.name} url={otherAvatar} size={36} />
+        <div className="thread-title">
           <h2>{other.name}</h2>
-          {conversation.status !== "active" && <StatusBadge status={conversation.status} />}
+          {conversation.status !== "active" ? (
+            <StatusBadge status={conversation.status} />
+          ) : (
+            typing && <small className="muted">typing…</small>
+          )}
         </div>
+        {conversation.consultation_id && (
+          <Link className="btn btn-small consultation-link" to={paths.consultation(conversation.consultation_id)}>
+            <CalendarIcon />
+            <span className="link-label">View consultation</span>
+          </Link>
+        )}
         <ThreadMenu conversation={conversation} onChange={setConversation} onError={setActionError} me={me} />
       </div>
-      <ol className="messages" ref={listRef} aria-live="polite" aria-relevant="additions" data-testid="messages" onScroll={() => (stickToBottom.current = isNearBottom(listRef.current))}>
+      <ol
+        className="messages"
+        ref={listRef}
+        aria-live="polite"
+        aria-relevant="additions"
+        data-testid="messages"
+        tabIndex={0}
+        aria-label="Messages"
+        onScroll={onScroll}
+      >
         {hasOlder && (
           <li className="load-older">
-            <button type="button" className="btn btn-small" onClick={loadOlder} disabled={loadingOlder}>
-              {loadingOlder ? "Loading…" : "Load earlier messages"}
+            <button type="button" className="btn btn-small" onClick={() => void loadOlder()} disabled={loadingOlder}>
+              {loadingOlder ? "Loading earlier messages…" : "Load earlier messages"}
             </button>
           </li>
         )}
-        {messages.length === 0 && <li className="muted">No messages yet. Say hello!</li>}
-        {messages.map((m) => {
-          const day = localDateKey(m.created_at);
-          const showDay = day !== lastDay;
-          lastDay = day;
-          const mine = m.sender_id === me;
-          const quoted = m.reply_to ? byId.get(m.reply_to) : undefined;
-          const receipt = mine ? receiptFor(m, otherRead) : null;
+        {!hasOlder && messages.length > 0 && <li className="thread-start muted">This is the start of your conversation with {other.name}.</li>}
+        {messages.length === 0 && <li className="muted thread-start">No messages yet. Say hello!</li>}
+        {groups.map((g) => {
+          const showDay = g.day !== lastDay;
+          lastDay = g.day;
+          const mine = g.senderId === me;
+          const first = g.messages[0];
           return (
-            <Fragment key={m.client_id || m.id}>
-              {showDay && <li className="day-sep">{formatDate(m.created_at)}</li>}
-              <li className={`msg${mine ? " mine" : ""}${m.deleted ? " deleted" : ""}`} data-testid="message" data-seq={m.seq} data-receipt={receipt ?? undefined}>
-                <span className="visually-hidden">{mine ? "You" : other.name}: </span>
-                {m.reply_to && (
-                  <div className="msg-quote">
-                    {quoted ? (quoted.deleted ? "Deleted message" : quoted.text || quoted.attachment?.name || "Attachment") : "Earlier message"}
+            <Fragment key={g.key}>
+              {showDay && (
+                <li className="day-sep">
+                  <span>{formatDate(first.created_at)}</span>
+                </li>
+              )}
+              <li className={`msg-group${mine ? " mine" : ""}`}>
+                {!mine && <Avatar name={other.name} url={otherAvatar} size={32} />}
+                <div className="msg-group-body">
+                  <div className="msg-group-head">
+                    <strong>{mine ? "You" : other.name}</strong> <time dateTime={first.created_at}>{formatTime(first.created_at)}</time>
                   </div>
-                )}
-                {m.deleted ? (
-                  <span className="msg-text">This message was deleted.</span>
-                ) : editing?.id === m.id ? (
-                  <form
-                    onSubmit={(e) => {
-                      e.preventDefault();
-                      void saveEdit();
-                    }}
-                  >
-                    <label className="visually-hidden" htmlFor={`edit-${m.id}`}>
-                      Edit message
-                    </label>
-                    <textarea
-                      id={`edit-${m.id}`}
-                      value={editing.text}
-                      autoFocus
-                      onChange={(e) => setEditing({ id: m.id, text: e.target.value })}
-                      onKeyDown={(e) => {
-                        if (e.key === "Escape") setEditing(null);
-                        if (e.key === "Enter" && !e.shiftKey) {
-                          e.preventDefault();
-                          void saveEdit();
+                  <ol className="msg-list">
+                    {g.messages.map((m) => (
+                      <MessageBubble
+                        key={m.client_id || m.id}
+                        message={m}
+                        mine={mine}
+                        senderName={mine ? "You" : other.name}
+                        quoted={m.reply_to ? (byId.get(m.reply_to) ?? null) : undefined}
+                        receipt={mine ? receiptFor(m, otherRead) : null}
+                        marker={
+                          !mine ? null : m.pending === "failed" ? "Not sent" : m.pending ? "Sending…" : m.seq === markers.seen ? "Seen" : m.seq === markers.sent ? "Sent" : null
                         }
-                      }}
-                    />
-                    <div className="msg-actions">
-                      <button type="submit">Save</button>
-                      <button type="button" onClick={() => setEditing(null)}>
-                        Cancel
-                      </button>
-                    </div>
-                  </form>
-                ) : (
-                  <>
-                    {m.text && <div className="msg-text">{m.text}</div>}
-                    {m.attachment && <AttachmentView attachment={m.attachment} />}
-                  </>
-                )}
-                {m.pending === "sending" && typeof m.progress === "number" && m.progress < 1 && (
-                  <progress max={100} value={Math.round(m.progress * 100)} aria-label="Upload progress" />
-                )}
-                <div className="msg-meta">
-                  <time dateTime={m.created_at}>{formatTime(m.created_at)}</time>
-                  {m.edited_at && !m.deleted && <span>edited</span>}
-                  {receipt && (
-                    <span className={`receipt receipt-${receipt}`} data-testid="receipt">
-                      {receipt === "read" ? "✓✓ Read" : receipt === "sent" ? "✓ Sent" : receipt === "sending" ? "Sending…" : "Not sent"}
-                    </span>
-                  )}
+                        editing={editing?.id === m.id ? editing.text : null}
+                        onEditChange={(text) => setEditing({ id: m.id, text })}
+                        onEditSave={() => void saveEdit()}
+                        onEditCancel={() => setEditing(null)}
+                        onReply={() => setReplyTo(m)}
+                        onEdit={() => setEditing({ id: m.id, text: m.text })}
+                        onDelete={() => void remove(m)}
+                      />
+                    ))}
+                  </ol>
                 </div>
-                {!m.deleted && !m.pending && editing?.id !== m.id && (
-                  <div className="msg-actions">
-                    <button type="button" onClick={() => setReplyTo(m)} aria-label={`Reply to: ${m.text.slice(0, 40) || "attachment"}`}>
-                      Reply
-                    </button>
-                    {mine && m.text !== undefined && (
-                      <button type="button" onClick={() => setEditing({ id: m.id, text: m.text })}>
-                        Edit
-                      </button>
-                    )}
-                    {mine && (
-                      <button type="button" onClick={() => void remove(m)}>
-                        Delete
-                      </button>
-                    )}
-                  </div>
-                )}
               </li>
             </Fragment>
           );
         })}
       </ol>
+      {unseenBelow > 0 && (
+        <button type="button" className="btn btn-small jump-newest" onClick={() => scrollToBottom("smooth")}>
+          {unseenBelow === 1 ? "1 new message" : `${unseenBelow} new messages`} ↓
+        </button>
+      )}
       <div className="typing" aria-live="polite" data-testid="typing">
         {typing ? `${other.name} is typing…` : ""}
       </div>
@@ -326,7 +357,15 @@ export function ChatThread({ conversationId }: { conversationId: number }) {
         conversationId={conversationId}
         me={me}
         disabled={blocked}
-        disabledReason={blocked ? "This conversation is blocked or closed; no new messages can be sent." : undefined}
+        disabledReason={
+          conversation.status === "closed"
+            ? "This conversation is closed; no new messages can be sent."
+            : conversation.blocked_by === me
+              ? "You blocked this conversation. Unblock it from the ⋯ menu to write again."
+              : blocked
+                ? "This conversation is blocked; no new messages can be sent."
+                : undefined
+        }
         replyTo={replyTo}
         onCancelReply={() => setReplyTo(null)}
         onLocal={(m) => {
@@ -337,6 +376,142 @@ export function ChatThread({ conversationId }: { conversationId: number }) {
         lastSeq={lastSeq(messages)}
       />
     </section>
+  );
+}
+
+const LONG_PRESS_MS = 450;
+
+function MessageBubble({
+  message: m,
+  mine,
+  senderName,
+  quoted,
+  receipt,
+  marker,
+  editing,
+  onEditChange,
+  onEditSave,
+  onEditCancel,
+  onReply,
+  onEdit,
+  onDelete,
+}: {
+  message: ThreadMessage;
+  mine: boolean;
+  senderName: string;
+  quoted: ThreadMessage | null | undefined;
+  receipt: string | null;
+  marker: string | null;
+  editing: string | null;
+  onEditChange: (text: string) => void;
+  onEditSave: () => void;
+  onEditCancel: () => void;
+  onReply: () => void;
+  onEdit: () => void;
+  onDelete: () => void;
+}) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  const press = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const cancelPress = () => {
+    if (press.current) clearTimeout(press.current);
+    press.current = null;
+  };
+  const items: MenuItem[] = [];
+  if (!m.deleted && !m.pending && editing === null) {
+    items.push({ label: "Reply", onSelect: onReply });
+    if (m.text) items.push({ label: "Copy text", onSelect: () => void navigator.clipboard?.writeText(m.text).catch(() => undefined) });
+    if (mine && m.text && !m.attachment) items.push({ label: "Edit", onSelect: onEdit });
+    if (mine) items.push({ label: "Delete", onSelect: onDelete, danger: true });
+  }
+
+  return (
+    <li
+      className={`msg${mine ? " mine" : ""}${m.deleted ? " deleted" : ""}${m.pending ? ` ${m.pending}` : ""}`}
+      data-testid="message"
+      data-seq={m.seq}
+      data-receipt={receipt ?? undefined}
+      onPointerDown={(e) => {
+        if (e.pointerType !== "touch" || items.length === 0) return;
+        cancelPress();
+        press.current = setTimeout(() => setMenuOpen(true), LONG_PRESS_MS);
+      }}
+      onPointerUp={cancelPress}
+      onPointerMove={cancelPress}
+      onPointerCancel={cancelPress}
+      onContextMenu={(e) => {
+        // A long press on a phone opens our menu instead of the browser's.
+        if (menuOpen) e.preventDefault();
+      }}
+    >
+      <div className="msg-row">
+        <div className="bubble" title={new Date(m.created_at).toLocaleString()}>
+          <span className="visually-hidden">{senderName}: </span>
+          {m.reply_to && (
+            <div className="msg-quote">
+              {quoted ? (quoted.deleted ? "Deleted message" : quoted.text || quoted.attachment?.name || "Attachment") : "Earlier message"}
+            </div>
+          )}
+          {m.deleted ? (
+            <span className="msg-text">This message was deleted.</span>
+          ) : editing !== null ? (
+            <form
+              className="msg-edit"
+              onSubmit={(e) => {
+                e.preventDefault();
+                onEditSave();
+              }}
+            >
+              <label className="visually-hidden" htmlFor={`edit-${m.id}`}>
+                Edit message
+              </label>
+              <textarea
+                id={`edit-${m.id}`}
+                value={editing}
+                autoFocus
+                onChange={(e) => onEditChange(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === "Escape") onEditCancel();
+                  if (e.key === "Enter" && !e.shiftKey) {
+                    e.preventDefault();
+                    onEditSave();
+                  }
+                }}
+              />
+              <div className="msg-edit-actions">
+                <button type="submit" className="btn btn-small btn-primary">
+                  Save
+                </button>
+                <button type="button" className="btn btn-small" onClick={onEditCancel}>
+                  Cancel
+                </button>
+              </div>
+            </form>
+          ) : (
+            <>
+              {m.text && <div className="msg-text">{m.text}</div>}
+              {m.attachment && <AttachmentView attachment={m.attachment} />}
+              {m.edited_at && <span className="msg-edited">(edited)</span>}
+            </>
+          )}
+          {m.pending === "sending" && typeof m.progress === "number" && m.progress < 1 && (
+            <progress max={100} value={Math.round(m.progress * 100)} aria-label="Upload progress" />
+          )}
+        </div>
+        <Menu
+          className="msg-menu"
+          label={`Actions for message: ${m.text.slice(0, 40) || "attachment"}`}
+          items={items}
+          open={menuOpen}
+          onOpenChange={setMenuOpen}
+          align={mine ? "end" : "start"}
+        />
+      </div>
+      {marker && (
+        <div className={`receipt receipt-${receipt}`} data-testid="receipt">
+          {marker}
+        </div>
+      )}
+    </li>
   );
 }
 
@@ -386,38 +561,22 @@ function ThreadMenu({
     }
   }
   const blockedByMe = conversation.status === "blocked" && conversation.blocked_by === me;
-  return (
-    <div className="actions">
-      {conversation.status === "archived" ? (
-        <button type="button" className="btn btn-small" onClick={() => void run(() => unwrap(api.DELETE("/api/v1/consultations/chat/{id}/archive/", path)))}>
-          Unarchive
-        </button>
-      ) : (
-        conversation.status === "active" && (
-          <button type="button" className="btn btn-small" onClick={() => void run(() => unwrap(api.POST("/api/v1/consultations/chat/{id}/archive/", path)))}>
-            Archive
-          </button>
-        )
-      )}
-      {blockedByMe ? (
-        <button type="button" className="btn btn-small" onClick={() => void run(() => unwrap(api.DELETE("/api/v1/consultations/chat/{id}/block/", path)))}>
-          Unblock
-        </button>
-      ) : (
-        conversation.status !== "blocked" && (
-          <button
-            type="button"
-            className="btn btn-small btn-danger"
-            onClick={() => {
-              if (window.confirm("Block this conversation? The other person will not be able to message you.")) {
-                void run(() => unwrap(api.POST("/api/v1/consultations/chat/{id}/block/", path)));
-              }
-            }}
-          >
-            Block
-          </button>
-        )
-      )}
-    </div>
-  );
+  const items: MenuItem[] = [];
+  if (conversation.status === "archived")
+    items.push({ label: "Move back to inbox", onSelect: () => void run(() => unwrap(api.DELETE("/api/v1/consultations/chat/{id}/archive/", path))) });
+  else if (conversation.status === "active")
+    items.push({ label: "Archive conversation", onSelect: () => void run(() => unwrap(api.POST("/api/v1/consultations/chat/{id}/archive/", path))) });
+  if (blockedByMe)
+    items.push({ label: "Unblock", onSelect: () => void run(() => unwrap(api.DELETE("/api/v1/consultations/chat/{id}/block/", path))) });
+  else if (conversation.status !== "blocked")
+    items.push({
+      label: "Block…",
+      danger: true,
+      onSelect: () => {
+        if (window.confirm(`Block ${conversation.other_participant.name}? They will not be able to message you until you unblock.`)) {
+          void run(() => unwrap(api.POST("/api/v1/consultations/chat/{id}/block/", path)));
+        }
+      },
+    });
+  return <Menu label="Conversation options" items={items} />;
 }

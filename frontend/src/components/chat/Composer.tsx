@@ -4,7 +4,8 @@ import type { Schemas } from "../../api/client";
 import { errorMessage, uploadForm } from "../../api/http";
 import { newClientId, optimisticMessage, type ThreadMessage } from "../../lib/chat";
 import { useRealtime } from "../../realtime/RealtimeProvider";
-import { PaperclipIcon } from "../icons";
+import { useStoredState } from "../../lib/stored";
+import { PaperclipIcon, SendIcon } from "../icons";
 import { ProgressBar } from "../ui";
 
 const TYPING_EVERY_MS = 3000;
@@ -27,7 +28,8 @@ interface Props {
 
 export function Composer({ conversationId, me, disabled, disabledReason, replyTo, onCancelReply, onLocal, onSent }: Props) {
   const realtime = useRealtime();
-  const [text, setText] = useState("");
+  // The draft survives a reload or a switch to another conversation (kept per user and conversation).
+  const [text, setText, clearDraft] = useStoredState(`chat-draft:${me}:${conversationId}`, "");
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -38,6 +40,14 @@ export function Composer({ conversationId, me, disabled, disabledReason, replyTo
   useEffect(() => {
     if (replyTo) textArea.current?.focus();
   }, [replyTo]);
+
+  // Grow with the text up to a few lines, then scroll inside.
+  useEffect(() => {
+    const el = textArea.current;
+    if (!el) return;
+    el.style.height = "auto";
+    el.style.height = `${Math.min(el.scrollHeight + 2, 160)}px`;
+  }, [text]);
 
   function stopTyping() {
     if (lastTypingSent.current) {
@@ -122,7 +132,7 @@ export function Composer({ conversationId, me, disabled, disabledReason, replyTo
     const clientId = newClientId();
     const replyId = replyTo?.id ?? null;
     const attached = file;
-    setText("");
+    clearDraft();
     setFile(null);
     if (fileInput.current) fileInput.current.value = "";
     stopTyping();
@@ -227,16 +237,21 @@ export function Composer({ conversationId, me, disabled, disabledReason, replyTo
           ref={textArea}
           rows={1}
           value={text}
-          placeholder="Write a message… (Enter to send, Shift+Enter for a new line)"
+          placeholder={`Write a message…`}
+          aria-describedby={`composer-hint-${conversationId}`}
           maxLength={MAX_TEXT + 100}
           onChange={(e) => onChange(e.target.value)}
           onKeyDown={onKeyDown}
           onBlur={stopTyping}
         />
-        <button type="submit" className="btn btn-primary" disabled={!text.trim() && !file}>
-          Send
+        <button type="submit" className="btn btn-primary composer-send" disabled={!text.trim() && !file}>
+          <SendIcon />
+          <span className="send-label">Send</span>
         </button>
       </form>
+      <p className="composer-hint muted" id={`composer-hint-${conversationId}`}>
+        Enter sends, Shift+Enter starts a new line.
+      </p>
     </div>
   );
 }

@@ -1,0 +1,97 @@
+// Screenshots of every page at phone (390x844) and desktop (1366x900) size, for looking at the UI.
+//   node e2e/screenshots.mjs [filter]   -> test-results/shots/<page>-<size>.png
+// Uses the e2e harness (fresh database, demo data, built frontend, daphne) and seeds a
+// conversation and a booking so the chat and agenda pages have something to show.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+
+import { DEMO_PASSWORD, RESULTS, launchBrowser, startServer } from "./harness.mjs";
+
+const OUT = path.join(RESULTS, "shots");
+const SIZES = [
+  { name: "phone", width: 390, height: 844 },
+  { name: "desktop", width: 1366, height: 900 },
+];
+const filter = process.argv[2] ?? "";
+
+const SEED = `
+from datetime import timedelta
+from django.contrib.auth.models import User
+from django.utils import timezone
+from consultations.models import Expert
+from consultations.services import booking
+from consultations.services.scheduling import get_available_slots
+from chat import services as chat
+client = User.objects.get(email="client@demo.consult")
+expert = Expert.objects.get(user__email="amelie.laurent@demo.consult")
+today = timezone.now().date()
+slots = get_available_slots(expert, date_from=today, date_to=today + timedelta(days=14), duration_minutes=30)
+c1 = booking.book_consultation(user=client, expert_id=expert.pk, start_at=slots[3].start, duration_minutes=30, topic="VAT registration for a new business")
+c2 = booking.book_consultation(user=client, expert_id=expert.pk, start_at=slots[12].start, duration_minutes=30, topic="Quarterly income tax")
+booking.confirm_consultation(consultation_id=c2.pk, actor=expert.user)
+conv, _ = chat.get_or_create_conversation(user=client, expert_id=expert.pk, consultation_id=c1.pk)
+lines = ["Hello! I have a question about VAT.", "Sure, what is it?", "Do I need to register before my first invoice?", "In France, only above the threshold.", "What is the threshold?", "About 37,500 EUR for services."]
+for i in range(40):
+    sender = client if i % 3 != 1 else expert.user
+    chat.send_message(sender=sender, conversation_id=conv.pk, text=lines[i % len(lines)] + f" ({i})", client_id=f"seed-{i}")
+chat.mark_read(reader=expert.user, conversation_id=conv.pk)
+print(conv.pk)
+`;
+
+async function main() {
+  const server = await startServer();
+  const chrome = await launchBrowser();
+  mkdirSync(OUT, { recursive: true });
+  try {
+    const convId = server.shell(SEED).trim().split("\n").pop();
+    const pages = {
+      anon: ["/", "/consultations", "/consultations/book?expert=1", "/login", "/signup"],
+      client: [
+        "/consultations/my-consultations",
+        "/consultations/chat",
+        `/consultations/chat/${convId}`,
+        "/consultations/book?expert=1",
+        "/experts/apply",
+      ],
+      expert: ["/consultations/expert", `/consultations/chat/${convId}`],
+      admin: ["/staff/applications"],
+    };
+    const logins = { client: "client@demo.consult", expert: "amelie.laurent@demo.consult", admin: "admin@demo.consult" };
+    for (const size of SIZES) {
+      for (const [who, urls] of Object.entries(pages)) {
+        const context = await chrome.browser.newContext({
+          baseURL: server.baseUrl,
+          viewport: { width: size.width, height: size.height },
+          timezoneId: "America/New_York",
+        });
+        const page = await context.newPage();
+        page.on("console", (m) => m.type() === "error" && console.log(`[${who}] console: ${m.text()}`));
+        if (logins[who]) {
+          await page.goto("/login");
+          await page.getByLabel("Email").fill(logins[who]);
+          await page.getByLabel("Password").fill(DEMO_PASSWORD);
+          await page.getByRole("button", { name: "Sign in" }).click();
+          await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+        }
+        for (const url of urls) {
+          const slug = `${who}${url.replace(/[^a-z0-9]+/gi, "-")}`.replace(/-+$/, "");
+          if (filter && !slug.includes(filter)) continue;
+          await page.goto(url);
+          await page.waitForLoadState("networkidle").catch(() => undefined);
+          await page.waitForTimeout(600);
+          await page.screenshot({ path: path.join(OUT, `${slug}-${size.name}.png`), fullPage: false });
+          console.log(`${slug}-${size.name}.png`);
+        }
+        await context.close();
+      }
+    }
+  } finally {
+    await chrome.close();
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
