@@ -17,9 +17,11 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from realtime.catalogue import InvalidPayload, UndeclaredEvent, validate_payload
 from realtime.groups import user_group
 
 logger = logging.getLogger(__name__)
@@ -60,11 +62,29 @@ def _send_now(user_ids: list[int], envelope: dict[str, Any]) -> None:
         logger.exception("could not publish %s", envelope["type"])
 
 
+def check_event(event_type: str, data: dict[str, Any]) -> None:
+    """Refuse an event the catalogue does not declare, or whose data does not fit it.
+
+    Strict (tests, dev): raise, so the publishing code's tests fail. Otherwise (production)
+    log and send anyway: a drifted field must not roll back the booking that announced it.
+    """
+    try:
+        spec = validate_payload(event_type, data)
+    except (UndeclaredEvent, InvalidPayload):
+        if getattr(settings, "REALTIME_STRICT_EVENTS", False):
+            raise
+        logger.exception("publishing an event that does not match realtime/catalogue.py")
+        return
+    if spec.socket_only:
+        raise UndeclaredEvent(f"{event_type!r} is sent by the consumer only, never published")
+
+
 def publish_to_users(user_ids: Iterable[int], event_type: str, data: dict[str, Any]) -> None:
     """Queue `event_type` for every user in `user_ids`, delivered after commit."""
     ids = sorted({int(u) for u in user_ids if u is not None})
     if not ids:
         return
+    check_event(event_type, data)
     envelope = make_envelope(event_type, data)
     transaction.on_commit(lambda: _send_now(ids, envelope))
 
@@ -75,4 +95,5 @@ def publish_to_user(user_id: int, event_type: str, data: dict[str, Any]) -> None
 
 def send_to_user_now(user_id: int, event_type: str, data: dict[str, Any]) -> None:
     """For ephemeral signals that are never stored (typing): no transaction to wait for."""
+    check_event(event_type, data)
     _send_now([user_id], make_envelope(event_type, data))

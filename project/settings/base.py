@@ -266,6 +266,11 @@ CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "")
 JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "32"))
 WS_MAX_FRAME_BYTES = int(os.environ.get("WS_MAX_FRAME_BYTES", 64 * 1024))
 PRESENCE_TTL_SECONDS = int(os.environ.get("PRESENCE_TTL_SECONDS", "90"))
+
+# Realtime (realtime/): an event that realtime/catalogue.py does not declare, or whose data
+# does not fit its model, raises when strict (dev, tests) and is logged in production.
+REALTIME_STRICT_EVENTS = env_bool("REALTIME_STRICT_EVENTS", False)
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

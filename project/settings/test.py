@@ -24,3 +24,5 @@ MEDIA_ROOT = BASE_DIR / "var" / f"test-media-{os.environ.get('PYTEST_XDIST_WORKE
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Django's test client and Channels' communicator call themselves "testserver".
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405
+# A published event must match realtime/catalogue.py, or the publishing test fails.
+REALTIME_STRICT_EVENTS = True

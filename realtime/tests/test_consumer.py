@@ -7,10 +7,13 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import transaction
 
+from realtime.catalogue import NOTIFICATION_READ
 from realtime.events import publish_to_user
 from realtime.testing import assert_no_event, connect_ws, receive_event
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+READ_DATA = {"ids": [4, 5], "unread_count": 2}
 
 
 def test_tests_use_the_redis_channel_layer():
@@ -25,13 +28,13 @@ async def test_authenticated_user_receives_event_published_after_commit(user, ot
     @database_sync_to_async
     def publish():
         with transaction.atomic():
-            publish_to_user(user.id, "demo.hello", {"n": 1})
+            publish_to_user(user.id, NOTIFICATION_READ, {"ids": [1], "unread_count": 0})
 
     await publish()
-    event = await receive_event(comm, "demo.hello")
-    assert event["data"] == {"n": 1}
+    event = await receive_event(comm, NOTIFICATION_READ)
+    assert event["data"] == {"ids": [1], "unread_count": 0}
     assert event["v"] == 1 and event["id"] and event["ts"]
-    await assert_no_event(other, "demo.hello")  # only the addressed user hears it
+    await assert_no_event(other, NOTIFICATION_READ)  # only the addressed user hears it
     await comm.disconnect()
     await other.disconnect()
 
@@ -39,9 +42,9 @@ async def test_authenticated_user_receives_event_published_after_commit(user, ot
 async def test_every_open_tab_of_the_user_receives_the_event(user):
     tab1 = await connect_ws(user)
     tab2 = await connect_ws(user)
-    await database_sync_to_async(publish_to_user)(user.id, "demo.tabs", {"ok": True})
-    assert (await receive_event(tab1, "demo.tabs"))["data"] == {"ok": True}
-    assert (await receive_event(tab2, "demo.tabs"))["data"] == {"ok": True}
+    await database_sync_to_async(publish_to_user)(user.id, NOTIFICATION_READ, READ_DATA)
+    assert (await receive_event(tab1, NOTIFICATION_READ))["data"] == READ_DATA
+    assert (await receive_event(tab2, NOTIFICATION_READ))["data"] == READ_DATA
     await tab1.disconnect()
     await tab2.disconnect()
 
@@ -53,13 +56,13 @@ async def test_event_in_rolled_back_transaction_is_never_delivered(user):
     def publish_then_fail():
         try:
             with transaction.atomic():
-                publish_to_user(user.id, "demo.ghost", {})
+                publish_to_user(user.id, NOTIFICATION_READ, READ_DATA)
                 raise RuntimeError("boom")
         except RuntimeError:
             pass
 
     await publish_then_fail()
-    await assert_no_event(comm, "demo.ghost", timeout=1.0)
+    await assert_no_event(comm, NOTIFICATION_READ, timeout=1.0)
     await comm.disconnect()
 
 

@@ -7,7 +7,8 @@ import { relativeFromNow } from "../lib/time";
 import { BellIcon } from "./icons";
 import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
 
-type Notification = Schemas["Notification"];
+// Listed from REST and from live events; kinds are not shown, so any kind string will do.
+type Notification = Omit<Schemas["Notification"], "kind"> & { readonly kind: string };
 
 export function NotificationBell() {
   const [open, setOpen] = useState(false);
@@ -43,16 +44,15 @@ export function NotificationBell() {
   useResyncOnReconnect(() => void loadCount());
 
   useRealtimeEvent("notification.created", (event) => {
-    const n = event.data as unknown as Notification & { unread_count?: number };
+    const { unread_count, ...n } = event.data;
     setItems((prev) => (prev ? [n, ...prev.filter((p) => p.id !== n.id)] : prev));
-    if (typeof n.unread_count === "number") setCount(n.unread_count);
-    else setCount((c) => c + 1);
+    setCount(unread_count);
     setAnnounce(`New notification: ${n.title}`);
   });
   useRealtimeEvent("notification.read", (event) => {
-    const d = event.data as { ids?: number[]; unread_count?: number };
-    if (typeof d.unread_count === "number") setCount(d.unread_count);
-    const ids = new Set(d.ids ?? []);
+    const d = event.data;
+    setCount(d.unread_count);
+    const ids = new Set(d.ids);
     setItems((prev) => prev?.map((n) => (ids.has(n.id) ? { ...n, is_read: true } : n)) ?? prev);
   });
 

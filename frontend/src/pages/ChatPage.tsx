@@ -10,7 +10,6 @@ import { BackIcon } from "../components/icons";
 import { relativeFromNow } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
-import type { Message } from "../lib/chat";
 import { paths } from "../routes";
 
 type Conversation = Schemas["Conversation"];
@@ -33,7 +32,7 @@ export function ChatPage() {
   );
 
   useRealtimeEvent("chat.message", (event) => {
-    const m = event.data as unknown as Message;
+    const m = event.data;
     const known = (list.data ?? []).some((c) => c.id === m.conversation_id);
     list.setData((prev) => {
       const items = prev ?? [];

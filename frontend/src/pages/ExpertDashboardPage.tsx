@@ -38,7 +38,7 @@ export function ExpertDashboardPage() {
   const [alerts, setAlerts] = useState<LiveAlert[]>([]);
 
   useRealtimeEvent(["booking.created", "booking.cancelled", "booking.rescheduled"], (event) => {
-    const booking = event.data as unknown as BookingEvent;
+    const booking = event.data;
     const kind = event.type.split(".")[1] as LiveAlert["kind"];
     setAlerts((prev) => [{ key: event.id, kind, booking }, ...prev].slice(0, 10));
     void dashboard.reload();

@@ -2,6 +2,7 @@ import { createContext, useContext, useEffect, useRef, useState, type ReactNode 
 
 import { useAuth } from "../auth/AuthContext";
 import { RealtimeClient, type ConnectionStatus, type EventHandler } from "./client";
+import type { EventOf, EventType } from "./events";
 
 const RealtimeContext = createContext<RealtimeClient | null>(null);
 
@@ -39,7 +40,12 @@ export function useRealtime(): RealtimeClient {
   return ctx;
 }
 
-/** Subscribe a component to event types for as long as it is mounted; the latest handler is used. */
+/**
+ * Subscribe a component to event types for as long as it is mounted; the latest handler is used.
+ * Declared types (realtime/catalogue.py) give the handler typed payloads, no casts needed.
+ */
+export function useRealtimeEvent<K extends EventType>(types: K | K[], handler: (event: EventOf<K>) => void): void;
+export function useRealtimeEvent(types: string | string[], handler: EventHandler): void;
 export function useRealtimeEvent(types: string | string[], handler: EventHandler): void {
   const client = useRealtime();
   const ref = useRef(handler);

@@ -15,13 +15,9 @@
  *   de-duplicates them by `client_id`, so a flaky network never loses or doubles a message.
  */
 
-export interface Envelope<T = Record<string, unknown>> {
-  v: number;
-  type: string;
-  id: string;
-  ts: string;
-  data: T;
-}
+import type { Envelope, EventOf, EventType } from "./events";
+
+export type { Envelope, EventOf, EventType } from "./events";
 
 export type ConnectionStatus = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
@@ -237,7 +233,13 @@ export class RealtimeClient {
     this.connect();
   }
 
-  /** Subscribe to one event type, or "*" for all. Returns the unsubscribe function. */
+  /**
+   * Subscribe to one event type, or "*" for all. Returns the unsubscribe function. A type
+   * declared in the catalogue gets its typed payload; others (replies such as
+   * `chat.resume.ok`, local ones such as `session.unauthenticated`) the generic envelope.
+   */
+  on<K extends EventType>(type: K, handler: (event: EventOf<K>) => void): () => void;
+  on(type: string, handler: EventHandler): () => void;
   on(type: string, handler: EventHandler): () => void {
     let set = this.handlers.get(type);
     if (!set) {

@@ -135,7 +135,7 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
 
   // Live updates for this conversation.
   useRealtimeEvent(["chat.message", "chat.message_edited", "chat.message_deleted"], (event) => {
-    const m = event.data as unknown as Message;
+    const m = event.data;
     if (m.conversation_id !== conversationId) return;
     stickToBottom.current = isNearBottom(listRef.current);
     setMessages((prev) => upsertMessage(prev, m));
@@ -145,7 +145,7 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
     }
   });
   useRealtimeEvent("chat.read", (event) => {
-    const d = event.data as { conversation_id: number; reader_id: number; up_to_seq: number };
+    const d = event.data;
     if (d.conversation_id !== conversationId || d.reader_id === me) return;
     setOtherRead((prev) => Math.max(prev, d.up_to_seq));
   });
