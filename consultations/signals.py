@@ -17,3 +17,6 @@ expert_application_submitted = Signal()
 expert_application_reviewed = Signal()
 # kwargs: expert, old_status, new_status, actor  (suspension etc.)
 expert_status_changed = Signal()
+# kwargs: expert, actor (User | None), change ("override_created" | "override_changed" |
+#         "override_removed"), details (dict)
+availability_changed = Signal()

@@ -2,6 +2,8 @@ from django.urls import path
 
 from consultations.views.scheduling import (
     AvailabilityUpdateView,
+    DateOverrideDetailView,
+    DateOverrideListView,
     ExpertAvailabilityView,
     ExpertTimeSlotsView,
     SchedulingSettingsView,
@@ -35,5 +37,15 @@ urlpatterns: list = [
         "experts/availability/blocks/<int:pk>/",
         UnavailabilityDetailView.as_view(),
         name="expert-unavailability-detail",
+    ),
+    path(
+        "experts/availability/overrides/",
+        DateOverrideListView.as_view(),
+        name="expert-date-override-list",
+    ),
+    path(
+        "experts/availability/overrides/<str:day>/",
+        DateOverrideDetailView.as_view(),
+        name="expert-date-override-detail",
     ),
 ]

@@ -1,4 +1,8 @@
-from consultations.models.availability import ExpertAvailability, ExpertUnavailability
+from consultations.models.availability import (
+    ExpertAvailability,
+    ExpertDateOverride,
+    ExpertUnavailability,
+)
 from consultations.models.bookings import Consultation
 from consultations.models.experts import (
     Expert,
@@ -19,6 +23,7 @@ __all__ = [
     "Expert",
     "ExpertApplication",
     "ExpertAvailability",
+    "ExpertDateOverride",
     "ExpertUnavailability",
     "ExpertVerificationDocument",
     "ExpertiseArea",

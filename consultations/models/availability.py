@@ -60,3 +60,28 @@ class ExpertUnavailability(models.Model):
                 condition=Q(end_at__gt=F("start_at")), name="unavailability_end_after_start"
             )
         ]
+
+
+class ExpertDateOverride(models.Model):
+    """Hours for one date in the expert's zone that replace the weekly rules of that date.
+
+    `windows` is a list of {"start_time": "HH:MM", "end_time": "HH:MM"} wall-clock ranges
+    ("24:00" = end of day), sorted and non-overlapping; an empty list means closed all day.
+    """
+
+    expert = models.ForeignKey(
+        "consultations.Expert", on_delete=models.CASCADE, related_name="date_overrides"
+    )
+    date = models.DateField()
+    windows = models.JSONField(default=list, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["expert", "date"], name="date_override_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} {self.date}: {self.windows or 'closed'}"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from consultations.models import Expert, ExpertAvailability, ExpertUnavailability
+from consultations.models import (
+    Expert,
+    ExpertAvailability,
+    ExpertDateOverride,
+    ExpertUnavailability,
+)
 from project.api_errors import NotAllowed, NotFound
 
 
@@ -47,3 +52,21 @@ def unavailability_blocks(
     if not include_past:
         qs = qs.filter(end_at__gt=now or timezone.now())
     return qs
+
+
+def date_overrides(
+    expert: Expert,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    now: datetime | None = None,
+) -> QuerySet[ExpertDateOverride]:
+    """The expert's overrides from `date_from` (default: today in the expert's zone)."""
+    from consultations.services.timezones import get_zone
+
+    if date_from is None:
+        date_from = (now or timezone.now()).astimezone(get_zone(expert.timezone)).date()
+    qs = ExpertDateOverride.objects.filter(expert=expert, date__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(date__lte=date_to)
+    return qs.order_by("date")

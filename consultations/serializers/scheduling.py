@@ -9,7 +9,12 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from consultations.models import Expert, ExpertAvailability, ExpertUnavailability
+from consultations.models import (
+    Expert,
+    ExpertAvailability,
+    ExpertDateOverride,
+    ExpertUnavailability,
+)
 from consultations.services.availability import SETTINGS_FIELDS
 from consultations.services.timezones import END_OF_DAY, is_known_zone
 from project.api_schema import ErrorSerializer
@@ -132,6 +137,49 @@ class UnavailabilityCreatedSerializer(UnavailabilitySerializer):
 
     class Meta(UnavailabilitySerializer.Meta):
         fields = [*UnavailabilitySerializer.Meta.fields, "overlapping_consultation_ids"]
+
+
+class OverrideWindowSerializer(serializers.Serializer):
+    start_time = WallTimeField()
+    end_time = WallTimeField()
+
+
+class DateOverrideSerializer(serializers.ModelSerializer):
+    date = serializers.DateField(read_only=True, help_text="The date in the expert's zone.")
+    windows = serializers.SerializerMethodField()
+    closed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExpertDateOverride
+        fields = ["date", "windows", "closed", "note", "updated_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OverrideWindowSerializer(many=True))
+    def get_windows(self, obj: ExpertDateOverride) -> list[dict[str, str]]:
+        return list(obj.windows)
+
+    def get_closed(self, obj: ExpertDateOverride) -> bool:
+        return not obj.windows
+
+
+class DateOverrideWriteSerializer(serializers.Serializer):
+    windows = OverrideWindowSerializer(
+        many=True,
+        allow_empty=True,
+        help_text="Wall-clock ranges in the expert's zone for this date; [] = closed all day.",
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class DateOverridesQuerySerializer(serializers.Serializer):
+    to = serializers.DateField(required=False, help_text="Last date (inclusive).")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(
+            required=False, help_text="First date (default: today in the expert's zone)."
+        )
+        return fields
 
 
 class TimeSlotsQuerySerializer(serializers.Serializer):

@@ -7,20 +7,29 @@ scheduling.refresh_next_available_at inside the same transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from consultations.models import Consultation, Expert, ExpertAvailability, ExpertUnavailability
+from consultations import signals
+from consultations.models import (
+    Consultation,
+    Expert,
+    ExpertAvailability,
+    ExpertDateOverride,
+    ExpertUnavailability,
+)
 from consultations.services import scheduling
 from consultations.services.timezones import END_OF_DAY, get_zone
 from project.api_errors import NotFound, ServiceError
+from realtime.events import publish_to_user
 
 MAX_RULES = 70
 MAX_BLOCK_DAYS = 366
+MAX_OVERRIDE_WINDOWS = 10
 WEEKDAY_NAMES = [label for _, label in ExpertAvailability.Weekday.choices]
 
 
@@ -176,4 +185,101 @@ def remove_unavailability(expert: Expert, block_id: int) -> None:
         if not deleted:
             raise NotFound("No such unavailability block.")
         scheduling.refresh_next_available_at(locked)
+    expert.next_available_at = locked.next_available_at
+
+
+# --------------------------------------------------------------------------- date overrides
+
+
+def validate_override_windows(windows: Iterable[Mapping[str, Any]]) -> list[tuple[time, time]]:
+    """Sorted wall-clock windows for one date, or a 400 naming `windows[i]`."""
+    items = list(windows)
+    if len(items) > MAX_OVERRIDE_WINDOWS:
+        raise ServiceError(f"At most {MAX_OVERRIDE_WINDOWS} time ranges per date.", field="windows")
+    parsed: list[tuple[time, time, int]] = []
+    for i, window in enumerate(items):
+        start, end = window.get("start_time"), window.get("end_time")
+        if not isinstance(start, time) or not isinstance(end, time):
+            raise ServiceError("start_time and end_time are required.", field=f"windows[{i}]")
+        if end <= start:
+            raise ServiceError(
+                f"end_time ({_fmt(end)}) must be after start_time ({_fmt(start)}).",
+                field=f"windows[{i}].end_time",
+                code="end_before_start",
+            )
+        parsed.append((start, end, i))
+    parsed.sort()
+    for (s_a, e_a, i_a), (s_b, e_b, i_b) in pairwise(parsed):
+        if s_b < e_a:
+            raise ServiceError(
+                f"{_fmt(s_b)}-{_fmt(e_b)} overlaps {_fmt(s_a)}-{_fmt(e_a)} (windows[{i_a}]).",
+                field=f"windows[{i_b}]",
+                code="overlapping_windows",
+            )
+    return [(s, e) for s, e, _ in parsed]
+
+
+def _announce_override(expert: Expert, actor: Any, day: date, change: str) -> None:
+    # The expert's other tabs refetch their calendar; listeners (audit) hear the signal.
+    publish_to_user(
+        expert.user_id,
+        "availability.updated",
+        {"expert_id": expert.pk, "change": change, "date": day.isoformat()},
+    )
+    transaction.on_commit(
+        lambda: signals.availability_changed.send(
+            sender=ExpertDateOverride,
+            expert=expert,
+            actor=actor,
+            change=change,
+            details={"date": day.isoformat()},
+        )
+    )
+
+
+def set_date_override(
+    expert: Expert,
+    *,
+    day: date,
+    windows: Iterable[Mapping[str, Any]],
+    note: str = "",
+    actor: Any = None,
+    now: datetime | None = None,
+) -> ExpertDateOverride:
+    """Create or replace the hours of `day` (expert-local); no windows = closed that day.
+
+    Existing bookings on that day are kept (the expert decides whether to cancel them).
+    """
+    now = now or timezone.now()
+    parsed = validate_override_windows(windows)
+    zone = get_zone(expert.timezone, field="timezone")
+    if day < now.astimezone(zone).date():
+        raise ServiceError("This date has already passed.", field="date", code="in_the_past")
+    if day > (now + timedelta(days=MAX_BLOCK_DAYS)).astimezone(zone).date():
+        raise ServiceError(
+            f"Overrides can be set at most {MAX_BLOCK_DAYS} days ahead.", field="date"
+        )
+    stored = [{"start_time": _fmt(s), "end_time": _fmt(e)} for s, e in parsed]
+    with transaction.atomic():
+        locked = _lock(expert)
+        override, created = ExpertDateOverride.objects.update_or_create(
+            expert=locked, date=day, defaults={"windows": stored, "note": note.strip()}
+        )
+        scheduling.refresh_next_available_at(locked)
+        _announce_override(
+            locked, actor, day, "override_created" if created else "override_changed"
+        )
+    expert.next_available_at = locked.next_available_at
+    return override
+
+
+def remove_date_override(expert: Expert, day: date, *, actor: Any = None) -> None:
+    """Back to the weekly rules for `day`."""
+    with transaction.atomic():
+        locked = _lock(expert)
+        deleted, _ = ExpertDateOverride.objects.filter(expert=locked, date=day).delete()
+        if not deleted:
+            raise NotFound("No override for this date.")
+        scheduling.refresh_next_available_at(locked)
+        _announce_override(locked, actor, day, "override_removed")
     expert.next_available_at = locked.next_available_at

@@ -1,12 +1,15 @@
 """Free slots, conflicts and alternatives on an expert's calendar.
 
 Slots are computed in the expert's IANA zone: each weekly rule becomes, for every local
-date, a UTC window (exact on DST days, see services.timezones). Slot starts lie on a grid
-of `slot_interval_minutes` of elapsed time from the start of the rule's window, so the
-grid never drifts across a clock change. A start is offered for a session length when
+date, a UTC window (exact on DST days, see services.timezones); a date override
+(ExpertDateOverride) replaces the weekly rules of its date with its own windows, or with
+none when the expert is closed that day. Slot starts lie on a grid of
+`slot_interval_minutes` of elapsed time from the start of the rule's window, so the grid
+never drifts across a clock change. A start is offered for a session length when
 
 - the session [start, end) lies inside the expert's availability (touching windows join),
-- it overlaps no unavailability block,
+- it overlaps no unavailability block and no busy time from a registered busy source
+  (the integrations app registers the expert's external calendar feeds),
 - the busy interval [start - buffer_before, end + buffer_after) overlaps no pending or
   confirmed consultation's busy interval (the same test the database's exclusion
   constraint applies),
@@ -22,22 +25,46 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
 
-from consultations.models import Consultation, Expert, ExpertAvailability, ExpertUnavailability
+from consultations.models import (
+    Consultation,
+    Expert,
+    ExpertAvailability,
+    ExpertDateOverride,
+    ExpertUnavailability,
+)
 from consultations.services.timezones import get_zone, local_day_bounds, wall_to_utc
 from project.api_errors import Conflict, ServiceError
 
 MIN_SLOT_INTERVAL_MINUTES = 5
 MAX_RANGE_DAYS = 366
 ALTERNATIVES_COUNT = 5
+
+# Sources of extra busy time, (expert, lo, hi) -> UTC (start, end) pairs overlapping
+# [lo, hi). Apps that know about outside calendars register one here (in their
+# AppConfig.ready), so this module never imports them.
+BusySource = Callable[[Expert, datetime, datetime], Iterable[tuple[datetime, datetime]]]
+_busy_sources: list[BusySource] = []
+
+
+def register_busy_source(source: BusySource) -> None:
+    if source not in _busy_sources:
+        _busy_sources.append(source)
+
+
+def external_busy(expert: Expert, lo: datetime, hi: datetime) -> list[tuple[datetime, datetime]]:
+    found: list[tuple[datetime, datetime]] = []
+    for source in _busy_sources:
+        found.extend(source(expert, lo, hi))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,18 +165,51 @@ def session_lengths(expert: Expert) -> list[int]:
     return sorted({int(m) for m in (expert.session_lengths or []) if int(m) > 0})
 
 
+Overrides = dict[date, list[tuple[time, time]]]
+
+
+def parse_wall_time(value: str) -> time:
+    """ "HH:MM" as stored in ExpertDateOverride.windows; "24:00" is the end of the day."""
+    if value == "24:00":
+        return time.max
+    return time.fromisoformat(value)
+
+
+def load_overrides(expert: Expert, first_day: date, last_day: date) -> Overrides:
+    rows = ExpertDateOverride.objects.filter(
+        expert=expert, date__gte=first_day, date__lte=last_day
+    ).values_list("date", "windows")
+    return {
+        day: [(parse_wall_time(w["start_time"]), parse_wall_time(w["end_time"])) for w in windows]
+        for day, windows in rows
+    }
+
+
 def _rule_windows(
-    rules: Sequence[ExpertAvailability], zone: ZoneInfo, first_day: date, last_day: date
+    rules: Sequence[ExpertAvailability],
+    zone: ZoneInfo,
+    first_day: date,
+    last_day: date,
+    overrides: Overrides | None = None,
 ) -> list[tuple[datetime, datetime]]:
-    by_weekday: dict[int, list[ExpertAvailability]] = {}
+    """UTC windows of every expert-local day in [first_day, last_day].
+
+    A date with an override uses the override's wall-clock windows (none: closed) instead
+    of the weekly rules of its weekday; both go through the same DST-exact conversion.
+    """
+    by_weekday: dict[int, list[tuple[time, time]]] = {}
     for rule in rules:
-        by_weekday.setdefault(rule.weekday, []).append(rule)
+        by_weekday.setdefault(rule.weekday, []).append((rule.start_time, rule.end_time))
+    overrides = overrides or {}
     windows: list[tuple[datetime, datetime]] = []
     day = first_day
     while day <= last_day:
-        for rule in by_weekday.get(day.weekday(), ()):
-            start = wall_to_utc(day, rule.start_time, zone, edge="start")
-            end = wall_to_utc(day, rule.end_time, zone, edge="end")
+        day_windows = overrides.get(day)
+        if day_windows is None:
+            day_windows = by_weekday.get(day.weekday(), [])
+        for start_time, end_time in day_windows:
+            start = wall_to_utc(day, start_time, zone, edge="start")
+            end = wall_to_utc(day, end_time, zone, edge="end")
             if end > start:  # a rule wholly inside a spring-forward gap is empty
                 windows.append((start, end))
         day += timedelta(days=1)
@@ -176,9 +236,13 @@ def _load_calendar(
     first_day = (lo - timedelta(days=1)).astimezone(zone).date()
     last_day = (hi + timedelta(days=1)).astimezone(zone).date()
 
-    blocks = ExpertUnavailability.objects.filter(
-        expert=expert, end_at__gt=lo - margin, start_at__lt=hi + margin
-    ).values_list("start_at", "end_at")
+    blocks = list(
+        ExpertUnavailability.objects.filter(
+            expert=expert, end_at__gt=lo - margin, start_at__lt=hi + margin
+        ).values_list("start_at", "end_at")
+    )
+    # Busy time from outside calendars counts like a block: no session may overlap it.
+    blocks += external_busy(expert, lo - margin, hi + margin)
     taken = (
         Consultation.objects.filter(
             expert=expert, blocked_end__gt=lo - margin, blocked_start__lt=hi + margin
@@ -193,7 +257,9 @@ def _load_calendar(
         if status in Consultation.ACTIVE_STATUSES:
             busy.append((blocked_start, blocked_end))
 
-    windows = _rule_windows(rules, zone, first_day, last_day)
+    windows = _rule_windows(
+        rules, zone, first_day, last_day, load_overrides(expert, first_day, last_day)
+    )
     return _Calendar(
         expert=expert,
         zone=zone,
@@ -316,7 +382,7 @@ def suggest_alternative_times(
     if duration_minutes is None:
         return []
     rules = list(ExpertAvailability.objects.filter(expert=expert))
-    if not rules:
+    if not _has_hours(expert, rules, now):
         return []
     candidates: list[Slot] = []
     radius = timedelta(days=3)
@@ -350,6 +416,17 @@ def suggest_alternative_times(
     return sorted(nearest, key=lambda s: s.start)
 
 
+def _has_hours(expert: Expert, rules: Sequence[ExpertAvailability], now: datetime) -> bool:
+    """Weekly rules, or at least one date override with hours from yesterday on."""
+    if rules:
+        return True
+    return (
+        ExpertDateOverride.objects.filter(expert=expert, date__gte=(now - timedelta(days=1)).date())
+        .exclude(windows=[])
+        .exists()
+    )
+
+
 def find_next_available(
     expert: Expert,
     *,
@@ -360,7 +437,7 @@ def find_next_available(
     now = now or timezone.now()
     if rules is None:
         rules = list(ExpertAvailability.objects.filter(expert=expert))
-    if not rules or not session_lengths(expert):
+    if not session_lengths(expert) or not _has_hours(expert, rules, now):
         return None
     lo = now + timedelta(minutes=expert.min_notice_minutes)
     end = now + timedelta(days=expert.booking_horizon_days) + timedelta(seconds=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,6 +18,9 @@ from consultations.serializers.scheduling import (
     ApiErrorSerializer,
     AvailabilitySerializer,
     AvailabilityUpdateSerializer,
+    DateOverrideSerializer,
+    DateOverridesQuerySerializer,
+    DateOverrideWriteSerializer,
     SchedulingSettingsSerializer,
     TimeSlotsQuerySerializer,
     TimeSlotsSerializer,
@@ -27,6 +30,7 @@ from consultations.serializers.scheduling import (
 from consultations.services import availability as availability_service
 from consultations.services import scheduling
 from consultations.services.timezones import get_zone
+from project.api_errors import ServiceError
 
 TAGS = ["scheduling"]
 ERRORS = {
@@ -218,4 +222,71 @@ class UnavailabilityDetailView(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         expert = selectors.own_expert_profile(request.user)
         availability_service.remove_unavailability(expert, pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DateOverrideListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="My date overrides (expert only)",
+        description="Dates whose hours replace the weekly rules, from today (expert's zone).",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First date (default today)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last date (inclusive)."),
+        ],
+        responses={200: DateOverrideSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        expert = selectors.own_expert_profile(request.user)
+        query = DateOverridesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        rows = selectors.date_overrides(expert, date_from=q.get("from"), date_to=q.get("to"))
+        return Response(DateOverrideSerializer(rows, many=True).data)
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ServiceError("Use a date as YYYY-MM-DD.", field="date") from None
+
+
+class DateOverrideDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Set the hours of one date (expert only)",
+        description=(
+            "Replaces the weekly rules for this date in the expert's zone: extra hours on a "
+            "day off, shorter hours on a holiday, or `windows: []` for closed. Bookings "
+            "already made that day are kept."
+        ),
+        request=DateOverrideWriteSerializer,
+        responses={200: DateOverrideSerializer, **ERRORS},
+    )
+    def put(self, request: Request, day: str) -> Response:
+        expert = selectors.own_expert_profile(request.user)
+        data = DateOverrideWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        override = availability_service.set_date_override(
+            expert,
+            day=_parse_date(day),
+            windows=data.validated_data["windows"],
+            note=data.validated_data["note"],
+            actor=request.user,
+        )
+        return Response(DateOverrideSerializer(override).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Remove a date override: the weekly rules apply again (expert only)",
+        responses={204: None, 403: ApiErrorSerializer, 404: ApiErrorSerializer},
+    )
+    def delete(self, request: Request, day: str) -> Response:
+        expert = selectors.own_expert_profile(request.user)
+        availability_service.remove_date_override(expert, _parse_date(day), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -197,6 +197,8 @@ class Row:
     multipart: bool = False
     query: Callable[[World], dict] | None = None
     setup: Callable[[World], None] | None = None
+    # Other route parameters, e.g. {"<str:day>": "2026-03-07"}.
+    args: Callable[[World], dict[str, str]] | None = None
 
 
 def _new_email(w: World, role: str) -> dict:
@@ -227,6 +229,12 @@ def _user_blocks(w: World) -> None:
     from chat import services as chat_services
 
     chat_services.block_conversation(user=w.users["user"], conversation_id=w.conversation.pk)
+
+
+def _expert_override(w: World) -> None:
+    from consultations.services import availability
+
+    availability.set_date_override(w.expert, day=_day(9).date(), windows=[])
 
 
 def _book_body(w: World, role: str) -> dict:
@@ -320,6 +328,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     # The expert's own block; another expert cannot even see that it exists.
     (C + "experts/availability/blocks/<int:pk>/", "DELETE"): Row(
         (403, 403, 403, 204, 404, 403), pk=lambda w: w.block.pk
+    ),
+    # date overrides: each expert lists and edits only their own
+    (C + "experts/availability/overrides/", "GET"): Row(EXPERTS_ONLY),
+    (C + "experts/availability/overrides/<str:day>/", "PUT"): Row(
+        EXPERTS_ONLY,
+        args=lambda w: {"<str:day>": _day(9).date().isoformat()},
+        body=lambda w, r: {"windows": [{"start_time": "10:00", "end_time": "12:00"}]},
+    ),
+    (C + "experts/availability/overrides/<str:day>/", "DELETE"): Row(
+        (403, 403, 403, 204, 404, 403),
+        args=lambda w: {"<str:day>": _day(9).date().isoformat()},
+        setup=_expert_override,
     ),
     # bookings
     (C + "consultations/book/", "POST"): Row((403, 201, 201, 400, 201, 201), body=_book_body),
@@ -445,6 +465,8 @@ def _call(world: World, route: str, method: str, row: Row, role: str):
     path = "/" + route
     if "<int:pk>" in path:
         path = path.replace("<int:pk>", str(row.pk(world)))
+    for token, value in (row.args(world) if row.args else {}).items():
+        path = path.replace(token, value)
     client = _client_for(world.users[role])
     data = row.body(world, role) if row.body else None
     kwargs: dict[str, Any] = {}

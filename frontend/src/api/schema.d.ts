@@ -650,6 +650,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/consultations/experts/availability/overrides/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My date overrides (expert only)
+         * @description Dates whose hours replace the weekly rules, from today (expert's zone).
+         */
+        get: operations["v1_consultations_experts_availability_overrides_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/availability/overrides/{day}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the hours of one date (expert only)
+         * @description Replaces the weekly rules for this date in the expert's zone: extra hours on a day off, shorter hours on a holiday, or `windows: []` for closed. Bookings already made that day are kept.
+         */
+        put: operations["v1_consultations_experts_availability_overrides_update"];
+        post?: never;
+        /** Remove a date override: the weekly rules apply again (expert only) */
+        delete: operations["v1_consultations_experts_availability_overrides_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/consultations/experts/availability/settings/": {
         parameters: {
             query?: never;
@@ -1097,6 +1138,24 @@ export interface components {
          * @enum {string}
          */
         ConversationStatusEnum: "active" | "archived" | "blocked" | "closed";
+        DateOverride: {
+            /**
+             * Format: date
+             * @description The date in the expert's zone.
+             */
+            readonly date: string;
+            readonly windows: components["schemas"]["OverrideWindow"][];
+            readonly closed: boolean;
+            readonly note: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        DateOverrideWriteRequest: {
+            /** @description Wall-clock ranges in the expert's zone for this date; [] = closed all day. */
+            windows: components["schemas"]["OverrideWindowRequest"][];
+            /** @default  */
+            note: string;
+        };
         /**
          * @description * `approve` - approve
          *     * `reject` - reject
@@ -1467,6 +1526,18 @@ export interface components {
         };
         /** @enum {unknown} */
         NullEnum: null;
+        OverrideWindow: {
+            /** @example 09:30 */
+            start_time: string;
+            /** @example 09:30 */
+            end_time: string;
+        };
+        OverrideWindowRequest: {
+            /** @example 09:30 */
+            start_time: string;
+            /** @example 09:30 */
+            end_time: string;
+        };
         PaginatedAdminApplicationList: {
             /** @example 123 */
             count: number;
@@ -3678,6 +3749,129 @@ export interface operations {
             header?: never;
             path: {
                 id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_availability_overrides_list: {
+        parameters: {
+            query?: {
+                /** @description First date (default today). */
+                from?: string;
+                /** @description Last date (inclusive). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DateOverride"][];
+                };
+            };
+            /** @description Invalid input; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_availability_overrides_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DateOverrideWriteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["DateOverrideWriteRequest"];
+                "multipart/form-data": components["schemas"]["DateOverrideWriteRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DateOverride"];
+                };
+            };
+            /** @description Invalid input; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_availability_overrides_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
             };
             cookie?: never;
         };

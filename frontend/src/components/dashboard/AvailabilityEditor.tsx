@@ -5,6 +5,7 @@ import { ApiError, errorMessage } from "../../api/http";
 import { formatDateTime } from "../../lib/time";
 import { useAsync } from "../../lib/useAsync";
 import { ErrorBox, Loading, Notice, SelectField, TextField } from "../ui";
+import { DateOverridesEditor } from "./DateOverridesEditor";
 
 type Rule = Schemas["WeeklyRuleRequest"];
 type Settings = Schemas["SchedulingSettings"];
@@ -127,6 +128,7 @@ export function AvailabilityEditor({ expertId }: { expertId: number }) {
           {saving ? "Saving…" : "Save weekly hours"}
         </button>
       </form>
+      <DateOverridesEditor timeZone={availability.data.timezone} weeklyRules={availability.data.rules} />
       <SettingsForm initial={availability.data.settings} onSaved={() => void availability.reload()} />
       <BlocksEditor />
     </div>
