@@ -19,6 +19,7 @@ COPY consultations/ consultations/
 COPY chat/ chat/
 COPY realtime/ realtime/
 COPY notifications/ notifications/
+COPY integrations/ integrations/
 COPY manage.py ./
 RUN pip install --no-cache-dir .
 COPY --from=frontend /app/frontend/dist frontend/dist

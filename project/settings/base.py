@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "consultations",
     "chat",
     "notifications",
+    "integrations",
 ]
 
 MIDDLEWARE = [
