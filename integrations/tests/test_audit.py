@@ -10,6 +10,7 @@ import time_machine
 from consultations.services import availability
 from consultations.tests.scheduling_helpers import scheduling_expert, utc
 from integrations.models import AuditEntry
+from project.api_errors import ServiceError
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,6 @@ def test_date_override_changes_are_audited_after_commit(django_capture_on_commit
 def test_a_rolled_back_change_writes_no_audit_entry(django_capture_on_commit_callbacks):
     expert = scheduling_expert()
     with time_machine.travel(utc(2026, 3, 1, 12), tick=False):
-        with django_capture_on_commit_callbacks(execute=True), pytest.raises(Exception):
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(ServiceError):
             availability.set_date_override(expert, day=date(2026, 2, 1), windows=[])
     assert not AuditEntry.objects.exists()
