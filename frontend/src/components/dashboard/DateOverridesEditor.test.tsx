@@ -65,7 +65,7 @@ describe("DateOverridesEditor", () => {
 
   it("shows the server's message when it refuses", async () => {
     vi.useFakeTimers({ now: new Date("2026-03-01T12:00:00Z"), toFake: ["Date"] });
-    mockFetch((url, init) => {
+    mockFetch((_url, init) => {
       if (init.method === "GET") return { status: 200, body: [] };
       if (init.method === "PUT")
         return { status: 400, body: { error: { code: "invalid", message: "This date has already passed.", fields: { date: ["This date has already passed."] } } } };
