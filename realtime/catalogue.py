@@ -162,6 +162,12 @@ class VerificationPayload(_Payload):
     notes: str
 
 
+class AvailabilityUpdatedPayload(_Payload):
+    expert_id: int
+    change: Literal["override_created", "override_changed", "override_removed"]
+    date: str = Field(description="The overridden date (YYYY-MM-DD, expert's zone).")
+
+
 class NotificationPayload(_Payload):
     id: int
     kind: str
@@ -228,6 +234,7 @@ CHAT_UNREAD = "chat.unread"
 CHAT_CONVERSATION = "chat.conversation"
 CHAT_TYPING = "chat.typing"
 VERIFICATION_UPDATED = "verification.updated"
+AVAILABILITY_UPDATED = "availability.updated"
 NOTIFICATION_CREATED = "notification.created"
 NOTIFICATION_READ = "notification.read"
 SESSION_READY = "session.ready"
@@ -316,6 +323,12 @@ _SPECS = [
         VerificationPayload,
         "applicant",
         "an application or expert status changes",
+    ),
+    EventSpec(
+        AVAILABILITY_UPDATED,
+        AvailabilityUpdatedPayload,
+        "expert",
+        "a date override is set or removed (other tabs refetch the calendar)",
     ),
     EventSpec(
         NOTIFICATION_CREATED, NotificationPayload, "recipient", "an in-app notification is stored"

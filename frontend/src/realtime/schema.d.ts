@@ -7,6 +7,21 @@ export type paths = Record<string, never>;
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AvailabilityUpdatedPayload */
+        AvailabilityUpdatedPayload: {
+            /** Expert Id */
+            expert_id: number;
+            /**
+             * Change
+             * @enum {string}
+             */
+            change: "override_created" | "override_changed" | "override_removed";
+            /**
+             * Date
+             * @description The overridden date (YYYY-MM-DD, expert's zone).
+             */
+            date: string;
+        };
         /** BookingCancelledPayload */
         BookingCancelledPayload: {
             /** Id */
@@ -272,6 +287,7 @@ export interface components {
             "chat.conversation": components["schemas"]["ChatConversationPayload"];
             "chat.typing": components["schemas"]["ChatTypingPayload"];
             "verification.updated": components["schemas"]["VerificationPayload"];
+            "availability.updated": components["schemas"]["AvailabilityUpdatedPayload"];
             "notification.created": components["schemas"]["NotificationPayload"];
             "notification.read": components["schemas"]["NotificationReadPayload"];
         };
