@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from chat import selectors
@@ -29,9 +29,10 @@ from chat.attachments import check_attachment
 from chat.models import ExpertChatConversation, ExpertChatMessage, participant_filter
 from chat.payloads import conversation_state_payload, message_payload
 from chat.signals import chat_message_created
-from chat.throttling import check_send_rate, reset_typing, typing_allowed
+from chat.throttling import check_send_rate, refund_send, reset_typing, typing_allowed
 from consultations.models import Consultation, Expert
 from project.api_errors import Conflict, NotAllowed, NotFound, ServiceError
+from project.metrics import CHAT_SENDS
 from realtime.events import publish_to_user, publish_to_users, send_to_user_now
 
 logger = logging.getLogger(__name__)
@@ -139,23 +140,33 @@ def _set_unread(conversation: ExpertChatConversation, user_id: int, value: int) 
         conversation.expert_unread = value
 
 
-def _publish_unread_after_commit(user_id: int, conversation_id: int) -> None:
-    # Counted after commit, not inside the transaction: concurrent sends in other
-    # conversations would otherwise each push a total that misses the other's message.
-    def push() -> None:
-        counts = selectors.unread_counts(user_id)
-        publish_to_user(
-            user_id,
-            "chat.unread",
-            {
-                **counts,
-                "conversation_id": conversation_id,
-                "unread": counts["conversations"].get(str(conversation_id), 0),
-            },
-        )
+# Unread counters live on the conversation rows and change in the writing transaction.
+# The pushed total covers every conversation of the user, so writes that change one user's
+# counters take this per-user transaction lock (always after their conversation row lock,
+# never before, so no deadlock) and count in a later statement: of two concurrent sends to
+# one recipient in different conversations, the second to commit counts both.
+_UNREAD_LOCK_SPACE = 0x63680000_00000000  # "ch" in the top bits, the user id below
 
-    # robust: a failure here must not turn a committed send into an error for the sender.
-    transaction.on_commit(push, robust=True)
+
+def _lock_unread(user_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_UNREAD_LOCK_SPACE + user_id])
+
+
+def _publish_unread(user_id: int, conversation_id: int) -> None:
+    """Count `user_id`'s unread messages now (inside the transaction, under the per-user
+    lock) and push them on commit."""
+    counts = selectors.unread_counts(user_id)
+    publish_to_user(
+        user_id,
+        "chat.unread",
+        {
+            **counts,
+            "conversation_id": conversation_id,
+            "unread": counts["conversations"].get(str(conversation_id), 0),
+        },
+    )
 
 
 def _publish_state(conversation: ExpertChatConversation) -> None:
@@ -279,6 +290,100 @@ def unblock_conversation(*, user: AbstractBaseUser, conversation_id: Any) -> Exp
 # --- messages ------------------------------------------------------------------------
 
 
+_Msg = ExpertChatMessage._meta.db_table
+_Conv = ExpertChatConversation._meta.db_table
+_Exp = Expert._meta.db_table
+# Allocates seq and rev, bumps the recipient's unread counter and the conversation's times
+# (the UPDATE holds the row lock until commit, so seqs commit in order and stay gapless),
+# refuses a client_id already stored and a reply_to outside the conversation, inserts the
+# message and takes the recipient's unread lock, all in one round trip. It returns no row
+# when anything is unusual; a concurrent retry of the same client_id loses on the unique
+# constraint and the whole statement rolls back, so no seq is ever skipped.
+_FAST_SEND_SQL = f"""
+WITH conv AS (
+    UPDATE {_Conv} AS c
+       SET last_seq = c.last_seq + 1,
+           last_rev = c.last_rev + 1,
+           last_message_at = %(now)s,
+           updated_at = %(now)s,
+           user_unread = c.user_unread + (c.user_id <> %(sender)s)::int,
+           expert_unread = c.expert_unread + (c.user_id = %(sender)s)::int
+      FROM {_Exp} AS e
+     WHERE c.id = %(conversation)s
+       AND e.id = c.expert_id
+       AND (c.user_id = %(sender)s OR e.user_id = %(sender)s)
+       AND c.status = 'active'
+       AND (%(reply_to)s::bigint IS NULL OR EXISTS (
+            SELECT 1 FROM {_Msg} r WHERE r.id = %(reply_to)s AND r.conversation_id = c.id))
+       AND NOT EXISTS (
+            SELECT 1 FROM {_Msg} d
+             WHERE d.conversation_id = c.id AND d.sender_id = %(sender)s
+               AND d.client_id = %(client_id)s)
+ RETURNING c.id, c.last_seq, c.last_rev,
+           CASE WHEN c.user_id = %(sender)s THEN e.user_id ELSE c.user_id END AS recipient_id
+), msg AS (
+    INSERT INTO {_Msg} (conversation_id, sender_id, kind, text, attachment, attachment_name,
+                        attachment_size, attachment_content_type, reply_to_id, client_id,
+                        seq, rev, created_at)
+    SELECT id, %(sender)s, 'text', %(text)s, '', '', NULL, '', %(reply_to)s, %(client_id)s,
+           last_seq, last_rev, %(now)s
+      FROM conv
+ RETURNING id
+)
+SELECT msg.id, conv.last_seq, conv.last_rev, conv.recipient_id,
+       pg_advisory_xact_lock({_UNREAD_LOCK_SPACE} + conv.recipient_id)
+  FROM msg, conv
+"""
+
+
+def _send_text_fast(
+    sender_id: int, conversation_id: Any, text: str, client_id: str, reply_to_id: Any
+) -> SendResult | None:
+    """The common send in two statements and one commit; None when the careful path must
+    decide (it then finds the retry, or raises the precise error)."""
+    try:
+        pk = int(conversation_id)
+        reply_to = None if reply_to_id in (None, "") else int(reply_to_id)
+    except (TypeError, ValueError):
+        return None
+    now = timezone.now()
+    params = {
+        "now": now,
+        "sender": sender_id,
+        "conversation": pk,
+        "reply_to": reply_to,
+        "client_id": client_id,
+        "text": text,
+    }
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(_FAST_SEND_SQL, params)
+                row = cursor.fetchone()
+            if row is None:
+                return None
+            message_id, seq, rev, recipient_id = row[:4]
+            message = ExpertChatMessage(
+                id=message_id,
+                conversation_id=pk,
+                sender_id=sender_id,
+                kind=ExpertChatMessage.Kind.TEXT,
+                text=text,
+                client_id=client_id,
+                seq=seq,
+                rev=rev,
+                reply_to_id=reply_to,
+                created_at=now,
+            )
+            message._state.adding = False
+            publish_to_users([sender_id, recipient_id], "chat.message", message_payload(message))
+            _publish_unread(recipient_id, pk)
+            _announce_created(message, recipient_id)
+    except IntegrityError:
+        return None  # a concurrent retry stored this client_id first
+    return SendResult(message, created=True)
+
+
 def send_message(
     *,
     sender: AbstractBaseUser,
@@ -288,10 +393,31 @@ def send_message(
     reply_to_id: Any = None,
     attachment: UploadedFile | None = None,
 ) -> SendResult:
-    """Store and push a message; a retry with the same client_id returns the first one."""
+    """Store and push a message; a retry with the same client_id returns the first one.
+
+    A text message to an active conversation takes the fast path (`_insert_text_message`:
+    one SQL statement for the seq/rev allocation, the idempotency check, the insert and the
+    unread counter, then one to count the recipient's unread total). Anything else (a
+    retry, an attachment, an archived/blocked/closed or unknown conversation, a bad reply)
+    falls through to the step-by-step path below, which says precisely what is wrong.
+    """
     checked = check_attachment(attachment) if attachment is not None else None
     text = _clean_text(text, allow_empty=checked is not None)
     client_id = _clean_client_id(client_id)
+
+    rate_error: ServiceError | None = None
+    if checked is None and connection.vendor == "postgresql":
+        try:
+            check_send_rate(sender.pk)
+        except ServiceError as exc:
+            rate_error = exc  # a retry of a stored message is still answered below
+        else:
+            fast = _send_text_fast(sender.pk, conversation_id, text, client_id, reply_to_id)
+            if fast is not None:
+                CHAT_SENDS.labels("stored").inc()
+                return fast
+            # Not sent: not counted (the step-by-step path counts it if it sends).
+            refund_send(sender.pk)
 
     stored_file: str | None = None
     committed: list[bool] = []
@@ -303,6 +429,7 @@ def send_message(
                 sender_id=sender.pk, client_id=client_id
             ).first()
             if existing is not None:
+                CHAT_SENDS.labels("duplicate").inc()
                 return SendResult(existing, created=False)
             _ensure_can_write(conversation, sender.pk)
             reply_to = None
@@ -315,7 +442,14 @@ def send_message(
                         field="reply_to",
                         code="reply_to_not_found",
                     ) from None
-            check_send_rate(sender.pk)
+            if rate_error is None:
+                try:
+                    check_send_rate(sender.pk)
+                except ServiceError as exc:
+                    rate_error = exc
+            if rate_error is not None:
+                CHAT_SENDS.labels("rate_limited").inc()
+                raise rate_error
 
             now = timezone.now()
             conversation.last_seq += 1
@@ -359,8 +493,10 @@ def send_message(
             publish_to_users(conversation.participant_ids, "chat.message", message_payload(message))
             if reopened:
                 _publish_state(conversation)
-            _publish_unread_after_commit(recipient_id, conversation.pk)
+            _lock_unread(recipient_id)
+            _publish_unread(recipient_id, conversation.pk)
             _announce_created(message, recipient_id)
+        CHAT_SENDS.labels("stored").inc()
     except BaseException:
         # Only a rolled-back send leaves an orphan file; a committed one keeps its file.
         if stored_file and not committed:
@@ -437,7 +573,8 @@ def delete_message(*, user: AbstractBaseUser, message_id: Any) -> ExpertChatMess
             _set_unread(conversation, recipient_id, unread)
         conversation.save(update_fields=["last_rev", "user_unread", "expert_unread", "updated_at"])
         if unread_changed:
-            _publish_unread_after_commit(recipient_id, conversation.pk)
+            _lock_unread(recipient_id)
+            _publish_unread(recipient_id, conversation.pk)
         if stored_file:
             transaction.on_commit(lambda: default_storage.delete(stored_file), robust=True)
     return message
@@ -510,7 +647,8 @@ def mark_read(
                 "read_at": now.isoformat(),
             },
         )
-        _publish_unread_after_commit(reader.pk, conversation.pk)
+        _lock_unread(reader.pk)
+        _publish_unread(reader.pk, conversation.pk)
     return ReadResult(conversation, target, unread, changed=True)
 
 

@@ -14,29 +14,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
 from rest_framework import serializers
 
 from chat import selectors, services
 from chat.payloads import message_payload
 from chat.serializers import MarkReadSerializer, SendMessageSerializer, TypingSerializer
 from project.api_errors import ServiceError
+from realtime.executor import in_action_thread
 from realtime.handlers import register
 
 MAX_RESUME_CURSORS = 500
 
 
 def _in_db_thread(func):
-    """Run `func` in the worker pool instead of Channels' single shared sync thread.
+    """Run `func` on the socket action threads (realtime/executor.py), not on Channels'
+    single shared DB thread.
 
-    Channels also hops onto that one thread for every event it dispatches to a socket
-    (closing stale DB connections), so long chat writes queued there delay every live
-    delivery in the process; in bench/bench_chat_ws.py this doubled messages/sec and
-    cut latency 2-3x. Each pool thread has its own DB connection. Concurrent sends in
-    one conversation may then publish slightly out of seq order: clients order by seq
-    and fetch gaps with chat.resume (they must anyway once several processes serve).
+    Channels' thread would run one write at a time per process and delay every other
+    socket's action behind it. Each action thread holds its own DB connection (from the
+    pool when DB_POOL_SIZE is set). Concurrent sends in one conversation may then publish
+    slightly out of seq order: clients order by seq and fetch gaps with chat.resume (they
+    must anyway once several processes serve).
     """
-    return database_sync_to_async(func, thread_sensitive=False)
+    return in_action_thread(func)
 
 
 class _ConversationRef(serializers.Serializer):

@@ -314,8 +314,6 @@ def on_chat_message_created(
     from notifications.tasks import send_chat_message_email
     from realtime.presence import is_online
 
-    sender_name = _chat_sender_name(message)
-    excerpt = _chat_excerpt(message)
     path = f"/consultations/chat?conversation={message.conversation_id}"
     for recipient_id in recipient_ids:
         # An online recipient already sees the message, its unread badge and counts live;
@@ -327,6 +325,9 @@ def on_chat_message_created(
         throttle_key = f"notifications:chat-offline:{recipient_id}:{message.conversation_id}"
         if not cache.add(throttle_key, 1, chat_email_throttle_seconds()):
             continue
+        # Looked up only here: the sender's name costs queries an online recipient never needs.
+        sender_name = _chat_sender_name(message)
+        excerpt = _chat_excerpt(message)
         create_notification(
             recipient=recipient_id,
             kind=Kind.CHAT_MESSAGE,

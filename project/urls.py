@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from project.metrics import metrics_view
 from project.spa import spa_index
 
 urlpatterns = [
@@ -13,8 +14,9 @@ urlpatterns = [
     path("api/v1/consultations/chat/", include("chat.urls")),
     path("api/v1/notifications/", include("notifications.urls")),
     path("healthz", include("realtime.health_urls")),
+    path("metrics", metrics_view, name="metrics"),
     # Everything else is the single-page app; its client-side router takes over.
-    re_path(r"^(?!api/|admin/|ws/|static/|healthz).*$", spa_index, name="spa"),
+    re_path(r"^(?!api/|admin/|ws/|static/|healthz|metrics$).*$", spa_index, name="spa"),
 ]
 
 handler404 = "project.api_errors.not_found_view"

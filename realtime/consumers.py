@@ -6,16 +6,20 @@ import asyncio
 import contextlib
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
 
 from project import json_limits
 from project.api_errors import ServiceError
-from realtime.events import make_envelope
+from project.metrics import EVENTS_DELIVERED, EVENTS_DROPPED, OPEN_SOCKETS, SOCKET_RESYNCS
+from realtime.events import make_envelope, publish_batched
+from realtime.executor import ensure_executor
 from realtime.groups import user_group
 from realtime.handlers import get_handler
 from realtime.presence import mark_connected, mark_disconnected, presence_ttl, refresh
@@ -24,10 +28,22 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 DEFAULT_MAX_FRAME_BYTES = 64 * 1024
+# "You fell behind; reconnect and resume": the client's reconnect path resumes chat from its
+# cursors and refetches open pages, so nothing acknowledged is lost (README "Realtime").
+CLOSE_BEHIND = 4408
+
+
+def _lag_seconds(envelope: dict[str, Any]) -> float:
+    try:
+        return (timezone.now() - datetime.fromisoformat(envelope["ts"])).total_seconds()
+    except (KeyError, TypeError, ValueError):
+        return 0.0
 
 
 class UserConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
+    behind = False  # set once events arrived too late: the rest are dropped and counted
+    _counted = False  # counted in consult_ws_open_sockets
     _cleaned_up = False
     _heartbeat: asyncio.Task | None = None
 
@@ -46,10 +62,13 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        ensure_executor()
         self.user = user
         self.group = user_group(user.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        OPEN_SOCKETS.inc()
+        self._counted = True
         await database_sync_to_async(mark_connected)(user.id)
         self._heartbeat = asyncio.create_task(self._refresh_presence())
         await self.send_json(make_envelope("session.ready", {"user_id": user.id}))
@@ -62,6 +81,8 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         if self._cleaned_up or not self.group:
             return
         self._cleaned_up = True
+        if self._counted:
+            OPEN_SOCKETS.dec()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         try:
@@ -127,7 +148,10 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             await self._error(request_id, "unknown_type", f"Unknown message type '{message_type}'.")
             return
         try:
-            reply = await handler(self, data)
+            # Events the action publishes go out from here, one channel-layer message per
+            # recipient, before the reply (so a sender sees its message, then the ack).
+            async with publish_batched():
+                reply = await handler(self, data)
         except ServiceError as exc:
             await self._error(request_id, exc.code, exc.message, field=exc.field, extra=exc.extra)
             return
@@ -154,15 +178,49 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels hops to its DB thread before every handler to close stale connections.
-        # Pushing an already-built event never touches the database, and that hop was
-        # 4-10 % of daphne's CPU per delivered event (py-spy, bench_ws_delivery).
-        if message.get("type") == "realtime.event":
+        # Pushing an already-built event never touches the database, and socket actions
+        # run on their own threads that release their connection after each action
+        # (realtime/executor.py); that hop was 4-10 % of daphne's CPU per delivered event
+        # (py-spy, bench_ws_delivery) and queued every frame behind the one DB thread.
+        message_type = message.get("type")
+        if message_type == "realtime.event":
             await self.realtime_event(message)
-            return
-        await super().dispatch(message)
+        elif message_type == "realtime.events":
+            await self.realtime_events(message)
+        elif message_type == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
 
     async def realtime_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        await self._push(message["event"])
+
+    async def realtime_events(self, message: dict[str, Any]) -> None:
+        for envelope in message["events"]:
+            await self._push(envelope)
+
+    async def _push(self, envelope: dict[str, Any]) -> None:
+        if self.behind:
+            EVENTS_DROPPED.labels("lag").inc()
+            return
+        lag = _lag_seconds(envelope)
+        if lag > settings.REALTIME_MAX_LAG_SECONDS:
+            # This process could not keep up: a backlog this old is better replaced by a
+            # resume than delivered late (and the layer may already have lost some of it).
+            self.behind = True
+            EVENTS_DROPPED.labels("lag").inc()
+            SOCKET_RESYNCS.inc()
+            logger.warning(
+                "socket of user %s is %.1f s behind (event %s); closing with %s to resume",
+                getattr(self, "user", None) and self.user.id,
+                lag,
+                envelope.get("type"),
+                CLOSE_BEHIND,
+            )
+            await self.close(code=CLOSE_BEHIND)
+            return
+        await self.send_json(envelope)
+        EVENTS_DELIVERED.labels(envelope.get("type", "")).inc()
 
     @classmethod
     async def encode_json(cls, content: Any) -> str:

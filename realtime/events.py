@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from project.metrics import EVENTS_DROPPED, EVENTS_PUBLISHED
 from realtime.catalogue import InvalidPayload, UndeclaredEvent, validate_payload
 from realtime.groups import user_group
 
@@ -48,10 +51,24 @@ async def _group_send_all(layer: Any, user_ids: list[int], envelope: dict[str, A
     )
     for user_id, result in zip(user_ids, results, strict=True):
         if isinstance(result, BaseException):
+            EVENTS_DROPPED.labels("publish_error").inc()
             logger.error("could not publish %s to user %s: %r", envelope["type"], user_id, result)
+        else:
+            EVENTS_PUBLISHED.labels(envelope["type"]).inc()
+
+
+# While a socket action runs (see `publish_batched`), events are gathered here instead of
+# hopping from the action's thread back into the event loop once per event.
+_batch: ContextVar[list[tuple[list[int], dict[str, Any]]] | None] = ContextVar(
+    "realtime_publish_batch", default=None
+)
 
 
 def _send_now(user_ids: list[int], envelope: dict[str, Any]) -> None:
+    batch = _batch.get()
+    if batch is not None:
+        batch.append((user_ids, envelope))
+        return
     layer = get_channel_layer()
     if layer is None:
         return
@@ -97,3 +114,45 @@ def send_to_user_now(user_id: int, event_type: str, data: dict[str, Any]) -> Non
     """For ephemeral signals that are never stored (typing): no transaction to wait for."""
     check_event(event_type, data)
     _send_now([user_id], make_envelope(event_type, data))
+
+
+async def _send_batch(layer: Any, batch: list[tuple[list[int], dict[str, Any]]]) -> None:
+    """One group_send per recipient for everything an action published, in order."""
+    per_user: dict[int, list[dict[str, Any]]] = {}
+    for user_ids, envelope in batch:
+        for user_id in user_ids:
+            per_user.setdefault(user_id, []).append(envelope)
+
+    async def send(user_id: int, envelopes: list[dict[str, Any]]) -> None:
+        message: dict[str, Any] = (
+            {"type": "realtime.event", "event": envelopes[0]}
+            if len(envelopes) == 1
+            else {"type": "realtime.events", "events": envelopes}
+        )
+        try:
+            await layer.group_send(user_group(user_id), message)
+        except Exception as exc:  # a dead channel layer must not fail the committed action
+            EVENTS_DROPPED.labels("publish_error").inc(len(envelopes))
+            types = ",".join(e["type"] for e in envelopes)
+            logger.error("could not publish %s to user %s: %r", types, user_id, exc)
+        else:
+            for envelope in envelopes:
+                EVENTS_PUBLISHED.labels(envelope["type"]).inc()
+
+    await asyncio.gather(*(send(uid, envs) for uid, envs in per_user.items()))
+
+
+@asynccontextmanager
+async def publish_batched() -> AsyncIterator[None]:
+    """Within this block (async code and the sync code it calls through sync_to_async),
+    events that would be sent are collected, then sent from the event loop on exit: one
+    channel-layer message per recipient, and no thread hops back into the loop."""
+    batch: list[tuple[list[int], dict[str, Any]]] = []
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        layer = get_channel_layer()
+        if batch and layer is not None:
+            await _send_batch(layer, batch)

@@ -579,3 +579,143 @@ def test_a_failing_signal_receiver_does_not_fail_the_send(
         chat_message_created.disconnect(broken)
     assert result.created
     assert ExpertChatMessage.objects.filter(pk=result.message.pk).exists()
+
+
+# --- the send hot path ---------------------------------------------------------------
+
+
+def _statements(captured) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
+    ]
+
+
+def test_plain_send_is_one_write_statement_and_one_count(conversation, user, expert_user):
+    from django.test.utils import CaptureQueriesContext
+
+    send(conversation, user, "warm-up")
+    with CaptureQueriesContext(connection) as captured:
+        result = send(conversation, user, "hello again", client_id="c-2")
+    statements = _statements(captured)
+    # seq/rev allocation, idempotency, insert, unread counter and the recipient's unread
+    # lock in one statement; the recipient's unread total in a second.
+    assert len(statements) == 2, statements
+    assert "INSERT INTO" in statements[0] and "UPDATE" in statements[0]
+    assert result.created and (result.message.seq, result.message.rev) == (2, 2)
+    stored = ExpertChatMessage.objects.get(pk=result.message.pk)
+    assert (stored.text, stored.client_id, stored.sender_id) == ("hello again", "c-2", user.pk)
+    assert state(conversation) == (2, 0, 2, 2)
+
+
+def test_send_publishes_the_message_once_and_the_unread_counted_in_the_transaction(
+    conversation, user, expert_user, expert, make_user, monkeypatch
+):
+    published: list[tuple[list[int], str, dict]] = []
+    monkeypatch.setattr(
+        services, "publish_to_users", lambda ids, t, d: published.append((sorted(ids), t, d))
+    )
+    monkeypatch.setattr(services, "publish_to_user", lambda i, t, d: published.append(([i], t, d)))
+    other_client = make_user()
+    second = ExpertChatConversation.objects.create(user=other_client, expert=expert)
+    send(conversation, user, "one")
+    send(second, other_client, "two")
+    assert [(ids, t) for ids, t, _ in published] == [
+        (sorted([user.pk, expert_user.pk]), "chat.message"),
+        ([expert_user.pk], "chat.unread"),
+        (sorted([other_client.pk, expert_user.pk]), "chat.message"),
+        ([expert_user.pk], "chat.unread"),
+    ]
+    last = published[-1][2]
+    assert last["total"] == 2
+    assert last["conversations"] == {str(conversation.pk): 1, str(second.pk): 1}
+    assert (last["conversation_id"], last["unread"]) == (second.pk, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sends_to_one_recipient_push_every_total_in_commit_order(
+    expert, expert_user, make_user, monkeypatch
+):
+    # Two clients write to the same expert at once in two conversations. Each send counts
+    # the expert's total inside its transaction under the per-user unread lock, so the
+    # pushed totals (recorded while that lock is held) go 1, 2, ... with none repeated.
+    totals: list[int] = []
+    lock = threading.Lock()
+
+    def record(user_id, event_type, data):
+        if event_type == "chat.unread" and user_id == expert_user.pk:
+            with lock:
+                totals.append(data["total"])
+
+    monkeypatch.setattr(services, "publish_to_user", record)
+    clients = [make_user(), make_user()]
+    conversations = [ExpertChatConversation.objects.create(user=c, expert=expert) for c in clients]
+    errors: list[BaseException] = []
+
+    def worker(client, conversation) -> None:
+        try:
+            for i in range(15):
+                send(conversation, client, f"m{i}", client_id=f"{client.pk}-{i}")
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=worker, args=pair)
+        for pair in zip(clients, conversations, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert totals == list(range(1, 31))
+    assert selectors.unread_counts(expert_user.pk)["total"] == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_retries_of_one_client_id_store_one_message_and_skip_no_seq(
+    conversation, user, expert_user
+):
+    results: list[services.SendResult] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            results.append(send(conversation, user, "once", client_id="same"))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(r.created for r in results) == 1
+    assert len({r.message.pk for r in results}) == 1
+    after = send(conversation, user, "next", client_id="next").message
+    assert after.seq == 2 and after.rev == 2  # the losers allocated nothing
+    assert state(conversation) == (2, 0, 2, 2)
+
+
+def test_fast_path_refusals_fall_back_to_precise_errors(conversation, user, expert_user):
+    first = send(conversation, user, "first").message
+    other = ExpertChatConversation.objects.create(
+        user=expert_user, expert=Expert.objects.create(user=user, name="U")
+    )
+    foreign = send(other, expert_user, "elsewhere").message
+    with pytest.raises(ServiceError) as exc:
+        send(conversation, user, "reply", reply_to_id=foreign.pk)
+    assert exc.value.field == "reply_to"
+    assert send(conversation, user, "reply", reply_to_id=first.pk).message.reply_to_id == first.pk
+    services.block_conversation(user=expert_user, conversation_id=conversation.pk)
+    with pytest.raises(NotAllowed):
+        send(conversation, user, "blocked")
+    assert state(conversation)[0] == 2

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "project.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,6 +92,27 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # With DB_CONN_MAX_AGE > 0 (recommended behind daphne: each socket action would otherwise
 # open a connection), a connection that died meanwhile is replaced instead of failing.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DB_POOL_SIZE > 0 (PostgreSQL only): each process keeps a psycopg connection pool of at
+# most that many connections instead of one connection per thread. Every process is then
+# bounded (processes x DB_POOL_SIZE <= max_connections, see the README's Production
+# topology), requests never pay a connect, and a burst waits for a free connection (up to
+# DB_POOL_TIMEOUT seconds) instead of ending in "too many clients". Replaces CONN_MAX_AGE.
+DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "0"))
+if DB_POOL_SIZE > 0 and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DB_POOL_SIZE),
+        "max_size": DB_POOL_SIZE,
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        "max_idle": 300,
+    }
+else:
+    DB_POOL_SIZE = 0
+# Threads that run WebSocket actions (chat.send, chat.read, ...) in each socket process: as
+# many as the pool has connections, so no action waits for a connection while holding a
+# thread (realtime/executor.py). Without a pool each thread keeps its own connection.
+REALTIME_THREADS = int(os.environ.get("REALTIME_THREADS", str(DB_POOL_SIZE or 8)))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -120,20 +142,41 @@ MEDIA_URL = "/media-not-public/"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# The channel layer (README "Realtime", bench/README.md for the figures): Redis pub/sub by
+# default. It delivers a group_send as one PUBLISH straight to the processes holding the
+# sockets, with no per-message queue in Redis to poll, expire or overflow: about half the
+# latency of the list-based core layer on this box, and nothing is ever deleted unseen. A
+# process that falls behind is caught by the consumer's lag check (realtime/consumers.py),
+# which counts, logs and tells the socket to resume. CHANNEL_LAYER=core selects the
+# list-based layer (capacity/expiry below apply to it only).
+CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
+# A socket whose events reach it later than this (its process is behind) is closed with
+# 4408; the client reconnects and resumes (chat cursors, page refetch) instead of
+# receiving a stale backlog or silently missing what the layer could not hold.
+REALTIME_MAX_LAG_SECONDS = float(os.environ.get("REALTIME_MAX_LAG_SECONDS", "10"))
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [REDIS_URL],
-                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "consult"),
-                # Per process, not per socket: a burst to many sockets of one daphne
-                # queues here. At the default 100 (or 1,500) bursts were dropped silently.
-                "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "20000")),
-                "expiry": 30,
-            },
+    _prefix = os.environ.get("CHANNEL_LAYER_PREFIX", "consult")
+    if CHANNEL_LAYER == "core":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [REDIS_URL],
+                    "prefix": _prefix,
+                    # Per process, not per socket: a burst to many sockets of one daphne
+                    # queues here. At the default 100 (or 1,500) bursts were dropped silently.
+                    "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "20000")),
+                    "expiry": 30,
+                },
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [REDIS_URL], "prefix": _prefix},
+            }
+        }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -17,7 +17,11 @@ READ_DATA = {"ids": [4, 5], "unread_count": 2}
 
 
 def test_tests_use_the_redis_channel_layer():
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    # The production choice (pub/sub; CHANNEL_LAYER=core for the list-based layer).
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] in {
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "channels_redis.core.RedisChannelLayer",
+    }
 
 
 async def test_authenticated_user_receives_event_published_after_commit(user, other_user):

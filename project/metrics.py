@@ -1,0 +1,116 @@
+"""Prometheus metrics, served at /metrics (see the README's "Metrics" section).
+
+Several processes (HTTP workers, socket workers, Celery workers) each count their own.
+When PROMETHEUS_MULTIPROC_DIR is set (bin/run and docker-compose set it, one directory per
+machine or container, emptied at start), every process writes its figures there and
+/metrics, answered by any of them, adds them all up. Without it, /metrics shows the one
+process that answers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+HTTP_LATENCY = Histogram(
+    "consult_http_request_duration_seconds",
+    "Time to answer an HTTP request, by Django view (route name) and method.",
+    ["view", "method", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+OPEN_SOCKETS = Gauge(
+    "consult_ws_open_sockets",
+    "Authenticated /ws/ sockets open now.",
+    multiprocess_mode="livesum",
+)
+EVENTS_PUBLISHED = Counter(
+    "consult_realtime_events_published_total",
+    "Events handed to the channel layer, one per recipient user.",
+    ["type"],
+)
+EVENTS_DELIVERED = Counter(
+    "consult_realtime_events_delivered_total",
+    "Events written to a socket.",
+    ["type"],
+)
+EVENTS_DROPPED = Counter(
+    "consult_realtime_events_dropped_total",
+    "Events not delivered live: `lag` (the socket's process fell behind; the socket was "
+    "told to resume) or `publish_error` (the channel layer refused them).",
+    ["reason"],
+)
+SOCKET_RESYNCS = Counter(
+    "consult_ws_resyncs_total",
+    "Sockets closed with 4408 so that the client reconnects and resumes after a backlog.",
+)
+CHAT_SENDS = Counter(
+    "consult_chat_messages_total",
+    "Chat sends by outcome: `stored` (new message), `duplicate` (a retry answered with the "
+    "stored message), `rate_limited`.",
+    ["outcome"],
+)
+CELERY_TASKS = Counter(
+    "consult_celery_tasks_total",
+    "Celery tasks finished, by task name and outcome (success, failure, retry).",
+    ["task", "outcome"],
+)
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    if MULTIPROCESS:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        body = generate_latest(registry)
+    else:
+        body = generate_latest()
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+
+
+class RequestMetricsMiddleware:
+    """Times every request; labels it by the resolved route name (bounded), never the path."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        view = (match.view_name or match._func_path) if match else "unmatched"
+        if view == "metrics":
+            return response
+        HTTP_LATENCY.labels(view, request.method or "", str(response.status_code)).observe(
+            time.perf_counter() - started
+        )
+        return response
+
+
+def count_celery_task(outcome: str) -> Callable[..., None]:
+    def receiver(sender: Any = None, **kwargs: Any) -> None:
+        name = getattr(sender, "name", None) or str(sender)
+        CELERY_TASKS.labels(name, outcome).inc()
+
+    return receiver
+
+
+def connect_celery_signals() -> None:
+    from celery import signals
+
+    signals.task_success.connect(count_celery_task("success"), weak=False)
+    signals.task_failure.connect(count_celery_task("failure"), weak=False)
+    signals.task_retry.connect(count_celery_task("retry"), weak=False)

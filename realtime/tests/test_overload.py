@@ -1,0 +1,81 @@
+"""Falling behind is never silent: a socket whose events arrive too late is told to resume
+(close 4408), and the drop is counted and logged. Events an action publishes go out as one
+channel-layer message per recipient."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.utils import timezone
+from prometheus_client import REGISTRY
+
+from realtime.consumers import CLOSE_BEHIND
+from realtime.events import make_envelope, publish_batched, publish_to_users
+from realtime.groups import user_group
+from realtime.testing import connect_ws, receive_event
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_a_socket_that_falls_behind_is_closed_to_resume_and_the_drop_counted(
+    user, settings, caplog
+):
+    settings.REALTIME_MAX_LAG_SECONDS = 5
+    comm = await connect_ws(user)
+    dropped = sample("consult_realtime_events_dropped_total", reason="lag")
+    resyncs = sample("consult_ws_resyncs_total")
+    layer = get_channel_layer()
+    fresh = make_envelope("notification.read", {"ids": [1], "unread_count": 0})
+    stale = make_envelope("notification.read", {"ids": [2], "unread_count": 0})
+    stale["ts"] = (timezone.now() - timedelta(seconds=30)).isoformat()
+    await layer.group_send(user_group(user.id), {"type": "realtime.event", "event": fresh})
+    assert (await receive_event(comm, "notification.read"))["data"]["ids"] == [1]
+
+    with caplog.at_level(logging.WARNING, logger="realtime.consumers"):
+        await layer.group_send(user_group(user.id), {"type": "realtime.event", "event": stale})
+        closed = await comm.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": CLOSE_BEHIND}
+    assert sample("consult_realtime_events_dropped_total", reason="lag") == dropped + 1
+    assert sample("consult_ws_resyncs_total") == resyncs + 1
+    assert any("behind" in r.getMessage() for r in caplog.records)
+    await comm.disconnect()
+
+
+async def test_an_action_publishes_one_layer_message_per_recipient(user, other_user, monkeypatch):
+    first = await connect_ws(user)
+    second = await connect_ws(other_user)
+    layer = get_channel_layer()
+    sent: list[tuple[str, dict]] = []
+    original = layer.group_send
+
+    async def spy(group, message):
+        sent.append((group, message))
+        await original(group, message)
+
+    monkeypatch.setattr(layer, "group_send", spy)
+
+    def publish() -> None:
+        publish_to_users(
+            [user.id, other_user.id], "notification.read", {"ids": [1], "unread_count": 0}
+        )
+        publish_to_users([other_user.id], "notification.read", {"ids": [2], "unread_count": 0})
+
+    async with publish_batched():
+        await database_sync_to_async(publish, thread_sensitive=False)()
+        assert sent == []  # nothing leaves the action's thread; it goes out on exit
+    assert sorted(group for group, _ in sent) == sorted(
+        [user_group(user.id), user_group(other_user.id)]
+    )
+    assert (await receive_event(first, "notification.read"))["data"]["ids"] == [1]
+    got = [(await receive_event(second, "notification.read"))["data"]["ids"] for _ in range(2)]
+    assert got == [[1], [2]]  # in publishing order
+    await first.disconnect()
+    await second.disconnect()
