@@ -1,4 +1,4 @@
-# One image for web (daphne), worker and beat; the frontend is built in a first stage.
+# One image for web (gunicorn), ws (gunicorn + uvicorn), worker and beat; the frontend is built in a first stage.
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /app/frontend
 COPY frontend/package.json frontend/package-lock.json ./
@@ -21,10 +21,11 @@ COPY realtime/ realtime/
 COPY notifications/ notifications/
 COPY integrations/ integrations/
 COPY manage.py ./
+COPY deploy/ deploy/
 RUN pip install --no-cache-dir .
 COPY --from=frontend /app/frontend/dist frontend/dist
 RUN SECRET_KEY=build-only-collectstatic-key-0123456789abcdef python manage.py collectstatic --noinput
 RUN useradd --create-home consult && mkdir -p /app/var && chown -R consult /app/var
 USER consult
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "project.asgi:application"]
+CMD ["gunicorn", "project.wsgi", "-c", "deploy/gunicorn.conf.py"]

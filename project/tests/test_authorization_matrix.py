@@ -262,6 +262,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("api/schema/", "GET"): Row(PUBLIC),
     ("api/docs/", "GET"): Row(PUBLIC),
     ("healthz", "GET"): Row(PUBLIC),
+    # Prometheus scrapes it; the proxy (deploy/nginx.conf) does not expose it outside.
+    ("metrics", "GET"): Row(PUBLIC),
     # accounts
     (A + "register/", "POST"): Row((201, 201, 201, 201, 201, 201), body=_new_email),
     (A + "login/", "POST"): Row(PUBLIC, body=_login_body),

@@ -15,17 +15,29 @@ def _compose() -> dict:
 
 def test_compose_has_every_service_with_health_checks():
     services = _compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
-    for name in ("postgres", "redis", "web", "worker"):
+    assert set(services) == {"proxy", "postgres", "redis", "web", "ws", "worker", "beat"}
+    for name in ("proxy", "postgres", "redis", "web", "worker"):
         assert services[name]["healthcheck"]["test"], name
     env = services["web"]["environment"]
     assert env["DATABASE_URL"].startswith("postgres://")
     assert env["REDIS_URL"].startswith("redis://redis:")
-    assert "daphne" in services["web"]["command"]
+    assert int(env["DB_POOL_SIZE"]) > 0  # bounded connections per process
+    assert "gunicorn project.wsgi" in services["web"]["command"]
+    assert "uvicorn" in services["ws"]["command"]
     assert "beat" in services["beat"]["command"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "ws", "worker", "beat"):
         deps = services[name]["depends_on"]
         assert deps["postgres"]["condition"] == "service_healthy"
+
+
+def test_proxy_routes_sockets_and_http_to_their_own_processes():
+    services = _compose()["services"]
+    assert any("deploy/nginx.conf" in v for v in services["proxy"]["volumes"])
+    conf = (settings.BASE_DIR / "deploy" / "nginx.conf").read_text()
+    ws_block = conf[conf.index("location /ws/") :]
+    ws_block = ws_block[: ws_block.index("}")]
+    assert "proxy_pass http://ws;" in ws_block and "Upgrade $http_upgrade" in ws_block
+    assert "server ws:8000" in conf and "server web:8000" in conf
 
     # Full validation by a compose client too, where one is installed (bin/test installs it).
     exe = shutil.which("docker-compose")
