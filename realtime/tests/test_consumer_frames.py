@@ -108,6 +108,6 @@ async def test_cleanup_clears_presence_even_if_leaving_the_group_fails(user, mon
     async def failing_discard(*args, **kwargs):
         raise ConnectionError("redis went away")
 
-    monkeypatch.setattr(type(layer), "group_discard", failing_discard)
+    monkeypatch.setattr(layer, "group_discard", failing_discard)  # pub/sub layer proxies methods
     await comm.disconnect()
     assert not await online(user.id)
