@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,7 +24,7 @@ class RegisterSerializer(serializers.Serializer):
         )
         try:
             password_validation.validate_password(attrs["password"], user)
-        except Exception as exc:  # django ValidationError -> field error
+        except DjangoValidationError as exc:  # -> a field error
             raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         return attrs
 

@@ -22,4 +22,5 @@ def register_user(*, email: str, password: str, first_name: str = "", last_name:
 
 def issue_token(user: User) -> str:
     token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    key: str = token.key
+    return key

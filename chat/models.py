@@ -55,6 +55,8 @@ class ExpertChatConversation(models.Model):
     expert_unread = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not a column: set on list pages by selectors.attach_last_messages (one query per page).
+    last_message: ExpertChatMessage | None
 
     class Meta:
         ordering = ["-last_message_at", "-id"]

@@ -78,12 +78,12 @@ def _lock_conversation(user_id: int, conversation_id: Any) -> ExpertChatConversa
     return conversation
 
 
-def _clean_text(text: Any, *, allow_empty: bool) -> str:
-    if text is None:
-        text = ""
-    if not isinstance(text, str):
+def _clean_text(raw: Any, *, allow_empty: bool) -> str:
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
         raise ServiceError("Text must be a string.", field="text", code="invalid")
-    text = text.strip()
+    text: str = raw.strip()
     if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it instead of a 500
         raise ServiceError("Text contains a NUL character.", field="text", code="invalid")
     limit = settings.CHAT_MESSAGE_MAX_LENGTH
@@ -103,14 +103,14 @@ def _clean_client_id(client_id: Any) -> str:
     if client_id in (None, ""):
         # REST callers may omit it; they then get no retry protection.
         return uuid.uuid4().hex
-    client_id = str(client_id).strip()
-    if not client_id or len(client_id) > CLIENT_ID_MAX_LENGTH or not client_id.isprintable():
+    cleaned = str(client_id).strip()
+    if not cleaned or len(cleaned) > CLIENT_ID_MAX_LENGTH or not cleaned.isprintable():
         raise ServiceError(
             f"client_id must be 1 to {CLIENT_ID_MAX_LENGTH} printable characters.",
             field="client_id",
             code="invalid_client_id",
         )
-    return client_id
+    return cleaned
 
 
 def _ensure_can_write(conversation: ExpertChatConversation, user_id: int) -> None:

@@ -44,7 +44,9 @@ class _ConversationRef(serializers.Serializer):
 
 
 class _SocketSend(_ConversationRef, SendMessageSerializer):
-    attachment = None  # files go over REST (multipart); the socket carries text only
+    # Files go over REST (multipart); the socket carries text only. Setting a declared
+    # field to None is DRF's way to drop it in a subclass, which the stubs do not model.
+    attachment = None  # type: ignore[assignment]
     client_id = serializers.CharField(
         max_length=services.CLIENT_ID_MAX_LENGTH,
         help_text="Required on the socket: retries must be recognisable.",

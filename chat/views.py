@@ -37,6 +37,7 @@ from chat.serializers import (
 )
 from project.api_errors import NotFound
 from project.api_schema import ErrorSerializer
+from project.auth import request_user
 
 TAGS = ["chat"]
 ERRORS = {
@@ -52,7 +53,7 @@ def _conversation_data(request: Request, conversation) -> dict:
 
 
 def _fresh_conversation(request: Request, pk: int) -> Response:
-    conversation = selectors.get_conversation_for(request.user.pk, pk)
+    conversation = selectors.get_conversation_for(request_user(request).pk, pk)
     return Response(_conversation_data(request, conversation))
 
 
@@ -68,7 +69,7 @@ class ConversationView(APIView):
         query = ConversationLookupSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         conversation = selectors.find_conversation(
-            request.user.pk, query.validated_data["expert_id"]
+            request_user(request).pk, query.validated_data["expert_id"]
         )
         return Response(_conversation_data(request, conversation))
 
@@ -83,11 +84,11 @@ class ConversationView(APIView):
         body = ConversationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         conversation, created = services.get_or_create_conversation(
-            user=request.user,
+            user=request_user(request),
             expert_id=body.validated_data["expert_id"],
             consultation_id=body.validated_data.get("consultation_id"),
         )
-        conversation = selectors.get_conversation_for(request.user.pk, conversation.pk)
+        conversation = selectors.get_conversation_for(request_user(request).pk, conversation.pk)
         return Response(
             _conversation_data(request, conversation),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -118,11 +119,13 @@ class ConversationListView(APIView):
         query.is_valid(raise_exception=True)
         paginator = PageNumberPagination()
         qs = selectors.list_conversations(
-            request.user.pk, status=query.validated_data.get("status")
+            request_user(request).pk, status=query.validated_data.get("status")
         )
-        page = paginator.paginate_queryset(qs, request, view=self)
+        page = paginator.paginate_queryset(qs, request, view=self) or []
         selectors.attach_last_messages(page)
-        data = ConversationSerializer(page, many=True, context={"user_id": request.user.pk}).data
+        data = ConversationSerializer(
+            page, many=True, context={"user_id": request_user(request).pk}
+        ).data
         return paginator.get_paginated_response(data)
 
 
@@ -133,7 +136,7 @@ class ConversationDetailView(APIView):
         responses={200: ConversationSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        conversation = selectors.get_conversation_for(request.user.pk, pk)
+        conversation = selectors.get_conversation_for(request_user(request).pk, pk)
         return Response(_conversation_data(request, conversation))
 
 
@@ -147,7 +150,7 @@ class MessageListView(APIView):
         "changes since a rev (new, edited, deleted) with `after_rev`",
     )
     def get(self, request: Request, pk: int) -> Response:
-        conversation = selectors.get_conversation_for(request.user.pk, pk)
+        conversation = selectors.get_conversation_for(request_user(request).pk, pk)
         query = MessagePageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = selectors.list_messages(conversation, **query.validated_data)
@@ -184,7 +187,7 @@ class SendMessageView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         result = services.send_message(
-            sender=request.user,
+            sender=request_user(request),
             conversation_id=pk,
             text=data.get("text", ""),
             client_id=data.get("client_id"),
@@ -209,7 +212,7 @@ class MarkReadView(APIView):
         body = MarkReadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = services.mark_read(
-            reader=request.user,
+            reader=request_user(request),
             conversation_id=pk,
             up_to_seq=body.validated_data.get("seq"),
             message_id=body.validated_data.get("message_id"),
@@ -232,7 +235,7 @@ class ArchiveView(APIView):
         summary="Archive the conversation (a new message reopens it)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        services.archive_conversation(user=request.user, conversation_id=pk)
+        services.archive_conversation(user=request_user(request), conversation_id=pk)
         return _fresh_conversation(request, pk)
 
     @extend_schema(
@@ -243,7 +246,9 @@ class ArchiveView(APIView):
         summary="Restore an archived conversation",
     )
     def delete(self, request: Request, pk: int) -> Response:
-        services.archive_conversation(user=request.user, conversation_id=pk, archived=False)
+        services.archive_conversation(
+            user=request_user(request), conversation_id=pk, archived=False
+        )
         return _fresh_conversation(request, pk)
 
 
@@ -256,7 +261,7 @@ class BlockView(APIView):
         summary="Block the conversation: the other participant can no longer send",
     )
     def post(self, request: Request, pk: int) -> Response:
-        services.block_conversation(user=request.user, conversation_id=pk)
+        services.block_conversation(user=request_user(request), conversation_id=pk)
         return _fresh_conversation(request, pk)
 
     @extend_schema(
@@ -267,7 +272,7 @@ class BlockView(APIView):
         summary="Unblock (only the participant who blocked)",
     )
     def delete(self, request: Request, pk: int) -> Response:
-        services.unblock_conversation(user=request.user, conversation_id=pk)
+        services.unblock_conversation(user=request_user(request), conversation_id=pk)
         return _fresh_conversation(request, pk)
 
 
@@ -283,7 +288,9 @@ class TypingView(APIView):
         body = TypingSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         delivered = services.send_typing(
-            user=request.user, conversation_id=pk, is_typing=body.validated_data["is_typing"]
+            user=request_user(request),
+            conversation_id=pk,
+            is_typing=body.validated_data["is_typing"],
         )
         return Response({"delivered": delivered})
 
@@ -296,7 +303,7 @@ class UnreadCountView(APIView):
         summary="Your total unread count and the count per conversation",
     )
     def get(self, request: Request) -> Response:
-        return Response(selectors.unread_counts(request.user.pk))
+        return Response(selectors.unread_counts(request_user(request).pk))
 
 
 class MessageDetailView(APIView):
@@ -311,7 +318,7 @@ class MessageDetailView(APIView):
         body = EditMessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         message = services.edit_message(
-            editor=request.user, message_id=pk, text=body.validated_data["text"]
+            editor=request_user(request), message_id=pk, text=body.validated_data["text"]
         )
         return Response(message_payload(message))
 
@@ -323,7 +330,7 @@ class MessageDetailView(APIView):
         summary="Delete your own message (a tombstone stays)",
     )
     def delete(self, request: Request, pk: int) -> Response:
-        services.delete_message(user=request.user, message_id=pk)
+        services.delete_message(user=request_user(request), message_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -338,7 +345,7 @@ class AttachmentDownloadView(APIView):
         summary="Download a message's attachment (participants only)",
     )
     def get(self, request: Request, pk: int) -> FileResponse:
-        message = selectors.get_message_for(request.user.pk, pk)
+        message = selectors.get_message_for(request_user(request).pk, pk)
         if message.deleted_at is not None or not message.attachment:
             raise NotFound("This message has no attachment.", code="attachment_not_found")
         response = FileResponse(

@@ -33,6 +33,7 @@ from consultations.models import (
 )
 from consultations.services import verification as services
 from project.api_errors import ServiceError
+from project.auth import request_user
 
 
 def _document_link(document: ExpertVerificationDocument) -> str:
@@ -105,8 +106,8 @@ class _AuditInline(admin.TabularInline):
     model = VerificationAuditLog
     extra = 0
     can_delete = False
-    fields = ["created_at", "actor", "from_status", "to_status", "note"]
-    readonly_fields = fields
+    fields = ("created_at", "actor", "from_status", "to_status", "note")
+    readonly_fields = ("created_at", "actor", "from_status", "to_status", "note")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -143,7 +144,7 @@ class ExpertApplicationAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda app: services.review_application(
-                application=app, reviewer=request.user, decision=services.Decision.APPROVE
+                application=app, reviewer=request_user(request), decision=services.Decision.APPROVE
             ),
             "Approved",
         )
@@ -156,7 +157,7 @@ class ExpertApplicationAdmin(admin.ModelAdmin):
             queryset,
             lambda app: services.review_application(
                 application=app,
-                reviewer=request.user,
+                reviewer=request_user(request),
                 decision=services.Decision.REJECT,
                 notes="Rejected by an administrator.",
             ),
@@ -169,7 +170,7 @@ class ExpertApplicationAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda app: services.mark_under_review(application=app, reviewer=request.user),
+            lambda app: services.mark_under_review(application=app, reviewer=request_user(request)),
             "Marked under review",
         )
 
@@ -266,7 +267,7 @@ class ExpertAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda expert: services.suspend_expert(
-                expert=expert, actor=request.user, note="Suspended by an administrator."
+                expert=expert, actor=request_user(request), note="Suspended by an administrator."
             ),
             "Suspended",
         )
@@ -278,7 +279,7 @@ class ExpertAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda expert: services.reinstate_expert(
-                expert=expert, actor=request.user, note="Reinstated by an administrator."
+                expert=expert, actor=request_user(request), note="Reinstated by an administrator."
             ),
             "Reinstated",
         )

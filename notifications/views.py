@@ -18,6 +18,7 @@ from notifications.serializers import (
 )
 from notifications.services import mark_all_read, mark_read
 from project.api_schema import error_response
+from project.auth import request_user
 
 # Session auth comes first, so an anonymous caller gets 403 (there is no 401 challenge).
 UNAUTHENTICATED = error_response("Not signed in.")
@@ -40,7 +41,7 @@ class NotificationListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Notification.objects.none()
-        return notification_list(user=self.request.user)
+        return notification_list(user=request_user(self.request))
 
 
 class UnreadCountView(APIView):
@@ -52,7 +53,7 @@ class UnreadCountView(APIView):
         responses={200: UnreadCountSerializer, 403: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
-        return Response({"unread_count": unread_count(user_id=request.user.pk)})
+        return Response({"unread_count": unread_count(user_id=request_user(request).pk)})
 
 
 class MarkReadView(APIView):
@@ -69,7 +70,7 @@ class MarkReadView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        notification = mark_read(user=request.user, notification_id=pk)
+        notification = mark_read(user=request_user(request), notification_id=pk)
         return Response(NotificationSerializer(notification).data)
 
 
@@ -83,8 +84,8 @@ class MarkAllReadView(APIView):
         responses={200: MarkAllReadSerializer, 403: UNAUTHENTICATED},
     )
     def post(self, request: Request) -> Response:
-        marked = mark_all_read(user=request.user)
+        marked = mark_all_read(user=request_user(request))
         return Response(
-            {"marked": marked, "unread_count": unread_count(user_id=request.user.pk)},
+            {"marked": marked, "unread_count": unread_count(user_id=request_user(request).pk)},
             status=status.HTTP_200_OK,
         )

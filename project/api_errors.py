@@ -19,8 +19,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class ServiceError(Exception):
     """Raised by services for a rule the caller broke; views turn it into a 4xx."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "invalid"
 
     def __init__(
         self,

@@ -18,7 +18,9 @@ from rest_framework import serializers
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable reason, e.g. invalid, not_found.")
     message = serializers.CharField(help_text="Human-readable message.")
-    fields = serializers.DictField(
+    # A declared field named `fields`: DRF's metaclass moves it out of the class attributes,
+    # which the stubs cannot see, so they take it for the `Serializer.fields` property.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per input field; empty when no field is at fault.",
     )

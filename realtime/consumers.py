@@ -170,7 +170,7 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         code: str,
         message: str,
         field: str | None = None,
-        extra: dict | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         data = {"request_id": request_id, "code": code, "message": message, "field": field}
         data.update(extra or {})

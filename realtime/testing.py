@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 
 from project.asgi import application
@@ -14,7 +15,10 @@ ORIGIN = (b"origin", b"http://localhost")
 
 
 async def connect_ws(
-    user=None, *, origin: bytes | None = b"http://localhost", token: str | None = None
+    user: User | None = None,
+    *,
+    origin: bytes | None = b"http://localhost",
+    token: str | None = None,
 ) -> WebsocketCommunicator:
     """Open /ws/ as `user` (token auth), skip the session.ready greeting, return it."""
     from channels.db import database_sync_to_async
@@ -32,7 +36,7 @@ async def connect_ws(
     if connected and user is not None:
         greeting = await comm.receive_json_from(timeout=5)
         assert greeting["type"] == "session.ready"
-    comm.connected = connected  # type: ignore[attr-defined]
+    comm.connected = connected
     return comm
 
 
@@ -45,7 +49,7 @@ async def receive_event(
         left = deadline - asyncio.get_running_loop().time()
         if left <= 0:
             raise AssertionError(f"no {event_type} event within {timeout}s")
-        event = await comm.receive_json_from(timeout=left)
+        event: dict[str, Any] = await comm.receive_json_from(timeout=left)
         if event["type"] == event_type:
             return event
 

@@ -61,7 +61,11 @@ def verification_status_for(user: User) -> dict[str, Any]:
         "verified_at": expert.verified_at if expert else None,
         "application": application,
         "can_apply": not blocked
-        and (not open_app or application.status == ExpertApplication.Status.CHANGES_REQUESTED),
+        and (
+            application is None
+            or not open_app
+            or application.status == ExpertApplication.Status.CHANGES_REQUESTED
+        ),
         "can_upload_documents": open_app,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -32,7 +33,7 @@ class ExpertApplySerializer(serializers.Serializer):
         default=list,
     )
     hourly_rate = serializers.DecimalField(
-        max_digits=10, decimal_places=2, min_value=0, required=False, default=0
+        max_digits=10, decimal_places=2, min_value=0, required=False, default=Decimal(0)
     )
     currency = serializers.RegexField(
         r"^[A-Za-z]{3}$",

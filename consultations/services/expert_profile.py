@@ -80,12 +80,18 @@ def _decimal(value: Any) -> Decimal:
     return amount
 
 
+def _max_length(field_name: str) -> int:
+    max_length = getattr(Expert._meta.get_field(field_name), "max_length", None)
+    assert isinstance(max_length, int), f"Expert.{field_name} has no max_length"
+    return max_length
+
+
 def _clean_text(changes: dict[str, Any]) -> dict[str, str]:
     cleaned = {f: str(changes[f]).strip() for f in TEXT_FIELDS if f in changes}
     limits = {
-        "name": Expert._meta.get_field("name").max_length,
-        "headline": Expert._meta.get_field("headline").max_length,
-        "avatar_url": Expert._meta.get_field("avatar_url").max_length,
+        "name": _max_length("name"),
+        "headline": _max_length("headline"),
+        "avatar_url": _max_length("avatar_url"),
         "bio": MAX_BIO_LENGTH,
     }
     for field, value in cleaned.items():

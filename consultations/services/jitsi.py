@@ -96,7 +96,7 @@ class JitsiService:
             )
         status = consultation.status
         if status != Consultation.Status.CONFIRMED:
-            reasons = {
+            reasons: dict[str, tuple[str, str]] = {
                 Consultation.Status.PENDING: (
                     "not_confirmed",
                     "The expert has not confirmed this consultation yet, so its meeting "

@@ -95,7 +95,9 @@ def claim_reminder(
     return row[0] if row else None
 
 
-def _stale_reason(consultation: Consultation | None, reminder: ConsultationReminder, now) -> str:
+def _stale_reason(
+    consultation: Consultation | None, reminder: ConsultationReminder, now: datetime
+) -> str:
     if consultation is None:
         return "consultation deleted"
     if consultation.status not in REMINDABLE_STATUSES:
@@ -128,7 +130,7 @@ def deliver_reminder(reminder_id: int, *, now: datetime | None = None) -> str:
                 .first()
             )
             reason = _stale_reason(consultation, reminder, now)
-            if reason:
+            if reason or consultation is None:
                 reminder.status = Status.SKIPPED
                 reminder.last_error = reason
                 reminder.save(update_fields=["status", "last_error"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import PureWindowsPath
 from typing import Any
@@ -173,7 +174,7 @@ def _human_size(n: int) -> str:
     return f"{n} bytes"
 
 
-def clean_list(values: list[str], *, normalise=str.strip) -> list[str]:
+def clean_list(values: list[str], *, normalise: Callable[[str], str] = str.strip) -> list[str]:
     """Normalised, blank-free, case-insensitively de-duplicated, order kept."""
     seen: set[str] = set()
     out: list[str] = []
@@ -257,7 +258,7 @@ def apply_for_expert(
                 extra={"application_id": open_app.pk},
             )
         created = open_app is None
-        if created:
+        if open_app is None:
             try:
                 with transaction.atomic():
                     application = ExpertApplication.objects.create(applicant=user, **fields)
@@ -353,7 +354,8 @@ def sniff_document(file: UploadedFile) -> str:
             field="file",
             code="unsupported_file_type",
         )
-    return kind.mime
+    mime: str = kind.mime
+    return mime
 
 
 def upload_verification_document(

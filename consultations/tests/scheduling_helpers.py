@@ -46,8 +46,8 @@ def scheduling_expert(tz: str = "UTC", **fields: Any) -> Expert:
     return make_expert(**defaults)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def starts(slots) -> list[str]:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_string
 from pathlib import Path
 from smtplib import SMTPServerDisconnected
+from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -496,9 +497,10 @@ def _clean_broker(queue: str, results: list) -> None:
     client = redis.Redis.from_url(BROKER)
     client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
     # Drop what a killed worker left unacknowledged on this queue (and only this queue).
-    for tag, payload in client.hgetall("unacked").items():
+    unacked = cast(dict[bytes, bytes], client.hgetall("unacked"))  # sync client: a dict
+    for tag, payload in unacked.items():
         if queue.encode() in payload:
-            client.hdel("unacked", tag)
+            client.hdel("unacked", tag.decode())
             client.zrem("unacked_index", tag)
     for result in results:
         result.forget()

@@ -32,6 +32,7 @@ from consultations.serializers.bookings import (
 from consultations.serializers.scheduling import ApiErrorSerializer
 from consultations.services import booking, idempotency
 from project.api_schema import error_response
+from project.auth import request_user
 
 TAGS = ["consultations"]
 IDEMPOTENCY_PARAM = OpenApiParameter(
@@ -65,10 +66,10 @@ def _idempotent(request: Request, action: Callable[[], tuple[int, Any]]) -> Resp
         code, body = action()
         return Response(body, status=code)
     result = idempotency.run_idempotent(
-        user=request.user,
+        user=request_user(request),
         key=key,
         request_fingerprint=idempotency.fingerprint(
-            request.method, request.path, _body_for_fingerprint(request)
+            request.method or "", request.path, _body_for_fingerprint(request)
         ),
         action=action,
     )
@@ -80,7 +81,7 @@ def _idempotent(request: Request, action: Callable[[], tuple[int, Any]]) -> Resp
 
 def _out(request: Request, pk: int) -> dict[str, Any]:
     """Fresh read (the selector is the one place that decides visibility)."""
-    c = selectors.consultation_for_participant(pk, request.user)
+    c = selectors.consultation_for_participant(pk, request_user(request))
     return ConsultationSerializer(c, context={"request": request}).data
 
 
@@ -109,7 +110,7 @@ class BookConsultationView(APIView):
             data.is_valid(raise_exception=True)
             v = data.validated_data
             c = booking.book_consultation(
-                user=request.user,
+                user=request_user(request),
                 expert_id=v["expert_id"],
                 start_at=v["start_at"],
                 duration_minutes=v["duration_minutes"],
@@ -148,7 +149,7 @@ class ConfirmConsultationView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        booking.confirm_consultation(consultation_id=pk, actor=request.user)
+        booking.confirm_consultation(consultation_id=pk, actor=request_user(request))
         return Response(_out(request, pk))
 
 
@@ -175,10 +176,10 @@ class CancelConsultationView(APIView):
         data = CancelRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _, decision = booking.cancel_consultation(
-            consultation_id=pk, actor=request.user, reason=data.validated_data["reason"]
+            consultation_id=pk, actor=request_user(request), reason=data.validated_data["reason"]
         )
         body = {
-            "consultation": selectors.consultation_for_participant(pk, request.user),
+            "consultation": selectors.consultation_for_participant(pk, request_user(request)),
             "refund": {
                 "full_refund": decision.full_refund,
                 "amount": decision.amount,
@@ -216,7 +217,7 @@ class RescheduleConsultationView(APIView):
             data.is_valid(raise_exception=True)
             new = booking.reschedule_consultation(
                 consultation_id=pk,
-                actor=request.user,
+                actor=request_user(request),
                 start_at=data.validated_data["start_at"],
                 reason=data.validated_data["reason"],
             )
@@ -245,7 +246,7 @@ class RateConsultationView(APIView):
         data.is_valid(raise_exception=True)
         booking.rate_consultation(
             consultation_id=pk,
-            actor=request.user,
+            actor=request_user(request),
             rating=data.validated_data["rating"],
             review=data.validated_data["review"],
         )
@@ -262,7 +263,7 @@ class UpcomingConsultationsView(_ConsultationListView):
     def get_queryset(self) -> QuerySet[Consultation]:
         if getattr(self, "swagger_fake_view", False):
             return Consultation.objects.none()
-        return selectors.upcoming_for_user(self.request.user)
+        return selectors.upcoming_for_user(request_user(self.request))
 
 
 @extend_schema(tags=TAGS, summary="My past, cancelled and completed consultations (as the client)")
@@ -270,7 +271,7 @@ class PastConsultationsView(_ConsultationListView):
     def get_queryset(self) -> QuerySet[Consultation]:
         if getattr(self, "swagger_fake_view", False):
             return Consultation.objects.none()
-        return selectors.past_for_user(self.request.user)
+        return selectors.past_for_user(request_user(self.request))
 
 
 class ExpertConsultationFilter(django_filters.FilterSet):
@@ -291,7 +292,7 @@ class ExpertConsultationsView(_ConsultationListView):
     def get_queryset(self) -> QuerySet[Consultation]:
         if getattr(self, "swagger_fake_view", False):
             return Consultation.objects.none()
-        return selectors.consultations_for_expert(own_expert_profile(self.request.user))
+        return selectors.consultations_for_expert(own_expert_profile(request_user(self.request)))
 
 
 class ExpertDashboardView(APIView):
@@ -303,6 +304,6 @@ class ExpertDashboardView(APIView):
         responses={200: ExpertDashboardSerializer, 403: _err("Not an expert.")},
     )
     def get(self, request: Request) -> Response:
-        expert = own_expert_profile(request.user)
+        expert = own_expert_profile(request_user(request))
         data = selectors.expert_dashboard(expert)
         return Response(ExpertDashboardSerializer(data, context={"request": request}).data)

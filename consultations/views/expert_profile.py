@@ -16,6 +16,7 @@ from consultations.serializers.expert_profile import (
 )
 from consultations.services.expert_profile import update_expert_profile
 from project.api_schema import error_response
+from project.auth import request_user
 
 _UNAUTHENTICATED = error_response("Not logged in.")
 _NO_PROFILE = error_response("You have no expert profile.")
@@ -33,7 +34,7 @@ class MyExpertProfileView(APIView):
         responses={200: ExpertProfileSerializer, 403: _UNAUTHENTICATED, 404: _NO_PROFILE},
     )
     def get(self, request: Request) -> Response:
-        return Response(ExpertProfileSerializer(own_expert_profile(request.user)).data)
+        return Response(ExpertProfileSerializer(own_expert_profile(request_user(request))).data)
 
     @extend_schema(
         tags=["experts"],
@@ -48,8 +49,8 @@ class MyExpertProfileView(APIView):
         },
     )
     def patch(self, request: Request) -> Response:
-        expert = own_expert_profile(request.user)
+        expert = own_expert_profile(request_user(request))
         ser = ExpertProfileUpdateSerializer(data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
-        update_expert_profile(expert=expert, actor=request.user, **ser.validated_data)
-        return Response(ExpertProfileSerializer(own_expert_profile(request.user)).data)
+        update_expert_profile(expert=expert, actor=request_user(request), **ser.validated_data)
+        return Response(ExpertProfileSerializer(own_expert_profile(request_user(request))).data)

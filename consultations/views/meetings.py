@@ -16,6 +16,7 @@ from consultations.serializers.meetings import (
 )
 from consultations.services.meetings import end_meeting, start_meeting
 from project.api_schema import error_response
+from project.auth import request_user
 
 _NOT_FOUND = error_response(
     "No such consultation, or you are not a participant.", MeetingErrorSerializer
@@ -39,8 +40,8 @@ class MeetingLinkView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> Response:
-        consultation = consultation_for_participant(user=request.user, pk=pk)
-        link = meeting_link(user=request.user, consultation=consultation)
+        consultation = consultation_for_participant(user=request_user(request), pk=pk)
+        link = meeting_link(user=request_user(request), consultation=consultation)
         return Response(MeetingLinkSerializer(link).data)
 
 
@@ -61,8 +62,8 @@ class StartMeetingView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        consultation = consultation_for_participant(user=request.user, pk=pk)
-        consultation = start_meeting(consultation=consultation, user=request.user)
+        consultation = consultation_for_participant(user=request_user(request), pk=pk)
+        consultation = start_meeting(consultation=consultation, user=request_user(request))
         return Response(MeetingStateSerializer(consultation).data)
 
 
@@ -81,6 +82,6 @@ class EndMeetingView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        consultation = consultation_for_participant(user=request.user, pk=pk)
-        consultation = end_meeting(consultation=consultation, user=request.user)
+        consultation = consultation_for_participant(user=request_user(request), pk=pk)
+        consultation = end_meeting(consultation=consultation, user=request_user(request))
         return Response(MeetingStateSerializer(consultation).data)

@@ -31,6 +31,7 @@ from consultations.services import availability as availability_service
 from consultations.services import scheduling
 from consultations.services.timezones import get_zone
 from project.api_errors import ServiceError
+from project.auth import request_user
 
 TAGS = ["scheduling"]
 ERRORS = {
@@ -144,7 +145,7 @@ class AvailabilityUpdateView(APIView):
         responses={200: AvailabilitySerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        expert = selectors.own_expert_profile(request.user)
+        expert = selectors.own_expert_profile(request_user(request))
         data = AvailabilityUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         availability_service.replace_weekly_rules(expert, data.validated_data["rules"])
@@ -160,7 +161,7 @@ class SchedulingSettingsView(APIView):
         responses={200: SchedulingSettingsSerializer, 403: ApiErrorSerializer},
     )
     def get(self, request: Request) -> Response:
-        expert = selectors.own_expert_profile(request.user)
+        expert = selectors.own_expert_profile(request_user(request))
         return Response(SchedulingSettingsSerializer(expert).data)
 
     @extend_schema(
@@ -170,7 +171,7 @@ class SchedulingSettingsView(APIView):
         responses={200: SchedulingSettingsSerializer, **ERRORS},
     )
     def patch(self, request: Request) -> Response:
-        expert = selectors.own_expert_profile(request.user)
+        expert = selectors.own_expert_profile(request_user(request))
         data = SchedulingSettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         availability_service.update_scheduling_settings(expert, **data.validated_data)
@@ -191,7 +192,7 @@ class UnavailabilityListView(APIView):
         responses={200: UnavailabilitySerializer(many=True), 403: ApiErrorSerializer},
     )
     def get(self, request: Request) -> Response:
-        expert = selectors.own_expert_profile(request.user)
+        expert = selectors.own_expert_profile(request_user(request))
         include_past = request.query_params.get("include_past", "").lower() in {"1", "true"}
         blocks = selectors.unavailability_blocks(expert, include_past=include_past)
         return Response(UnavailabilitySerializer(blocks, many=True).data)
@@ -203,12 +204,12 @@ class UnavailabilityListView(APIView):
         responses={201: UnavailabilityCreatedSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        expert = selectors.own_expert_profile(request.user)
+        expert = selectors.own_expert_profile(request_user(request))
         data = UnavailabilitySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         block, overlapping = availability_service.add_unavailability(expert, **data.validated_data)
-        block.overlapping_consultation_ids = overlapping
-        return Response(UnavailabilityCreatedSerializer(block).data, status=status.HTTP_201_CREATED)
+        body = {**UnavailabilitySerializer(block).data, "overlapping_consultation_ids": overlapping}
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class UnavailabilityDetailView(APIView):
@@ -220,7 +221,7 @@ class UnavailabilityDetailView(APIView):
         responses={204: None, 403: ApiErrorSerializer, 404: ApiErrorSerializer},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        expert = selectors.own_expert_profile(request.user)
+        expert = selectors.own_expert_profile(request_user(request))
         availability_service.remove_unavailability(expert, pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

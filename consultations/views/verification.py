@@ -29,6 +29,7 @@ from consultations.services import verification as services
 from consultations.views.experts import ExpertPagination
 from project.api_errors import NotFound
 from project.api_schema import error_response
+from project.auth import request_user
 
 _UNAUTHENTICATED = error_response("Not logged in.")
 
@@ -53,10 +54,10 @@ class ApplyView(APIView):
         ser = ExpertApplySerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = dict(ser.validated_data)
-        application, created = services.apply_for_expert(
-            user=request.user, timezone_name=data.pop("timezone"), **data
+        _, created = services.apply_for_expert(
+            user=request_user(request), timezone_name=data.pop("timezone"), **data
         )
-        application = selectors.latest_application_for(request.user)
+        application = selectors.latest_application_for(request_user(request))
         return Response(
             ExpertApplicationSerializer(application).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -76,7 +77,7 @@ class MyApplicationView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        application = selectors.latest_application_for(request.user)
+        application = selectors.latest_application_for(request_user(request))
         if application is None:
             raise NotFound("You have not applied as an expert yet.")
         return Response(ExpertApplicationSerializer(application).data)
@@ -103,7 +104,7 @@ class UploadDocumentView(APIView):
         ser = DocumentUploadSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         document = services.upload_verification_document(
-            user=request.user,
+            user=request_user(request),
             file=ser.validated_data["file"],
             document_type=ser.validated_data["document_type"],
         )
@@ -119,7 +120,7 @@ class VerificationStatusView(APIView):
         responses={200: VerificationStatusSerializer, 403: _UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
-        summary = selectors.verification_status_for(request.user)
+        summary = selectors.verification_status_for(request_user(request))
         return Response(VerificationStatusSerializer(summary).data)
 
 
@@ -140,7 +141,7 @@ class DocumentFileView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> FileResponse:
-        document = selectors.document_for_viewer(request.user, pk)
+        document = selectors.document_for_viewer(request_user(request), pk)
         try:
             handle = document.file.open("rb")
         except FileNotFoundError as exc:
@@ -203,7 +204,7 @@ class AdminApplicationReviewView(APIView):
         ser.is_valid(raise_exception=True)
         services.review_application(
             application=application,
-            reviewer=request.user,
+            reviewer=request_user(request),
             decision=ser.validated_data["decision"],
             notes=ser.validated_data["notes"],
         )

@@ -15,7 +15,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/7")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_IGNORE_RESULT = False
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 EMAIL_BACKEND = os.environ.get(
     "WORKER_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
 )

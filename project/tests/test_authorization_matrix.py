@@ -207,6 +207,7 @@ def _new_email(w: World, role: str) -> dict:
 
 def _login_body(w: World, role: str) -> dict:
     who = w.users[role] or w.users["user"]
+    assert who is not None
     return {"email": who.email, "password": "pw-123456"}
 
 
@@ -228,7 +229,9 @@ def _send_body(w: World, role: str) -> dict:
 def _user_blocks(w: World) -> None:
     from chat import services as chat_services
 
-    chat_services.block_conversation(user=w.users["user"], conversation_id=w.conversation.pk)
+    user = w.users["user"]
+    assert user is not None
+    chat_services.block_conversation(user=user, conversation_id=w.conversation.pk)
 
 
 def _expert_override(w: World) -> None:
@@ -466,6 +469,7 @@ def _client_for(user: User | None) -> APIClient:
 def _call(world: World, route: str, method: str, row: Row, role: str):
     path = "/" + route
     if "<int:pk>" in path:
+        assert row.pk is not None, f"{route} needs a pk"
         path = path.replace("<int:pk>", str(row.pk(world)))
     for token, value in (row.args(world) if row.args else {}).items():
         path = path.replace(token, value)
