@@ -33,7 +33,7 @@ class TokenAuthentication(DRFTokenAuthentication):
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         return user, token
 
-    def authenticate_header(self, request) -> None:  # type: ignore[override]
+    def authenticate_header(self, request) -> None:
         # Keep the API's answer to anonymous and bad-token requests a 403, as it was with
         # the session class first (a WWW-Authenticate header would turn them into 401s).
         return None

@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -23,6 +23,9 @@ from realtime.executor import ensure_executor
 from realtime.groups import user_group
 from realtime.handlers import get_handler
 from realtime.presence import mark_connected, mark_disconnected, presence_ttl, refresh
+
+if TYPE_CHECKING:
+    from realtime.auth import Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +48,9 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
     behind = False  # set once events arrived too late: the rest are dropped and counted
     _counted = False  # counted in consult_ws_open_sockets
     _cleaned_up = False
-    _heartbeat: asyncio.Task | None = None
+    _heartbeat: asyncio.Task[None] | None = None
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # If anything escapes a handler the application ends without Channels ever calling
         # disconnect(); the cleanup (group, presence) must run whatever happened.
         try:
