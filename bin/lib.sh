@@ -93,3 +93,18 @@ ensure_test_tools() {
   fi
   [ -x /usr/bin/chromium ] || die "Chromium is required for browser tests: apt-get install -y chromium"
 }
+
+# Regenerate frontend/openapi.yml and frontend/src/api/schema.d.ts (as `npm run gen:api`
+# does) into a temporary folder and fail if either differs from the committed file.
+check_api_schema_fresh() {
+  local tmp status=0
+  tmp="$(mktemp -d)"
+  (cd "$ROOT" && env -u DATABASE_URL "$PY" manage.py spectacular \
+     --file "$tmp/openapi.yml" --validate) || { rm -rf "$tmp"; die "schema generation failed"; }
+  (cd "$ROOT/frontend" && npx --no-install openapi-typescript "$tmp/openapi.yml" \
+     -o "$tmp/schema.d.ts" >/dev/null 2>&1) || { rm -rf "$tmp"; die "openapi-typescript failed"; }
+  diff -u "$ROOT/frontend/openapi.yml" "$tmp/openapi.yml" || status=1
+  diff -u "$ROOT/frontend/src/api/schema.d.ts" "$tmp/schema.d.ts" || status=1
+  rm -rf "$tmp"
+  [ "$status" = 0 ] || die "frontend/openapi.yml or src/api/schema.d.ts is stale: run (cd frontend && npm run gen:api) and commit both"
+}
