@@ -17,6 +17,7 @@ then run `manage.py events_catalogue --write` and `cd frontend && npm run gen:ev
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -210,7 +211,8 @@ class ErrorPayload(BaseModel):
 @dataclass(frozen=True)
 class EventSpec:
     type: str
-    payload: type[BaseModel]
+    # `builtins.type`: the field `type` above shadows the builtin inside this class body.
+    payload: builtins.type[BaseModel]
     to: str
     when: str
     durable: bool = True

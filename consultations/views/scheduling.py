@@ -240,7 +240,7 @@ class DateOverrideListView(APIView):
         responses={200: DateOverrideSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        expert = selectors.own_expert_profile(request.user)
+        expert = selectors.own_expert_profile(request_user(request))
         query = DateOverridesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
@@ -270,7 +270,7 @@ class DateOverrideDetailView(APIView):
         responses={200: DateOverrideSerializer, **ERRORS},
     )
     def put(self, request: Request, day: str) -> Response:
-        expert = selectors.own_expert_profile(request.user)
+        expert = selectors.own_expert_profile(request_user(request))
         data = DateOverrideWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         override = availability_service.set_date_override(
@@ -288,6 +288,6 @@ class DateOverrideDetailView(APIView):
         responses={204: None, 403: ApiErrorSerializer, 404: ApiErrorSerializer},
     )
     def delete(self, request: Request, day: str) -> Response:
-        expert = selectors.own_expert_profile(request.user)
+        expert = selectors.own_expert_profile(request_user(request))
         availability_service.remove_date_override(expert, _parse_date(day), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from realtime import catalogue
 
@@ -49,10 +50,10 @@ def stale_files(base: Path) -> list[str]:
 class Command(BaseCommand):
     help = "Write the realtime event catalogue as JSON Schema and as the README table."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="fail if the files are stale")
 
-    def handle(self, *args, check: bool = False, **options):
+    def handle(self, *args: Any, check: bool = False, **options: Any) -> None:
         base = Path(settings.BASE_DIR)
         if check:
             stale = stale_files(base)
