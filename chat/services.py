@@ -347,7 +347,7 @@ def _send_text_fast(
     except (TypeError, ValueError):
         return None
     now = timezone.now()
-    params = {
+    params: dict[str, Any] = {
         "now": now,
         "sender": sender_id,
         "conversation": pk,

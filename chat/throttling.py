@@ -38,7 +38,8 @@ def _redis_client() -> Any | None:
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None
-    return backend._cache.get_client(write=True)
+    # RedisCache._cache (the client wrapper) is private Django API, absent from django-stubs.
+    return backend._cache.get_client(write=True)  # type: ignore[attr-defined]
 
 
 def _rate_limited(limit: int, retry_after: int) -> ServiceError:
