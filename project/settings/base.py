@@ -201,7 +201,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "project.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": "30/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": "30/min",
+        "password_reset": os.environ.get("PASSWORD_RESET_RATE", "10/hour"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -273,6 +276,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Consult <no-reply@consult.local>")
+# Password-reset links work once, and for this long (Django's token generator).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 2 * 3600))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Jitsi

@@ -4,6 +4,38 @@
  */
 
 export interface paths {
+    "/api/v1/auth/email/change/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_auth_email_change_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/email/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_auth_email_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login/": {
         parameters: {
             query?: never;
@@ -52,6 +84,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password/change/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_auth_password_change_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password/reset/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_auth_password_reset_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password/reset/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_auth_password_reset_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/profile/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The signed-in person's settings: name, time zone, 12/24 h, phone, email preferences. */
+        get: operations["v1_auth_profile_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description The signed-in person's settings: name, time zone, 12/24 h, phone, email preferences. */
+        patch: operations["v1_auth_profile_partial_update"];
+        trace?: never;
+    };
     "/api/v1/auth/register/": {
         parameters: {
             query?: never;
@@ -85,6 +183,38 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/tokens/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_auth_tokens_list"];
+        put?: never;
+        post: operations["v1_auth_tokens_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/tokens/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["v1_auth_tokens_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -965,6 +1095,29 @@ export interface components {
             /** @description Nearest free slots (on 409 and availability 400s). */
             alternatives?: components["schemas"]["AlternativeSlot"][];
         };
+        ApiToken: {
+            readonly id: number;
+            readonly name: string;
+            readonly key_prefix: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+        };
+        ApiTokenCreateRequest: {
+            name: string;
+        };
+        ApiTokenCreated: {
+            readonly id: number;
+            readonly name: string;
+            readonly key_prefix: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+            /** @description Shown once; store it now. */
+            key: string;
+        };
         ApplicationSummary: {
             id: number;
             status: components["schemas"]["ExpertApplicationStatusEnum"];
@@ -1163,6 +1316,9 @@ export interface components {
          * @enum {string}
          */
         DecisionEnum: "approve" | "reject" | "request_changes";
+        Detail: {
+            detail: string;
+        };
         Document: {
             readonly id: number;
             readonly document_type: components["schemas"]["DocumentTypeEnum"];
@@ -1214,6 +1370,14 @@ export interface components {
              * @description Price of pending and confirmed bookings.
              */
             upcoming_value: string;
+        };
+        EmailChangeRequest: {
+            /** Format: email */
+            new_email: string;
+            password: string;
+        };
+        EmailConfirmRequest: {
+            token: string;
         };
         /** @description The project's error shape; a bad field's messages are also repeated at top level. */
         ErrorResponse: {
@@ -1403,6 +1567,9 @@ export interface components {
             last_name?: string;
             readonly name: string;
             readonly roles: components["schemas"]["Roles"];
+            /** @description The zone this person reads times in (chosen, else detected, else UTC). */
+            readonly timezone: string;
+            readonly time_format: components["schemas"]["TimeFormatEnum"];
         };
         /** @description The project-wide error body, with the extra keys meeting refusals add. */
         MeetingError: {
@@ -1610,6 +1777,19 @@ export interface components {
             id: number;
             name: string;
         };
+        PasswordChangeRequest: {
+            current_password: string;
+            new_password: string;
+        };
+        PasswordResetConfirmRequest: {
+            uid: string;
+            token: string;
+            new_password: string;
+        };
+        PasswordResetRequestRequest: {
+            /** Format: email */
+            email: string;
+        };
         PatchedEditMessageRequest: {
             text?: string;
         };
@@ -1631,6 +1811,19 @@ export interface components {
             expertise_areas?: string[];
             /** @description Language codes; replaces the current list. */
             languages?: string[];
+        };
+        PatchedProfileRequest: {
+            display_name?: string;
+            /** @description IANA zone, e.g. Europe/Paris. */
+            timezone?: string;
+            time_format?: components["schemas"]["TimeFormatEnum"];
+            phone?: string;
+            /** @description Booking requests, confirmations, cancellations, moves */
+            email_booking?: boolean;
+            /** @description Reminders before a session */
+            email_reminder?: boolean;
+            /** @description Chat messages while you are away */
+            email_chat?: boolean;
         };
         PatchedSchedulingSettingsRequest: {
             /** @description IANA time zone, e.g. Europe/Paris. */
@@ -1660,6 +1853,23 @@ export interface components {
             email: string;
             readonly name: string;
         };
+        Profile: {
+            /** Format: email */
+            readonly email: string;
+            display_name?: string;
+            /** @description IANA zone, e.g. Europe/Paris. */
+            timezone?: string;
+            /** @description The zone times are shown in: `timezone`, else the expert's zone, else UTC. */
+            readonly effective_timezone: string;
+            time_format?: components["schemas"]["TimeFormatEnum"];
+            phone?: string;
+            /** @description Booking requests, confirmations, cancellations, moves */
+            email_booking?: boolean;
+            /** @description Reminders before a session */
+            email_reminder?: boolean;
+            /** @description Chat messages while you are away */
+            email_chat?: boolean;
+        };
         RateRequestRequest: {
             rating: number;
             /** @default  */
@@ -1687,6 +1897,9 @@ export interface components {
             password: string;
             first_name?: string;
             last_name?: string;
+            /** @description IANA zone detected by the browser, e.g. America/New_York. */
+            timezone?: string;
+            time_format?: components["schemas"]["TimeFormatEnum"];
         };
         RescheduleRequestRequest: {
             /** @description New start; same format as when booking. */
@@ -1768,6 +1981,12 @@ export interface components {
             authenticated: boolean;
             user: components["schemas"]["Me"] | null;
         };
+        /**
+         * @description * `24h` - 24-hour (16:00)
+         *     * `12h` - 12-hour (4:00 PM)
+         * @enum {string}
+         */
+        TimeFormatEnum: "24h" | "12h";
         TimeSlot: {
             /**
              * Format: date-time
@@ -1805,6 +2024,11 @@ export interface components {
             date_to: string;
             duration_minutes: number;
             slots: components["schemas"]["TimeSlot"][];
+        };
+        TokenResult: {
+            detail: string;
+            /** @description A new sign-in token; every older one was revoked. */
+            token: string;
         };
         TypingRequest: {
             /** @default true */
@@ -1927,6 +2151,56 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    v1_auth_email_change_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChangeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["EmailChangeRequest"];
+                "multipart/form-data": components["schemas"]["EmailChangeRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    v1_auth_email_confirm_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailConfirmRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["EmailConfirmRequest"];
+                "multipart/form-data": components["schemas"]["EmailConfirmRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     v1_auth_login_create: {
         parameters: {
             query?: never;
@@ -1989,6 +2263,125 @@ export interface operations {
             };
         };
     };
+    v1_auth_password_change_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PasswordChangeRequest"];
+                "multipart/form-data": components["schemas"]["PasswordChangeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResult"];
+                };
+            };
+        };
+    };
+    v1_auth_password_reset_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PasswordResetRequestRequest"];
+                "multipart/form-data": components["schemas"]["PasswordResetRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    v1_auth_password_reset_confirm_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirmRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PasswordResetConfirmRequest"];
+                "multipart/form-data": components["schemas"]["PasswordResetConfirmRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    v1_auth_profile_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+        };
+    };
+    v1_auth_profile_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedProfileRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedProfileRequest"];
+                "multipart/form-data": components["schemas"]["PatchedProfileRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+        };
+    };
     v1_auth_register_create: {
         parameters: {
             query?: never;
@@ -2030,6 +2423,70 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Session"];
                 };
+            };
+        };
+    };
+    v1_auth_tokens_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiToken"][];
+                };
+            };
+        };
+    };
+    v1_auth_tokens_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiTokenCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ApiTokenCreateRequest"];
+                "multipart/form-data": components["schemas"]["ApiTokenCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreated"];
+                };
+            };
+        };
+    };
+    v1_auth_tokens_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
