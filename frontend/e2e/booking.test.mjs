@@ -87,7 +87,8 @@ describe("booking, live confirmation, chat with receipts, cancellation", () => {
       await slot.waitFor(LIVE);
       const startUtc = await slot.getAttribute("data-start");
       const shown = (await slot.textContent()).trim();
-      const expected = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: "America/New_York" }).format(new Date(startUtc));
+      // Signed up from an en-US browser, the client reads a 12-hour clock ("4:00 AM").
+      const expected = new Intl.DateTimeFormat("en-US", { hour: "numeric", minute: "2-digit", hour12: true, timeZone: "America/New_York" }).format(new Date(startUtc));
       assert.equal(shown, expected);
       await slot.click();
       const topic = `VAT registration ${Date.now() % 100000}`;

@@ -3,6 +3,7 @@ import { Navigate, Route, Routes, useLocation, useParams } from "react-router-do
 
 import { RequireAuth } from "./auth/RequireAuth";
 import { Layout } from "./components/Layout";
+import { AccountPage } from "./pages/AccountPage";
 import { AdminApplicationsPage } from "./pages/AdminApplicationsPage";
 import { BecomeExpertPage } from "./pages/BecomeExpertPage";
 import { ChatPage, StartChatPage } from "./pages/ChatPage";
@@ -13,6 +14,7 @@ import { ExpertsPage } from "./pages/ExpertsPage";
 import { LoginPage } from "./pages/LoginPage";
 import { MyConsultationsPage } from "./pages/MyConsultationsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage } from "./pages/PasswordPages";
 import { ReschedulePage } from "./pages/ReschedulePage";
 import { SignupPage } from "./pages/SignupPage";
 import { VideoCallPage } from "./pages/VideoCallPage";
@@ -36,6 +38,10 @@ export function App() {
         <Route index element={<Navigate to={paths.experts} replace />} />
         <Route path="login" element={<LoginPage />} />
         <Route path="signup" element={<SignupPage />} />
+        <Route path="forgot-password" element={<ForgotPasswordPage />} />
+        <Route path="reset-password" element={<ResetPasswordPage />} />
+        <Route path="account" element={authed(<AccountPage />)} />
+        <Route path="account/confirm-email" element={<ConfirmEmailPage />} />
 
         <Route path="consultations" element={<ExpertsPage />} />
         <Route path="consultations/book" element={<ExpertDetailPage />} />

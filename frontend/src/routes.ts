@@ -18,6 +18,9 @@ export const paths = {
   apply: "/experts/apply",
   verificationStatus: "/experts/verification-status",
   staffApplications: "/staff/applications",
+  account: "/account",
+  notificationSettings: "/account#notifications",
+  forgotPassword: "/forgot-password",
   login: "/login",
   signup: "/signup",
 };

@@ -211,6 +211,39 @@ def _login_body(w: World, role: str) -> dict:
     return {"email": who.email, "password": "pw-123456"}
 
 
+def _reset_confirm_body(w: World, role: str) -> dict:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    who = w.users["user"]
+    return {
+        "uid": urlsafe_base64_encode(force_bytes(who.pk)),
+        "token": default_token_generator.make_token(who),
+        "new_password": "a-Long-pass-9876",
+    }
+
+
+def _email_confirm_body(w: World, role: str) -> dict:
+    from django.core import signing
+
+    from accounts.services import EMAIL_CHANGE_SALT
+
+    who = w.users["user"]
+    new = f"confirmed-{next(_seq)}@matrix.test"
+    return {
+        "token": signing.dumps(
+            {"user": who.pk, "old": who.email, "new": new}, salt=EMAIL_CHANGE_SALT
+        )
+    }
+
+
+def _users_api_token(w: World) -> int:
+    from accounts.services import create_api_token
+
+    return create_api_token(user=w.users["user"], name="matrix")[0].pk
+
+
 def _apply_body(w: World, role: str) -> dict:
     return {"motivation": "I help", "expertise": "Tax", "experience": "10 years"}
 
@@ -273,6 +306,25 @@ MATRIX: dict[tuple[str, str], Row] = {
     (A + "logout/", "POST"): Row((403, 204, 204, 204, 204, 204)),
     (A + "me/", "GET"): Row(ANY_SIGNED_IN),
     (A + "session/", "GET"): Row(PUBLIC),
+    (A + "profile/", "GET"): Row(ANY_SIGNED_IN),
+    (A + "profile/", "PATCH"): Row(ANY_SIGNED_IN, body=lambda w, r: {"time_format": "12h"}),
+    (A + "password/change/", "POST"): Row(
+        ANY_SIGNED_IN,
+        body=lambda w, r: {"current_password": "pw-123456", "new_password": "a-Long-pass-9876"},
+    ),
+    (A + "password/reset/", "POST"): Row(PUBLIC, body=lambda w, r: {"email": "x@matrix.test"}),
+    (A + "password/reset/confirm/", "POST"): Row(PUBLIC, body=_reset_confirm_body),
+    (A + "email/change/", "POST"): Row(
+        (403, 202, 202, 202, 202, 202),
+        body=lambda w, r: {"new_email": f"moved-{r}@matrix.test", "password": "pw-123456"},
+    ),
+    (A + "email/confirm/", "POST"): Row(PUBLIC, body=_email_confirm_body),
+    (A + "tokens/", "GET"): Row(ANY_SIGNED_IN),
+    (A + "tokens/", "POST"): Row(
+        (403, 201, 201, 201, 201, 201), body=lambda w, r: {"name": "script"}
+    ),
+    # Each person revokes only their own tokens; the token belongs to `user`.
+    (A + "tokens/<int:pk>/", "DELETE"): Row((403, 204, 404, 404, 404, 404), pk=_users_api_token),
     # expert directory: public
     (C + "experts/", "GET"): Row(PUBLIC),
     (C + "experts/<int:pk>/", "GET"): Row(PUBLIC, pk=lambda w: w.expert.pk),

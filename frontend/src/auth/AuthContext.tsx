@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 
 import { api, unwrap, type Schemas } from "../api/client";
 import { ApiError } from "../api/http";
+import { setDisplayPrefs } from "../lib/timefmt";
 
 export type Me = Schemas["Me"];
 
@@ -18,6 +19,11 @@ interface AuthState {
 
 const AuthContext = createContext<AuthState | null>(null);
 
+/** Every time on every page follows the signed-in person's zone and 12/24-hour choice. */
+function adoptPrefs(user: Me | null): void {
+  setDisplayPrefs(user ? { timeZone: user.timezone, hour12: user.time_format === "12h" } : null);
+}
+
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<Me | null>(null);
   const [loading, setLoading] = useState(true);
@@ -27,10 +33,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     try {
       // session/ (not me/) answers anonymous visitors with 200, so public pages log no error.
       const session = await unwrap(api.GET("/api/v1/auth/session/"));
+      adoptPrefs(session.user);
       setUser(session.user);
       setLoadError(null);
       return session.user;
     } catch (err) {
+      adoptPrefs(null);
       setUser(null);
       if (err instanceof ApiError && (err.status === 401 || err.status === 403)) setLoadError(null);
       else setLoadError(err instanceof Error ? err.message : "Could not reach the server.");
@@ -46,12 +54,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(async (email: string, password: string) => {
     const result = await unwrap(api.POST("/api/v1/auth/login/", { body: { email, password } }));
+    adoptPrefs(result.user);
     setUser(result.user);
     return result.user;
   }, []);
 
   const register = useCallback(async (body: Schemas["RegisterRequest"]) => {
     const result = await unwrap(api.POST("/api/v1/auth/register/", { body }));
+    adoptPrefs(result.user);
     setUser(result.user);
     return result.user;
   }, []);
@@ -60,6 +70,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     try {
       await unwrap(api.POST("/api/v1/auth/logout/"));
     } finally {
+      adoptPrefs(null);
       setUser(null);
     }
   }, []);

@@ -70,9 +70,9 @@ export function Layout() {
               <>
                 <ConnectionDot />
                 <NotificationBell />
-                <span className="user-name" title={user.email}>
+                <Link className="user-name" title={`${user.email}: account settings`} to={paths.account} onClick={close}>
                   {user.name}
-                </span>
+                </Link>
                 <button
                   type="button"
                   className="btn btn-small"

@@ -1,45 +1,32 @@
 /** Date and time helpers. Everything from the API is UTC ISO-8601; display is in the viewer's zone. */
+import { displayPrefs, formatClock, formatDateTimeIn, formatDay, formatSpan } from "./timefmt";
 
+/**
+ * The zone the signed-in person reads times in: their profile's (set by AuthContext through
+ * timefmt.setDisplayPrefs), else the browser's. All formatting lives in ./timefmt.ts.
+ */
 export function viewerTimeZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  } catch {
-    return "UTC";
-  }
+  return displayPrefs().timeZone;
 }
 
-export function formatTime(iso: string, timeZone = viewerTimeZone(), locale?: string): string {
-  return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone }).format(new Date(iso));
+/** "4:00 AM" / "04:00" in the viewer's clock, without the zone (lists under a zone heading). */
+export function formatTime(iso: string, timeZone = viewerTimeZone()): string {
+  return formatClock(iso, { ...displayPrefs(), timeZone });
 }
 
-export function formatDate(iso: string, timeZone = viewerTimeZone(), locale?: string): string {
-  return new Intl.DateTimeFormat(locale, {
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    timeZone,
-  }).format(new Date(iso));
+/** "Tue 1 Dec 2026". */
+export function formatDate(iso: string, timeZone = viewerTimeZone()): string {
+  return formatDay(iso, { ...displayPrefs(), timeZone });
 }
 
-export function formatDateTime(iso: string, timeZone = viewerTimeZone(), locale?: string): string {
-  return new Intl.DateTimeFormat(locale, {
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZone,
-    timeZoneName: "short",
-  }).format(new Date(iso));
+/** "Tue 1 Dec, 4:00 AM EST". */
+export function formatDateTime(iso: string, timeZone = viewerTimeZone()): string {
+  return formatDateTimeIn(iso, { ...displayPrefs(), timeZone });
 }
 
-export function formatRange(startIso: string, endIso: string, timeZone = viewerTimeZone(), locale?: string): string {
-  return `${formatDate(startIso, timeZone, locale)}, ${formatTime(startIso, timeZone, locale)}–${formatTime(
-    endIso,
-    timeZone,
-    locale,
-  )}`;
+/** "Tue 1 Dec, 4:00–4:30 AM EST". */
+export function formatRange(startIso: string, endIso: string, timeZone = viewerTimeZone()): string {
+  return formatSpan(startIso, endIso, { ...displayPrefs(), timeZone });
 }
 
 /** The calendar date (YYYY-MM-DD) of an instant as seen in `timeZone`. */

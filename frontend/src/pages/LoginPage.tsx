@@ -62,6 +62,9 @@ export function LoginPage() {
         </button>
       </form>
       <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
+      <p>
         New here? <Link to={`/signup${location.search}`}>Create an account</Link>
       </p>
     </section>

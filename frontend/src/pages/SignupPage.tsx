@@ -4,6 +4,7 @@ import { Link, useLocation, useNavigate } from "react-router-dom";
 import { ApiError, errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorBox, TextField } from "../components/ui";
+import { browserPrefersHour12, browserTimeZone } from "../lib/timefmt";
 import { paths } from "../routes";
 
 export interface SignupValues {
@@ -45,7 +46,13 @@ export function SignupPage() {
     if (Object.keys(errors).length) return;
     setBusy(true);
     try {
-      await register({ ...values, email: values.email.trim() });
+      // The browser's zone and clock habit become the profile's; editable in the settings.
+      await register({
+        ...values,
+        email: values.email.trim(),
+        timezone: browserTimeZone(),
+        time_format: browserPrefersHour12() ? "12h" : "24h",
+      });
       navigate(next.startsWith("/") ? next : paths.experts, { replace: true });
     } catch (err) {
       if (err instanceof ApiError) setServerError(err);
