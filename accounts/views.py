@@ -33,6 +33,7 @@ from accounts.serializers import (
     TokenResultSerializer,
 )
 from project.api_errors import ServiceError
+from project.auth import request_user
 
 
 class AuthThrottle(AnonRateThrottle):
@@ -134,7 +135,9 @@ class ProfileView(APIView):
     permission_classes = [IsAuthenticated]
 
     def _profile(self, request: Request) -> Profile:
-        profile, _ = Profile.objects.select_related("user").get_or_create(user=request.user)
+        profile, _ = Profile.objects.select_related("user").get_or_create(
+            user=request_user(request)
+        )
         return profile
 
     @extend_schema(responses=ProfileSerializer)
@@ -145,7 +148,7 @@ class ProfileView(APIView):
     def patch(self, request: Request) -> Response:
         ser = ProfileSerializer(self._profile(request), data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
-        profile = services.update_profile(user=request.user, **ser.validated_data)
+        profile = services.update_profile(user=request_user(request), **ser.validated_data)
         return Response(ProfileSerializer(profile).data)
 
 
@@ -157,7 +160,7 @@ class PasswordChangeView(APIView):
     def post(self, request: Request) -> Response:
         ser = PasswordChangeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        user = services.change_password(user=request.user, **ser.validated_data)
+        user = services.change_password(user=request_user(request), **ser.validated_data)
         if request._request.user.is_authenticated:  # keep THIS browser signed in
             update_session_auth_hash(request._request, user)
         return Response(
@@ -202,7 +205,7 @@ class EmailChangeView(APIView):
     def post(self, request: Request) -> Response:
         ser = EmailChangeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        services.request_email_change(user=request.user, **ser.validated_data)
+        services.request_email_change(user=request_user(request), **ser.validated_data)
         new_email = ser.validated_data["new_email"].strip().lower()
         return Response(
             {"detail": f"We sent a link to {new_email}. Your email changes once you open it."},
@@ -227,14 +230,14 @@ class ApiTokenListView(APIView):
 
     @extend_schema(responses=ApiTokenSerializer(many=True))
     def get(self, request: Request) -> Response:
-        tokens = ApiToken.objects.filter(user=request.user)
+        tokens = ApiToken.objects.filter(user=request_user(request))
         return Response(ApiTokenSerializer(tokens, many=True).data)
 
     @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
     def post(self, request: Request) -> Response:
         ser = ApiTokenCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        token, key = services.create_api_token(user=request.user, **ser.validated_data)
+        token, key = services.create_api_token(user=request_user(request), **ser.validated_data)
         body = {**ApiTokenSerializer(token).data, "key": key}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -244,5 +247,5 @@ class ApiTokenDetailView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        services.revoke_api_token(user=request.user, token_id=pk)
+        services.revoke_api_token(user=request_user(request), token_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

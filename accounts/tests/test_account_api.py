@@ -32,7 +32,9 @@ def _commit_callbacks_run(monkeypatch):
 
 
 def link_in(message) -> str:
-    return re.search(r"https?://\S+", message.body).group(0)
+    found = re.search(r"https?://\S+", message.body)
+    assert found, message.body
+    return found.group(0)
 
 
 # --------------------------------------------------------------------------- profile

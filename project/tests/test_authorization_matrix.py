@@ -217,6 +217,7 @@ def _reset_confirm_body(w: World, role: str) -> dict:
     from django.utils.http import urlsafe_base64_encode
 
     who = w.users["user"]
+    assert who is not None
     return {
         "uid": urlsafe_base64_encode(force_bytes(who.pk)),
         "token": default_token_generator.make_token(who),
@@ -230,6 +231,7 @@ def _email_confirm_body(w: World, role: str) -> dict:
     from accounts.services import EMAIL_CHANGE_SALT
 
     who = w.users["user"]
+    assert who is not None
     new = f"confirmed-{next(_seq)}@matrix.test"
     return {
         "token": signing.dumps(
@@ -241,7 +243,9 @@ def _email_confirm_body(w: World, role: str) -> dict:
 def _users_api_token(w: World) -> int:
     from accounts.services import create_api_token
 
-    return create_api_token(user=w.users["user"], name="matrix")[0].pk
+    who = w.users["user"]
+    assert who is not None
+    return create_api_token(user=who, name="matrix")[0].pk
 
 
 def _apply_body(w: World, role: str) -> dict:

@@ -13,8 +13,8 @@ import pytest
 from project.timefmt import format_datetime, format_lead, format_span, format_time
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 CASES = [
