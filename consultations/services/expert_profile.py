@@ -18,7 +18,7 @@ from django.db import transaction
 from consultations.models import Expert
 from consultations.services.scheduling import refresh_next_available_at
 from consultations.services.timezones import get_zone
-from consultations.services.verification import (
+from consultations.services.verification.profile import (
     clean_list,
     expertise_rows,
     language_rows,

@@ -106,7 +106,7 @@ def test_concurrent_insert_that_hits_the_constraint_is_a_400_not_a_500(user, mon
             return None
 
     monkeypatch.setattr(
-        services.ExpertApplication.objects,
+        ExpertApplication.objects,
         "select_for_update",
         lambda: _Empty(),
     )

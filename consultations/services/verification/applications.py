@@ -1,4 +1,4 @@
-"""Expert applications, verification documents, reviews and expert suspension.
+"""Expert applications and expert status: apply, review, suspend, reinstate.
 
 Every status change goes through this module so that each one writes a
 VerificationAuditLog row, pushes `verification.updated` to the applicant and sends the
@@ -8,48 +8,31 @@ The Django admin's bulk actions call these same functions.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable
 from decimal import Decimal
-from pathlib import PureWindowsPath
 from typing import Any
-from zoneinfo import available_timezones
 
-import filetype
-from django.conf import settings
-from django.conf.locale import LANG_INFO
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from consultations import signals
 from consultations.models import (
     Expert,
     ExpertApplication,
-    ExpertiseArea,
     ExpertVerificationDocument,
-    Language,
     VerificationAuditLog,
+)
+from consultations.services.verification.profile import (
+    clean_list,
+    expertise_rows,
+    language_rows,
+    normalise_language_code,
+    validate_profile,
 )
 from project.api_errors import NotAllowed, ServiceError
 from realtime.events import publish_to_user
 
 VERIFICATION_UPDATED = "verification.updated"
-
-# Sniffed MIME type -> extension used for the stored file and the download name.
-ALLOWED_DOCUMENT_TYPES: dict[str, str] = {
-    "application/pdf": "pdf",
-    "image/png": "png",
-    "image/jpeg": "jpg",
-}
-MAX_DOCUMENTS_PER_APPLICATION = 20
-MAX_ORIGINAL_NAME_LENGTH = 150
-# Room for the multipart boundaries and the other form fields around the file.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
-
 Status = ExpertApplication.Status
 ExpertStatus = Expert.VerificationStatus
 
@@ -72,12 +55,6 @@ _DECISION_TO: dict[str, str] = {
     Decision.REJECT: Status.REJECTED,
     Decision.REQUEST_CHANGES: Status.CHANGES_REQUESTED,
 }
-
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-# --------------------------------------------------------------------------- helpers
 
 
 def _audit(
@@ -135,58 +112,6 @@ def _refresh_next_available(expert: Expert) -> None:
 def _require_staff(user: User | None) -> None:
     if user is None or not user.is_active or not user.is_staff:
         raise NotAllowed("Only staff members can review expert applications.")
-
-
-def normalise_language_code(code: str) -> str:
-    return code.strip().replace("_", "-").lower()
-
-
-def validate_profile(
-    *,
-    expertise_areas: list[str],
-    languages: list[str],
-    hourly_rate: Decimal,
-    currency: str,
-    timezone_name: str,
-) -> None:
-    """Service-level guard so callers other than the API serializer cannot store junk."""
-    if timezone_name not in available_timezones():
-        raise ServiceError(f"'{timezone_name}' is not a known IANA time zone.", field="timezone")
-    if not _CURRENCY.match(currency):
-        raise ServiceError("Use a three-letter ISO 4217 currency code.", field="currency")
-    if hourly_rate < 0:
-        raise ServiceError("The hourly rate cannot be negative.", field="hourly_rate")
-    for name in expertise_areas:
-        if not name.strip() or not slugify(name):
-            raise ServiceError("Expertise areas must be non-empty names.", field="expertise_areas")
-    for code in languages:
-        if not _LANGUAGE_CODE.match(normalise_language_code(code)):
-            raise ServiceError(
-                f"'{code}' is not a language code like 'en' or 'pt-br'.", field="languages"
-            )
-
-
-def _human_size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):g} MB"
-    if n >= 1024:
-        return f"{n / 1024:g} KB"
-    return f"{n} bytes"
-
-
-def clean_list(values: list[str], *, normalise: Callable[[str], str] = str.strip) -> list[str]:
-    """Normalised, blank-free, case-insensitively de-duplicated, order kept."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for value in values:
-        cleaned = normalise(value)
-        if cleaned and cleaned.lower() not in seen:
-            seen.add(cleaned.lower())
-            out.append(cleaned)
-    return out
-
-
-# --------------------------------------------------------------------------- apply
 
 
 def apply_for_expert(
@@ -302,135 +227,9 @@ def apply_for_expert(
     return application, created
 
 
-# --------------------------------------------------------------------------- documents
-
-
-def sanitise_filename(name: str, extension: str) -> str:
-    """A display-safe file name: no path, no control or odd characters, right extension.
-
-    Only used for display and the download's Content-Disposition; the stored name is random.
-    """
-    # PureWindowsPath strips both "/" and "\" directory parts.
-    base = PureWindowsPath(name or "").name
-    base = unicodedata.normalize("NFKC", base)
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
-    base = re.sub(r"[^\w.\- ()]+", "_", base)
-    base = re.sub(r"\s+", " ", base)
-    stem = base.rsplit(".", 1)[0] if "." in base else base
-    stem = stem.strip(" ._")[: MAX_ORIGINAL_NAME_LENGTH - len(extension) - 1] or "document"
-    # The extension follows the sniffed content, so "cv.html" holding a PDF downloads as .pdf.
-    return f"{stem}.{extension}"
-
-
-def _too_large(max_bytes: int) -> ServiceError:
-    return ServiceError(
-        f"The file is larger than the {_human_size(max_bytes)} limit.",
-        field="file",
-        code="file_too_large",
-        extra={"max_bytes": max_bytes},
-    )
-
-
-def refuse_oversized_body(content_length: str | int | None) -> None:
-    """Refuse before parsing, so a huge upload is not spooled to disk just to be rejected."""
-    max_bytes = settings.VERIFICATION_UPLOAD_MAX_BYTES
-    try:
-        length = int(content_length or 0)
-    except (TypeError, ValueError):
-        return
-    if length > max_bytes + MULTIPART_OVERHEAD_BYTES:
-        raise _too_large(max_bytes)
-
-
-def sniff_document(file: UploadedFile) -> str:
-    """The real MIME type from the file's first bytes; refuses anything not allowed."""
-    file.seek(0)
-    head = file.read(8192)
-    file.seek(0)
-    kind = filetype.guess(head) if head else None
-    if kind is None or kind.mime not in ALLOWED_DOCUMENT_TYPES:
-        raise ServiceError(
-            "Only PDF, PNG and JPEG documents are accepted (checked by content, not name).",
-            field="file",
-            code="unsupported_file_type",
-        )
-    mime: str = kind.mime
-    return mime
-
-
-def upload_verification_document(
-    *, user: User, file: UploadedFile, document_type: str
-) -> ExpertVerificationDocument:
-    if document_type not in ExpertVerificationDocument.DocumentType.values:
-        raise ServiceError(f"'{document_type}' is not a document type.", field="document_type")
-    max_bytes = settings.VERIFICATION_UPLOAD_MAX_BYTES
-    if file.size is None or file.size == 0:
-        raise ServiceError("The file is empty.", field="file", code="empty_file")
-    if file.size > max_bytes:
-        raise _too_large(max_bytes)
-    mime = sniff_document(file)
-    extension = ALLOWED_DOCUMENT_TYPES[mime]
-
-    with transaction.atomic():
-        application = (
-            ExpertApplication.objects.select_for_update()
-            .filter(applicant=user, status__in=ExpertApplication.OPEN_STATUSES)
-            .first()
-        )
-        if application is None:
-            raise ServiceError(
-                "Apply as an expert first; documents belong to an open application.",
-                code="no_open_application",
-                field="non_field_errors",
-            )
-        if application.documents.count() >= MAX_DOCUMENTS_PER_APPLICATION:
-            raise ServiceError(
-                f"An application can hold at most {MAX_DOCUMENTS_PER_APPLICATION} documents.",
-                field="file",
-                code="too_many_documents",
-            )
-        document = ExpertVerificationDocument(
-            application=application,
-            document_type=document_type,
-            original_name=sanitise_filename(file.name or "", extension),
-            content_type=mime,
-            size=file.size,
-        )
-        # upload_to picks a random stored name; only the extension comes from us.
-        document.file.save(f"upload.{extension}", file, save=False)
-        try:
-            document.save()
-        except Exception:
-            document.file.delete(save=False)
-            raise
-    return document
-
-
-# --------------------------------------------------------------------------- review
-
-
 def _profile_name(user: User) -> str:
     # Never fall back to the full e-mail address: the name is public.
     return user.get_full_name() or (user.email or user.username).split("@", 1)[0]
-
-
-def language_rows(codes: list[str]) -> list[Language]:
-    """Language rows for cleaned codes, created on first use (also used by expert_profile)."""
-    rows = []
-    for code in codes:
-        # Some LANG_INFO entries are only fallbacks without a name.
-        name = LANG_INFO.get(code, {}).get("name") or code
-        rows.append(Language.objects.get_or_create(code=code, defaults={"name": name})[0])
-    return rows
-
-
-def expertise_rows(names: list[str]) -> list[ExpertiseArea]:
-    """ExpertiseArea rows for cleaned names, matched by slug so "Tax law" == "tax-law"."""
-    rows = []
-    for name in names:
-        slug = slugify(name)[:80]
-        rows.append(ExpertiseArea.objects.get_or_create(slug=slug, defaults={"name": name[:80]})[0])
-    return rows
 
 
 def _activate_expert(application: ExpertApplication, notes: str) -> tuple[Expert, str]:
@@ -562,9 +361,6 @@ def review_application(
             )
         )
     return application
-
-
-# --------------------------------------------------------------------------- expert status
 
 
 def _change_expert_status(
