@@ -20,16 +20,13 @@ from consultations.tests.verification_helpers import (
     make_application,
     record_signals,
     upload,
-    use_private_media,
 )
+
+# Uploads land in a per-test folder (consultations/tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("private_media")
 
 APPLICATIONS = reverse("admin:consultations_expertapplication_changelist")
 EXPERTS = reverse("admin:consultations_expert_changelist")
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    use_private_media(settings, tmp_path)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from consultations.models import ExpertVerificationDocument
-from consultations.services import verification as services
+from consultations.services.verification import documents
 from consultations.tests.verification_helpers import (
     EXE_BYTES,
     GIF_BYTES,
@@ -20,19 +20,16 @@ from consultations.tests.verification_helpers import (
     ZIP_BYTES,
     make_application,
     upload,
-    use_private_media,
 )
+
+# Uploads land in a per-test folder (consultations/tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("private_media")
 
 UPLOAD = reverse("expert-upload-document")
 
 
 def file_url(pk: int) -> str:
     return reverse("expert-document-file", args=[pk])
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    use_private_media(settings, tmp_path)
 
 
 @pytest.fixture
@@ -193,7 +190,7 @@ def test_upload_is_allowed_while_changes_are_requested(user, client_for):
 
 
 def test_document_count_is_capped(applicant, client_for, monkeypatch):
-    monkeypatch.setattr(services, "MAX_DOCUMENTS_PER_APPLICATION", 2)
+    monkeypatch.setattr(documents, "MAX_DOCUMENTS_PER_APPLICATION", 2)
     client = client_for(applicant)
     assert post(client, "a.pdf", PDF_BYTES).status_code == 201
     assert post(client, "b.pdf", PDF_BYTES).status_code == 201

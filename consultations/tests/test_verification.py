@@ -28,10 +28,12 @@ from consultations.tests.verification_helpers import (
     make_application,
     record_signals,
     upload,
-    use_private_media,
 )
 from project.api_errors import NotAllowed, ServiceError
 from realtime.testing import assert_no_event, connect_ws, receive_event
+
+# Uploads land in a per-test folder (consultations/tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("private_media")
 
 APPLY = reverse("expert-apply")
 MY_APP = reverse("expert-my-application")
@@ -43,11 +45,6 @@ EXPERTS = reverse("expert-list")
 
 def review_url(pk: int) -> str:
     return reverse("admin-application-review", args=[pk])
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    use_private_media(settings, tmp_path)
 
 
 # --------------------------------------------------------------------------- apply

@@ -93,7 +93,3 @@ def record_signals() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     finally:
         for name, signal in named.items():
             signal.disconnect(dispatch_uid=f"h3-test-{name}")
-
-
-def use_private_media(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
