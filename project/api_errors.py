@@ -66,6 +66,23 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+def _field_messages(value: Any, prefix: str = "") -> list[str]:
+    """A field's errors as flat strings, as the schema promises (`fields: {name: [str]}`).
+
+    Nested errors (a list item, a nested object) arrive as dicts; their path is kept in
+    the message: `{"0": ["Null characters are not allowed."]}` -> `["0: Null characters…"]`.
+    """
+    if isinstance(value, dict):
+        return [m for key, item in value.items() for m in _field_messages(item, f"{prefix}{key}: ")]
+    if isinstance(value, list):
+        if any(isinstance(item, dict | list) for item in value):  # errors per list item
+            return [
+                m for i, item in enumerate(value) for m in _field_messages(item, f"{prefix}{i}: ")
+            ]
+        return [m for item in value for m in _field_messages(item, prefix)]
+    return [f"{prefix}{value}"]
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ServiceError):
         fields = {exc.field: [exc.message]} if exc.field else {}
@@ -92,8 +109,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         fields = data if isinstance(data, dict) else {"non_field_errors": data}
+        flat = {str(name): _field_messages(value) for name, value in fields.items()}
         response.data = {
-            "error": {"code": "invalid", "message": _first_message(fields), "fields": fields},
+            "error": {"code": "invalid", "message": _first_message(fields), "fields": flat},
             **fields,
         }
     else:
