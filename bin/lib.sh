@@ -105,6 +105,14 @@ check_api_schema_fresh() {
      -o "$tmp/schema.d.ts" >/dev/null 2>&1) || { rm -rf "$tmp"; die "openapi-typescript failed"; }
   diff -u "$ROOT/frontend/openapi.yml" "$tmp/openapi.yml" || status=1
   diff -u "$ROOT/frontend/src/api/schema.d.ts" "$tmp/schema.d.ts" || status=1
+  [ "$status" = 0 ] || { rm -rf "$tmp"; die "frontend/openapi.yml or src/api/schema.d.ts is stale: run (cd frontend && npm run gen:api) and commit both"; }
+  # The realtime event types come from realtime-events.json, whose own freshness is
+  # checked by realtime/tests/test_catalogue.py (manage.py events_catalogue --check).
+  if [ -f "$ROOT/frontend/realtime-events.json" ]; then
+    (cd "$ROOT/frontend" && npx --no-install openapi-typescript realtime-events.json \
+       -o "$tmp/events.d.ts" >/dev/null 2>&1) || { rm -rf "$tmp"; die "openapi-typescript failed"; }
+    diff -u "$ROOT/frontend/src/realtime/schema.d.ts" "$tmp/events.d.ts" || status=1
+  fi
   rm -rf "$tmp"
-  [ "$status" = 0 ] || die "frontend/openapi.yml or src/api/schema.d.ts is stale: run (cd frontend && npm run gen:api) and commit both"
+  [ "$status" = 0 ] || die "frontend/src/realtime/schema.d.ts is stale: run (cd frontend && npm run gen:events) and commit it"
 }
