@@ -11,6 +11,7 @@ from consultations.views.bookings import (
     RateConsultationView,
     RescheduleConsultationView,
     UpcomingConsultationsView,
+    WaivePolicyView,
 )
 
 urlpatterns: list = [
@@ -34,6 +35,11 @@ urlpatterns: list = [
         "consultations/<int:pk>/reschedule/",
         RescheduleConsultationView.as_view(),
         name="consultation-reschedule",
+    ),
+    path(
+        "consultations/<int:pk>/waive-policy/",
+        WaivePolicyView.as_view(),
+        name="consultation-waive-policy",
     ),
     path("consultations/<int:pk>/rate/", RateConsultationView.as_view(), name="consultation-rate"),
     path("experts/consultations/", ExpertConsultationsView.as_view(), name="expert-consultations"),

@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 
+from consultations.policies import describe as describe_policy
 from notifications.calendar import consultation_page_url, invite_attachment, meeting_url_for
 
 if TYPE_CHECKING:
@@ -105,6 +106,10 @@ def consultation_context(consultation: Consultation, recipient: User) -> dict[st
         "is_pending": consultation.status == "pending",
         "price": consultation.price,
         "currency": consultation.currency,
+        # The booking's own cancellation policy (its snapshot), in plain sentences.
+        "policy_label": (consultation.policy or {}).get("label", ""),
+        "policy_lines": describe_policy(consultation.policy),
+        "policy_waived": consultation.policy_waived_at is not None,
     }
 
 

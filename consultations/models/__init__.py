@@ -10,6 +10,7 @@ from consultations.models.experts import (
     Language,
 )
 from consultations.models.idempotency import IdempotencyKey
+from consultations.models.ledger import BookingAuditLog, LedgerEntry
 from consultations.models.reminders import ConsultationReminder
 from consultations.models.verification import (
     ExpertApplication,
@@ -18,6 +19,7 @@ from consultations.models.verification import (
 )
 
 __all__ = [
+    "BookingAuditLog",
     "Consultation",
     "ConsultationReminder",
     "Expert",
@@ -29,5 +31,6 @@ __all__ = [
     "ExpertiseArea",
     "IdempotencyKey",
     "Language",
+    "LedgerEntry",
     "VerificationAuditLog",
 ]

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from consultations.policies import default_snapshot
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
@@ -30,8 +32,15 @@ class Consultation(models.Model):
         "cancellation_reason",
         "payment_status",
         "refund_amount",
+        "cancellation_cause",
+        "no_show_party",
         "updated_at",
     )
+
+    class NoShowParty(models.TextChoices):
+        NONE = "", "Nobody"
+        CLIENT = "client", "The client"
+        EXPERT = "expert", "The expert"
 
     class PaymentStatus(models.TextChoices):
         # Honest states: nothing here claims money moved unless a provider said so.
@@ -82,6 +91,25 @@ class Consultation(models.Model):
     )
     # What the policy says is owed back after a cancellation (None until cancelled).
     refund_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    # consultations.policies.Cause of the cancellation or no-show ("" while it holds time).
+    cancellation_cause = models.CharField(max_length=20, blank=True)
+    no_show_party = models.CharField(
+        max_length=10, choices=NoShowParty.choices, blank=True, default=NoShowParty.NONE
+    )
+
+    # The expert's cancellation policy as it was when this booking was made.
+    policy = models.JSONField(default=default_snapshot)
+    # Moves made by the client (the policy caps them; the expert's own moves are free).
+    reschedule_count = models.PositiveSmallIntegerField(default=0)
+    policy_waived_at = models.DateTimeField(null=True, blank=True)
+    policy_waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    policy_waiver_reason = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     rating = models.PositiveSmallIntegerField(null=True, blank=True)

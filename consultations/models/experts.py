@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from consultations.policies import DEFAULT_TEMPLATE, TEMPLATE_CHOICES
+
 
 def validate_timezone(value: str) -> None:
     if value not in available_timezones():
@@ -78,6 +80,14 @@ class Expert(models.Model):
     # Denormalised "soonest free slot", refreshed by the scheduling service after every
     # change that can move it, so the list can order by it with one indexed query.
     next_available_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    # Cancellation policy offered to new bookings (consultations.policies.TEMPLATES); each
+    # booking keeps a snapshot of what was in force when it was made.
+    cancellation_policy = models.CharField(
+        max_length=20, choices=TEMPLATE_CHOICES, default=DEFAULT_TEMPLATE
+    )
+    reschedule_cutoff_hours = models.PositiveSmallIntegerField(default=24)
+    max_reschedules = models.PositiveSmallIntegerField(default=2)
 
     average_rating = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0"))
     review_count = models.PositiveIntegerField(default=0)

@@ -12,6 +12,13 @@ from rest_framework import serializers
 
 from consultations import policies
 from consultations.models import Consultation
+from consultations.serializers.policies import (
+    LedgerEntrySerializer,
+    PolicySnapshotSerializer,
+    RefundDeadlineSerializer,
+    RefundQuoteSerializer,
+    RefusalSerializer,
+)
 from consultations.serializers.scheduling import TimeZoneField
 from consultations.services.timezones import aware_from_wall, get_zone
 from project.api_errors import ServiceError
@@ -79,7 +86,10 @@ class BookingRequestSerializer(serializers.Serializer):
 
 class RescheduleRequestSerializer(serializers.Serializer):
     start_at = serializers.CharField(help_text="New start; same format as when booking.")
-    timezone = TimeZoneField(required=False)
+    timezone = TimeZoneField(
+        required=False,
+        help_text="Zone of a wall-clock start_at, and of times quoted back in a refusal.",
+    )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +107,18 @@ class CancelRequestSerializer(serializers.Serializer):
         default="",
         help_text="Required when the expert cancels.",
     )
+    accept_refund_percent = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text="The refund the client accepts (as shown: `refund_if_cancelled_now`). "
+        "Required when cancelling now keeps part of the price; a 409 `policy_fee` otherwise.",
+    )
+    timezone = TimeZoneField(required=False, help_text="Zone for times quoted in a refusal.")
+
+
+class WaivePolicyRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
 class RateRequestSerializer(serializers.Serializer):
@@ -128,6 +150,12 @@ class ConsultationSerializer(serializers.ModelSerializer):
     can_cancel = serializers.SerializerMethodField()
     can_reschedule = serializers.SerializerMethodField()
     full_refund_if_cancelled_now = serializers.SerializerMethodField()
+    policy = PolicySnapshotSerializer(read_only=True)
+    refund_deadlines = serializers.SerializerMethodField()
+    reschedule_cutoff_at = serializers.SerializerMethodField()
+    refund_if_cancelled_now = serializers.SerializerMethodField()
+    reschedule_refusal = serializers.SerializerMethodField()
+    ledger = serializers.SerializerMethodField()
 
     class Meta:
         model = Consultation
@@ -163,6 +191,17 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "can_cancel",
             "can_reschedule",
             "full_refund_if_cancelled_now",
+            "policy",
+            "policy_waived_at",
+            "policy_waiver_reason",
+            "reschedule_count",
+            "cancellation_cause",
+            "no_show_party",
+            "refund_deadlines",
+            "reschedule_cutoff_at",
+            "refund_if_cancelled_now",
+            "reschedule_refusal",
+            "ledger",
         ]
         read_only_fields = fields
 
@@ -211,10 +250,44 @@ class ConsultationSerializer(serializers.ModelSerializer):
         by_expert = policies.is_expert_of(obj, self._viewer())
         return policies.refund_for_cancellation(obj, by_expert=by_expert).full_refund
 
+    @extend_schema_field(RefundDeadlineSerializer(many=True))
+    def get_refund_deadlines(self, obj: Consultation) -> list[dict[str, Any]]:
+        rows = [{"until": d, "refund_percent": p} for d, p in policies.refund_deadlines(obj)]
+        return RefundDeadlineSerializer(rows, many=True).data
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_reschedule_cutoff_at(self, obj: Consultation) -> str:
+        return serializers.DateTimeField().to_representation(policies.reschedule_cutoff(obj))
+
+    @extend_schema_field(RefundQuoteSerializer(allow_null=True))
+    def get_refund_if_cancelled_now(self, obj: Consultation) -> dict[str, Any] | None:
+        """What cancelling now would give back, for the viewer's side (None: can't cancel)."""
+        if not obj.can_be_cancelled():
+            return None
+        by_expert = policies.is_expert_of(obj, self._viewer())
+        d = policies.refund_for_cancellation(obj, by_expert=by_expert)
+        return RefundQuoteSerializer(
+            {"percent": d.percent, "amount": d.amount, "reason": d.reason}
+        ).data
+
+    @extend_schema_field(RefusalSerializer(allow_null=True))
+    def get_reschedule_refusal(self, obj: Consultation) -> dict[str, Any] | None:
+        refusal = policies.reschedule_refusal(obj, by=self._viewer())
+        if refusal is None:
+            return None
+        return RefusalSerializer(
+            {"code": refusal.code, "message": refusal.message, "cutoff_at": refusal.cutoff_at}
+        ).data
+
+    @extend_schema_field(LedgerEntrySerializer(many=True))
+    def get_ledger(self, obj: Consultation) -> list[dict[str, Any]]:
+        return LedgerEntrySerializer(obj.ledger_entries.all(), many=True).data
+
 
 class RefundDecisionSerializer(serializers.Serializer):
     full_refund = serializers.BooleanField()
     amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    percent = serializers.IntegerField()
     reason = serializers.CharField()
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from consultations import policies
 from consultations.models import Expert
+from consultations.serializers.policies import PolicySnapshotSerializer
 
 
 class ExpertListSerializer(serializers.ModelSerializer):
@@ -52,9 +54,14 @@ class ExpertListSerializer(serializers.ModelSerializer):
 
 
 class ExpertDetailSerializer(ExpertListSerializer):
+    cancellation_policy = serializers.SerializerMethodField(
+        help_text="The policy new bookings get (copied onto each booking when it is made)."
+    )
+
     class Meta(ExpertListSerializer.Meta):
         fields = [
             *ExpertListSerializer.Meta.fields,
+            "cancellation_policy",
             "bio",
             "slot_interval_minutes",
             "min_notice_minutes",
@@ -62,3 +69,7 @@ class ExpertDetailSerializer(ExpertListSerializer):
             "verified_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PolicySnapshotSerializer)
+    def get_cancellation_policy(self, obj: Expert) -> dict:
+        return PolicySnapshotSerializer(policies.snapshot_for_expert(obj)).data

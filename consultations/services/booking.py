@@ -22,9 +22,11 @@ from django.db.models import Avg, Count
 from django.utils import timezone
 
 from consultations import policies, signals
-from consultations.models import Consultation, Expert
-from consultations.services import scheduling
+from consultations.models import BookingAuditLog, Consultation, Expert
+from consultations.policies import Cause
+from consultations.services import cancellation, ledger, scheduling
 from consultations.services.jitsi import JitsiService
+from consultations.services.payloads import event_payload
 from consultations.services.payments import get_payment_provider
 from project.api_errors import Conflict, NotAllowed, NotFound, ServiceError
 from realtime.events import publish_to_user, publish_to_users
@@ -37,31 +39,12 @@ BOOKING_CREATED = "booking.created"
 BOOKING_CONFIRMED = "booking.confirmed"
 BOOKING_CANCELLED = "booking.cancelled"
 BOOKING_RESCHEDULED = "booking.rescheduled"
+BOOKING_POLICY_WAIVED = "booking.policy_waived"
 
 Status = Consultation.Status
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def event_payload(c: Consultation) -> dict[str, Any]:
-    return {
-        "id": c.pk,
-        "status": c.status,
-        "start_at": c.start_at.isoformat(),
-        "end_at": c.end_at.isoformat(),
-        "duration_minutes": c.duration_minutes,
-        "topic": c.topic,
-        "user_id": c.user_id,
-        "user_name": c.user.get_full_name() or c.user.email,
-        "expert_id": c.expert_id,
-        "expert_name": c.expert.name,
-        "expert_user_id": c.expert.user_id,
-        "payment_status": c.payment_status,
-        "rescheduled_from_id": c.rescheduled_from_id,
-        "cancelled_by_id": c.cancelled_by_id,
-        "cancellation_reason": c.cancellation_reason,
-    }
 
 
 def _on_commit_signal(signal: Any, **kwargs: Any) -> None:
@@ -193,9 +176,11 @@ def _book(
                 currency=quote.currency,
                 payment_status=provider.initial_status(quote),
                 meeting_room_id=JitsiService.create_meeting_room(),
+                policy=policies.snapshot_for_expert(expert),
             ),
             now=now,
         )
+        ledger.record_booking(consultation, now)
         scheduling.refresh_next_available_at(
             expert, now=now, added=(consultation.start_at, consultation.blocked_start)
         )
@@ -243,8 +228,21 @@ def confirm_consultation(
 
 
 def cancel_consultation(
-    *, consultation_id: int, actor: User, reason: str = "", now: datetime | None = None
+    *,
+    consultation_id: int,
+    actor: User,
+    reason: str = "",
+    accept_refund_percent: int | None = None,
+    reader_zone: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[Consultation, policies.RefundDecision]:
+    """Cancel for the client or the expert, through the one cancellation path.
+
+    A client whose cancellation would keep part of the price must say which refund they
+    accept (`accept_refund_percent`, as shown to them); without it, or when the refund has
+    dropped below it since (a cut-off passed while the page was open), the answer is a 409
+    naming the rule and the cut-off in the reader's zone, and nothing changes.
+    """
     now = now or timezone.now()
     reason = _clean_text(reason, field="reason", max_length=MAX_REASON_LENGTH)
     with transaction.atomic():
@@ -254,43 +252,97 @@ def cancel_consultation(
             raise ServiceError("Tell the client why you cancel.", field="reason")
         if not c.can_be_cancelled(now):
             raise Conflict(_why_not_changeable(c, now, "cancelled"), code="invalid_state")
-        decision = policies.refund_for_cancellation(c, by_expert=by_expert, now=now)
-        old_status = c.status
-        was_paid = c.payment_status == Consultation.PaymentStatus.PAID
-        c.payment_status = get_payment_provider().settle_cancellation(c, decision)
-        c.refund_amount = decision.amount if was_paid else Decimal("0.00")
-        c.status = Status.CANCELLED
-        c.cancelled_at = now
-        c.cancelled_by = actor
-        c.cancellation_reason = reason
-        c.save(update_fields=list(Consultation.CANCELLATION_FIELDS))
+        cause = Cause.EXPERT if by_expert else Cause.CLIENT
+        decision = policies.decide(c, cause, now)
+        if decision.amount < c.price and (
+            accept_refund_percent is None or decision.percent < accept_refund_percent
+        ):
+            raise _fee_conflict(c, decision, reader_zone)
+        cancellation.settle(c, cause=cause, actor=actor, reason=reason, now=now, decision=decision)
         scheduling.refresh_next_available_at(expert, now=now)
-
-        payload = event_payload(c) | {
-            "full_refund": decision.full_refund,
-            "refund_amount": str(c.refund_amount),
-        }
-        publish_to_users(c.participant_ids, BOOKING_CANCELLED, payload)
-        _on_commit_signal(
-            signals.consultation_status_changed,
-            consultation=c,
-            old_status=old_status,
-            new_status=Status.CANCELLED,
-            actor=actor,
-            change="cancelled",
-        )
     return c, decision
+
+
+def _fee_conflict(
+    c: Consultation, decision: policies.RefundDecision, reader_zone: str | None
+) -> Conflict:
+    until = decision.full_refund_until
+    extra: dict[str, Any] = {
+        "refund_percent": decision.percent,
+        "refund_amount": str(decision.amount),
+        "currency": c.currency,
+        "cutoff_at": until.isoformat() if until else None,
+        "cutoff_display": policies.format_instant(until, reader_zone) if until else None,
+    }
+    when = f" A full refund was possible until {extra['cutoff_display']}." if until else ""
+    return Conflict(
+        f"{decision.reason}{when} To cancel anyway, confirm the "
+        f"{decision.percent} % refund (accept_refund_percent={decision.percent}).",
+        code="policy_fee",
+        extra=extra,
+    )
 
 
 def _why_not_changeable(c: Consultation, now: datetime, verb: str) -> str:
     if c.status not in Consultation.ACTIVE_STATUSES:
         return f"This consultation is {c.get_status_display().lower()} and cannot be {verb}."
-    if c.start_at <= now:
-        return f"This consultation has already started and cannot be {verb}."
-    return (
-        f"A consultation can be {verb} by the client only up to "
-        f"{int(policies.USER_RESCHEDULE_NOTICE.total_seconds() // 3600)} hours before it starts."
-    )
+    return f"This consultation has already started and cannot be {verb}."
+
+
+def _refusal_conflict(refusal: policies.Refusal, reader_zone: str | None) -> Conflict:
+    extra: dict[str, Any] = {}
+    message = refusal.message
+    if refusal.cutoff_at is not None:
+        shown = policies.format_instant(refusal.cutoff_at, reader_zone)
+        extra = {"cutoff_at": refusal.cutoff_at.isoformat(), "cutoff_display": shown}
+        message = f"{message} That was {shown}."
+    return Conflict(message, code=refusal.code, extra=extra)
+
+
+# --------------------------------------------------------------------------- waive
+
+
+def waive_policy(
+    *, consultation_id: int, actor: User, reason: str = "", now: datetime | None = None
+) -> Consultation:
+    """The expert sets the policy aside for one booking: full refund, moves allowed.
+
+    Recorded on the booking and in the audit log; announced to both.
+    """
+    now = now or timezone.now()
+    reason = _clean_text(reason, field="reason", max_length=MAX_REASON_LENGTH)
+    with transaction.atomic():
+        expert, c = _lock_consultation(consultation_id, actor)
+        if actor.pk != expert.user_id:
+            raise NotAllowed("Only the expert can waive their policy.", code="not_expert")
+        if c.status not in Consultation.ACTIVE_STATUSES:
+            raise Conflict(
+                f"This consultation is {c.get_status_display().lower()}: there is nothing "
+                "left to waive.",
+                code="invalid_state",
+            )
+        if c.policy_waived_at is not None:
+            raise Conflict("The policy is already waived for this booking.", code="already_waived")
+        c.policy_waived_at = now
+        c.policy_waived_by = actor
+        c.policy_waiver_reason = reason
+        c.save(
+            update_fields=[
+                "policy_waived_at",
+                "policy_waived_by",
+                "policy_waiver_reason",
+                "updated_at",
+            ]
+        )
+        BookingAuditLog.objects.create(
+            consultation=c,
+            expert=expert,
+            actor=actor,
+            action="policy_waived",
+            details={"reason": reason, "policy": c.policy},
+        )
+        publish_to_users(c.participant_ids, BOOKING_POLICY_WAIVED, event_payload(c))
+    return c
 
 
 # --------------------------------------------------------------------------- reschedule
@@ -302,6 +354,7 @@ def reschedule_consultation(
     actor: User,
     start_at: datetime,
     reason: str = "",
+    reader_zone: str | None = None,
     now: datetime | None = None,
 ) -> Consultation:
     """Cancel the old booking and create its replacement, all or nothing.
@@ -313,7 +366,7 @@ def reschedule_consultation(
     _require_aware(start_at, "start_at")
     reason = _clean_text(reason, field="reason", max_length=MAX_REASON_LENGTH)
     try:
-        return _reschedule(consultation_id, actor, start_at, reason, now)
+        return _reschedule(consultation_id, actor, start_at, reason, reader_zone, now)
     except ServiceError as exc:
         old = Consultation.objects.filter(pk=consultation_id).first()
         if old is not None:
@@ -322,13 +375,19 @@ def reschedule_consultation(
 
 
 def _reschedule(
-    consultation_id: int, actor: User, start_at: datetime, reason: str, now: datetime
+    consultation_id: int,
+    actor: User,
+    start_at: datetime,
+    reason: str,
+    reader_zone: str | None,
+    now: datetime,
 ) -> Consultation:
     with transaction.atomic():
         expert, old = _lock_consultation(consultation_id, actor)
         by_expert = actor.pk == expert.user_id
-        if not old.can_be_rescheduled(by=actor, now=now):
-            raise Conflict(_why_not_changeable(old, now, "rescheduled"), code="invalid_state")
+        refusal = policies.reschedule_refusal(old, by=actor, now=now)
+        if refusal is not None:
+            raise _refusal_conflict(refusal, reader_zone)
         if start_at == old.start_at:
             raise ServiceError("Pick a different time.", field="start_at", code="same_time")
         if expert.verification_status != Expert.VerificationStatus.APPROVED:
@@ -339,14 +398,10 @@ def _reschedule(
         old_status = old.status
 
         # Free the old slot first, so a move by less than the session length still fits.
-        old.status = Status.CANCELLED
-        old.cancelled_at = now
-        old.cancelled_by = actor
-        old.cancellation_reason = reason or "Rescheduled."
         paid_status = old.payment_status
-        old.payment_status = Consultation.PaymentStatus.NOT_REQUIRED  # moved to the new booking
-        old.refund_amount = Decimal("0.00")
-        old.save(update_fields=list(Consultation.CANCELLATION_FIELDS))
+        cancellation.settle(
+            old, cause=Cause.RESCHEDULED, actor=actor, reason=reason, now=now, announce=False
+        )
 
         scheduling.ensure_bookable(expert, start_at, minutes, now=now, alternatives=False)
         end_at = start_at + timedelta(minutes=minutes)
@@ -368,9 +423,17 @@ def _reschedule(
                 payment_status=paid_status,
                 meeting_room_id=JitsiService.create_meeting_room(),
                 rescheduled_from=old,
+                # The policy agreed at booking time stays; client moves count against it.
+                policy=old.policy,
+                reschedule_count=old.reschedule_count + (0 if by_expert else 1),
+                policy_waived_at=old.policy_waived_at,
+                policy_waived_by=old.policy_waived_by,
+                policy_waiver_reason=old.policy_waiver_reason,
             ),
             now=now,
         )
+        ledger.record_move(old, new, now)
+        ledger.record_booking(new, now)
         scheduling.refresh_next_available_at(expert, now=now)
 
         payload = event_payload(new) | {"previous": event_payload(old)}

@@ -11,11 +11,13 @@ close_stale_meetings(now) rules, applied once a consultation can no longer be jo
 - confirmed, end + JITSI_GRACE_AFTER_MINUTES passed, meeting started but never ended
   -> completed; meeting_ended_at = completed_at = the scheduled end (the real end is
   unknown and the scheduled end is the honest upper bound of what was booked).
-- confirmed, end + grace passed, meeting never started -> no_show. Payment is left as it
-  is: who failed to show is unknown, so refunds are a support decision.
+- confirmed, end + grace passed, meeting never started -> the expert never joined: an
+  expert no-show, cancelled with a full refund due (services/cancellation.py).
 - pending (never confirmed) whose scheduled end passed -> cancelled with reason
-  "expired unconfirmed"; the client is owed a full refund (refund_amount = price) and a
-  paid booking becomes refund_due, since the expert never accepted it.
+  "expired unconfirmed" and a full refund due, since the expert never accepted it.
+
+Both go through the one cancellation path (services/cancellation.settle), like every
+other cancellation, so payment status, refund amount and ledger follow the same rules.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from django.utils import timezone
 
 from consultations import signals
 from consultations.models import Consultation
-from consultations.policies import refund_for_cancellation
-from consultations.services.booking import event_payload
+from consultations.policies import Cause
+from consultations.services import cancellation
 from consultations.services.jitsi import JitsiService
 from project.api_errors import Conflict, NotAllowed, NotFound
 from realtime.events import publish_to_users
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-EXPIRED_UNCONFIRMED_REASON = "expired unconfirmed"
+EXPIRED_UNCONFIRMED_REASON = cancellation.DEFAULT_REASONS[Cause.EXPIRED]
 
 
 def meeting_event_data(consultation: Consultation, **extra: Any) -> dict[str, Any]:
@@ -200,7 +202,7 @@ def close_stale_meetings(now: datetime | None = None) -> StaleMeetingsResult:
                 _complete_unended(row)
                 result.completed += 1
             else:
-                _mark_no_show(row)
+                _mark_no_show(row, now)
                 result.no_show += 1
     if candidate_ids:
         logger.info("closed stale meetings: %s", result.as_dict())
@@ -221,29 +223,10 @@ def _complete_unended(row: Consultation) -> None:
     _send_status_changed(row, old_status, None, "completed")
 
 
-def _mark_no_show(row: Consultation) -> None:
-    old_status = row.status
-    row.status = Consultation.Status.NO_SHOW
-    row.save(update_fields=["status", "updated_at"])
-    # Open dashboards and consultation pages move the row without a reload.
-    publish_to_users(row.participant_ids, "booking.no_show", event_payload(row))
-    _send_status_changed(row, old_status, None, "no_show")
+def _mark_no_show(row: Consultation, now: datetime) -> None:
+    # Nobody started the call, so the expert never joined: full refund, both are told.
+    cancellation.settle(row, cause=Cause.EXPERT_NO_SHOW, actor=None, now=now)
 
 
 def _expire_unconfirmed(row: Consultation, now: datetime) -> None:
-    old_status = row.status
-    row.status = Consultation.Status.CANCELLED
-    row.cancelled_at = now
-    row.cancelled_by = None
-    row.cancellation_reason = EXPIRED_UNCONFIRMED_REASON
-    # The expert never accepted, so the client is owed what an expert cancellation gives.
-    row.refund_amount = refund_for_cancellation(row, by_expert=True, now=now).amount
-    if row.payment_status == Consultation.PaymentStatus.PAID:
-        row.payment_status = Consultation.PaymentStatus.REFUND_DUE
-    row.save(update_fields=list(Consultation.CANCELLATION_FIELDS))
-    publish_to_users(
-        row.participant_ids,
-        "booking.cancelled",
-        event_payload(row) | {"full_refund": True, "refund_amount": str(row.refund_amount)},
-    )
-    _send_status_changed(row, old_status, None, "cancelled")
+    cancellation.settle(row, cause=Cause.EXPIRED, actor=None, now=now)

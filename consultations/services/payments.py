@@ -51,13 +51,13 @@ class ManualPaymentProvider:
     def settle_cancellation(self, consultation: Consultation, decision: RefundDecision) -> str:
         current = consultation.payment_status
         if current == PaymentStatus.PAID:
-            # Someone must send the money back by hand: due, not done.
-            if decision.full_refund:
+            # Someone must send the money (all or part) back by hand: due, not done.
+            if decision.amount > 0:
                 return PaymentStatus.REFUND_DUE
             return PaymentStatus.NOT_REFUNDABLE
         if current == PaymentStatus.UNPAID:
-            # Nothing was paid: a full refund means nothing is owed any more; without one
-            # the fee still stands and stays due.
+            # Nothing was paid: a full refund means nothing is owed any more; otherwise
+            # the fee the policy keeps (the ledger says how much) stays due.
             return PaymentStatus.NOT_REQUIRED if decision.full_refund else PaymentStatus.UNPAID
         return current
 

@@ -241,8 +241,12 @@ def test_user_cancelling_24h_ahead_gets_a_full_refund(expert, client_user):
 
 def test_user_cancelling_late_gets_nothing_back(expert, client_user):
     c = paid_booking(expert, client_user, MONDAY_9)
+    with pytest.raises(Conflict) as refused:  # the client must accept losing the price
+        booking.cancel_consultation(consultation_id=c.pk, actor=client_user, reason="Busy")
+    assert refused.value.code == "policy_fee"
+    assert Consultation.objects.get(pk=c.pk).status == Status.PENDING
     c, decision = booking.cancel_consultation(
-        consultation_id=c.pk, actor=client_user, reason="Busy"
+        consultation_id=c.pk, actor=client_user, reason="Busy", accept_refund_percent=0
     )
     assert not decision.full_refund
     c.refresh_from_db()
@@ -260,7 +264,9 @@ def test_refund_boundary_is_exactly_24_hours(expert, client_user, fixed_now):
 def test_refund_just_inside_24_hours_is_none(expert, client_user, fixed_now):
     c = paid_booking(expert, client_user, TUESDAY_9)
     fixed_now.move_to(TUESDAY_9 - timedelta(hours=24) + timedelta(seconds=1))
-    _, decision = booking.cancel_consultation(consultation_id=c.pk, actor=client_user)
+    _, decision = booking.cancel_consultation(
+        consultation_id=c.pk, actor=client_user, accept_refund_percent=0
+    )
     assert not decision.full_refund
 
 
@@ -279,7 +285,7 @@ def test_unpaid_cancellations_are_recorded_honestly(expert, client_user):
     early = book(client_user, expert, start=TUESDAY_9)
     late = book(client_user, expert, start=MONDAY_9)
     booking.cancel_consultation(consultation_id=early.pk, actor=client_user)
-    booking.cancel_consultation(consultation_id=late.pk, actor=client_user)
+    booking.cancel_consultation(consultation_id=late.pk, actor=client_user, accept_refund_percent=0)
     early.refresh_from_db()
     late.refresh_from_db()
     assert early.payment_status == PaymentStatus.NOT_REQUIRED  # nothing owed any more

@@ -120,7 +120,9 @@ async def test_cleanup_announces_no_shows_and_expired_bookings(user, expert, soc
     for side in ("user", "expert"):
         no_show = await receive_event(sockets[side], "booking.no_show")
         assert no_show["data"]["id"] == never_started.pk
-        assert no_show["data"]["status"] == "no_show"
+        assert no_show["data"]["status"] == "cancelled"  # nobody joined: the expert's no-show
+        assert no_show["data"]["no_show_party"] == "expert"
+        assert no_show["data"]["full_refund"] is True
         expired = await receive_event(sockets[side], "booking.cancelled")
         assert expired["data"]["id"] == unconfirmed.pk
         assert expired["data"]["full_refund"] is True

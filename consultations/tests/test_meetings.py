@@ -357,8 +357,12 @@ def test_cleanup_rules(user, expert, status_changes, django_capture_on_commit_ca
     assert done.status == Consultation.Status.COMPLETED
     assert done.meeting_ended_at == done.end_at == done.completed_at
 
-    assert rows["never_started"].status == Consultation.Status.NO_SHOW
-    assert rows["never_started"].payment_status == Consultation.PaymentStatus.PAID
+    # Nobody started the call: the expert never joined, so the client gets everything back.
+    missed = rows["never_started"]
+    assert missed.status == Consultation.Status.CANCELLED
+    assert missed.no_show_party == "expert" and missed.cancellation_cause == "expert_no_show"
+    assert missed.payment_status == Consultation.PaymentStatus.REFUND_DUE
+    assert missed.refund_amount == missed.price
 
     paid = rows["pending_paid"]
     assert paid.status == Consultation.Status.CANCELLED
@@ -369,7 +373,10 @@ def test_cleanup_rules(user, expert, status_changes, django_capture_on_commit_ca
 
     unpaid = rows["pending_unpaid"]
     assert unpaid.status == Consultation.Status.CANCELLED
-    assert unpaid.payment_status == Consultation.PaymentStatus.UNPAID
+    # Same path as every cancellation: a full refund of an unpaid booking means nothing is
+    # owed any more (the old expiry code left it "awaiting payment").
+    assert unpaid.payment_status == Consultation.PaymentStatus.NOT_REQUIRED
+    assert unpaid.refund_amount == Decimal("0.00")
 
     assert rows["in_grace"].status == Consultation.Status.CONFIRMED
     assert rows["in_grace"].meeting_ended_at is None
@@ -403,7 +410,10 @@ def test_cleaned_up_meeting_can_no_longer_be_joined(client_for, consultation, us
     close_stale_meetings(CLOSES + timedelta(minutes=1))
     with time_machine.travel(END, tick=False):
         assert_refused(
-            client_for(user).get(link_url(consultation.pk)), 403, "meeting_closed", "no-show"
+            client_for(user).get(link_url(consultation.pk)),
+            403,
+            "consultation_cancelled",
+            "cancelled",
         )
 
 
@@ -422,7 +432,7 @@ def test_cleanup_task_is_registered_scheduled_and_runs(user, expert):
         result = cleanup_old_meetings.delay().get()
     assert result == {"completed": 1, "no_show": 1, "expired": 2}
     rows["never_started"].refresh_from_db()
-    assert rows["never_started"].status == Consultation.Status.NO_SHOW
+    assert rows["never_started"].no_show_party == "expert"
 
 
 @pytest.mark.django_db(transaction=True)

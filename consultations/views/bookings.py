@@ -28,9 +28,11 @@ from consultations.serializers.bookings import (
     ExpertDashboardSerializer,
     RateRequestSerializer,
     RescheduleRequestSerializer,
+    WaivePolicyRequestSerializer,
 )
 from consultations.serializers.scheduling import ApiErrorSerializer
 from consultations.services import booking, idempotency
+from consultations.services.timezones import is_known_zone
 from project.api_schema import error_response
 from project.auth import request_user
 
@@ -77,6 +79,23 @@ def _idempotent(request: Request, action: Callable[[], tuple[int, Any]]) -> Resp
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+def reader_zone(request: Request, given: str | None = None) -> str:
+    """The zone to quote times in: the request's `timezone`, the X-Timezone header, the
+    user's profile zone, the expert's own zone, else UTC (always named in the text)."""
+    header = request.headers.get("X-Timezone")
+    candidates = [given, header]
+    profile = getattr(request.user, "profile", None)
+    candidates.append(getattr(profile, "timezone", None))
+    try:
+        candidates.append(request.user.expert_profile.timezone)
+    except Exception:  # no expert profile
+        pass
+    for zone in candidates:
+        if zone and is_known_zone(zone):
+            return zone
+    return "UTC"
 
 
 def _out(request: Request, pk: int) -> dict[str, Any]:
@@ -160,29 +179,39 @@ class CancelConsultationView(APIView):
         tags=TAGS,
         summary="Cancel a consultation (client or expert)",
         description=(
-            "Refund policy: the client gets a full refund when cancelling at least 24 hours "
-            "before the start and none after; an expert's cancellation is always refunded "
-            "in full. No money moves here: `payment_status` records what is due."
+            "The booking's own policy (`policy`, copied from the expert's choice when it was "
+            "booked) decides the client's refund by notice; an expert's cancellation is "
+            "always refunded in full. When cancelling now keeps part of the price, the client "
+            "must send `accept_refund_percent` (the refund shown to them); otherwise, or when "
+            "the refund has dropped below it, the answer is 409 `policy_fee` with "
+            "`refund_percent`, `cutoff_at` and `cutoff_display` (in the reader's zone). No "
+            "money moves here: `payment_status` and the `ledger` record what is due."
         ),
         request=CancelRequestSerializer,
         responses={
             200: CancelResponseSerializer,
             400: _err("Invalid input."),
-            409: _err("Already cancelled, completed or started."),
+            409: _err("Already cancelled, completed or started; or `policy_fee`."),
             **NOT_FOUND,
         },
     )
     def post(self, request: Request, pk: int) -> Response:
         data = CancelRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        v = data.validated_data
         _, decision = booking.cancel_consultation(
-            consultation_id=pk, actor=request_user(request), reason=data.validated_data["reason"]
+            consultation_id=pk,
+            actor=request_user(request),
+            reason=v["reason"],
+            accept_refund_percent=v.get("accept_refund_percent"),
+            reader_zone=reader_zone(request, v.get("timezone")),
         )
         body = {
             "consultation": selectors.consultation_for_participant(pk, request_user(request)),
             "refund": {
                 "full_refund": decision.full_refund,
                 "amount": decision.amount,
+                "percent": decision.percent,
                 "reason": decision.reason,
             },
         }
@@ -197,9 +226,11 @@ class RescheduleConsultationView(APIView):
         summary="Move a consultation to a new time (client or expert)",
         description=(
             "Creates a new consultation linked by `rescheduled_from` and cancels this one, "
-            "in one transaction. Same rules as a booking. A client may reschedule up to 24 "
-            "hours before the start; the expert until the start. Moved by the expert, the new "
-            "booking is confirmed; moved by the client, it awaits the expert again."
+            "in one transaction. Same rules as a booking. A client may reschedule until the "
+            "booking policy's cut-off and at most its `max_reschedules` times (409 "
+            "`reschedule_cutoff` with `cutoff_at`/`cutoff_display`, or `reschedule_limit`); "
+            "the expert until the start. Moved by the expert, the new booking is confirmed; "
+            "moved by the client, it awaits the expert again."
         ),
         parameters=[IDEMPOTENCY_PARAM],
         request=RescheduleRequestSerializer,
@@ -220,10 +251,39 @@ class RescheduleConsultationView(APIView):
                 actor=request_user(request),
                 start_at=data.validated_data["start_at"],
                 reason=data.validated_data["reason"],
+                reader_zone=reader_zone(request, data.validated_data.get("timezone")),
             )
             return status.HTTP_201_CREATED, _out(request, new.pk)
 
         return _idempotent(request, action)
+
+
+class WaivePolicyView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Waive the cancellation policy for one booking (the expert)",
+        description=(
+            "The client then gets a full refund whenever they cancel or miss it, and may "
+            "move it past the cut-off. Recorded on the booking and in the audit log; both "
+            "sides get `booking.policy_waived`."
+        ),
+        request=WaivePolicyRequestSerializer,
+        responses={
+            200: ConsultationSerializer,
+            403: _err("Only the expert waives."),
+            409: _err("Not pending or confirmed, or already waived."),
+            **NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = WaivePolicyRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking.waive_policy(
+            consultation_id=pk, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(_out(request, pk))
 
 
 class RateConsultationView(APIView):

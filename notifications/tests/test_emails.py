@@ -201,3 +201,16 @@ def test_no_confirmation_for_a_consultation_cancelled_before_the_worker_ran(cons
         recipient_id=consultation.user_id,
     )
     assert sent == 0 and mail.outbox == []
+
+
+def test_emails_state_the_bookings_own_cancellation_policy():
+    from consultations import policies
+
+    c = make_consultation(policy=policies.make_snapshot("moderate", 12, 1))
+    text, html = _parts(emails.booking_confirmation_email(c, c.user))
+    assert "Moderate policy." in text
+    assert "Full refund if the client cancels at least 48 hours before." in text
+    assert "50 % refund if the client cancels at least 24 hours before." in html
+    c.status = "cancelled"
+    text, _ = _parts(emails.cancellation_email(c, c.user))
+    assert "Under the booking's Moderate cancellation policy:" in text

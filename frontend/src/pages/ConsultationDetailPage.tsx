@@ -2,6 +2,7 @@ import { Link, useLocation, useParams } from "react-router-dom";
 
 import { api, unwrap } from "../api/client";
 import { ConsultationActions } from "../components/consultations/ConsultationActions";
+import { PolicyPanel } from "../components/consultations/PolicyPanel";
 import { ErrorBox, Loading, Notice, StatusBadge } from "../components/ui";
 import { formatDateTime, formatMoney, formatRange, timeZoneLabel, viewerTimeZone } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
@@ -143,6 +144,7 @@ export function ConsultationDetailPage() {
           )}
         </p>
       </section>
+      <PolicyPanel consultation={c} onChanged={(u) => detail.setData(u)} />
     </div>
   );
 }

@@ -17,6 +17,7 @@ export const CONSULTATION_EVENTS = [
   "booking.cancelled",
   "booking.rescheduled",
   "booking.no_show",
+  "booking.policy_waived",
   "meeting.started",
   "meeting.ended",
 ];

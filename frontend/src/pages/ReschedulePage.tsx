@@ -75,7 +75,7 @@ export function ReschedulePage() {
           Now: <strong>{formatRange(c.start_at, c.end_at)}</strong> with {c.my_role === "expert" ? c.user.name : c.expert.name}.
         </p>
         {!c.can_reschedule ? (
-          <ErrorBox message="This consultation can no longer be rescheduled." />
+          <ErrorBox message={c.reschedule_refusal?.message ?? "This consultation can no longer be rescheduled."} />
         ) : (
           <form onSubmit={submit}>
             <SlotPicker

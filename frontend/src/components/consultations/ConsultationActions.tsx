@@ -3,7 +3,7 @@ import { Link } from "react-router-dom";
 
 import { api, unwrap, type Schemas } from "../../api/client";
 import { ApiError, errorMessage } from "../../api/http";
-import { formatMoney } from "../../lib/time";
+import { formatMoney, viewerTimeZone } from "../../lib/time";
 import { ErrorBox, TextArea } from "../ui";
 import { paths } from "../../routes";
 
@@ -113,7 +113,12 @@ export function CancelForm({
       const result = await unwrap(
         api.POST("/api/v1/consultations/consultations/{id}/cancel/", {
           params: { path: { id: c.id } },
-          body: { reason: reason.trim() },
+          body: {
+            reason: reason.trim(),
+            timezone: viewerTimeZone(),
+            // The refund shown below: the server refuses (409) if it has dropped since.
+            ...(quote ? { accept_refund_percent: quote.percent } : {}),
+          },
         }),
       );
       onDone(result.consultation);
@@ -124,14 +129,17 @@ export function CancelForm({
     }
   }
 
+  const quote = c.refund_if_cancelled_now;
   const refundNote =
-    c.full_refund_if_cancelled_now === null
+    quote === null
       ? null
       : Number(c.price) === 0
         ? "This consultation is free."
-        : c.full_refund_if_cancelled_now
+        : quote.percent === 100
           ? `Cancelling now refunds the full ${formatMoney(c.price, c.currency)}.`
-          : "It is less than 24 hours before the start: cancelling now gives no refund.";
+          : quote.percent === 0
+            ? `Cancelling now gives no refund: ${quote.reason}`
+            : `Cancelling now refunds ${formatMoney(quote.amount, c.currency)} (${quote.percent} %): ${quote.reason}`;
 
   const apiErr = error instanceof ApiError ? error : null;
   return (

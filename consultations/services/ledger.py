@@ -1,0 +1,53 @@
+"""Ledger entries: what each booking means in money, derived from its policy.
+
+Written only by the booking and cancellation services, inside their transactions, so a
+booking's entries always add up to what the client owes the expert for it:
+
+    due (+price)  [ - moved (price, carried to the new booking) ]
+                  [ - refund (what the policy gives back) - waived (fee the expert forgave) ]
+
+No entry says money moved; `Consultation.payment_status` (from the payment provider) does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from consultations.models import Consultation, LedgerEntry
+from consultations.policies import RefundDecision
+
+ZERO = Decimal("0.00")
+Kind = LedgerEntry.Kind
+
+
+def _add(c: Consultation, kind: str, amount: Decimal, reason: str, now: datetime) -> None:
+    if amount == ZERO:
+        return
+    LedgerEntry.objects.create(
+        consultation=c,
+        expert_id=c.expert_id,
+        kind=kind,
+        amount=amount,
+        currency=c.currency,
+        reason=reason[:300],
+        created_at=now,
+    )
+
+
+def record_booking(c: Consultation, now: datetime) -> None:
+    if c.rescheduled_from_id:
+        reason = f"Carried over from booking #{c.rescheduled_from_id}."
+    else:
+        reason = f"Session price ({c.duration_minutes} min)."
+    _add(c, Kind.DUE, c.price, reason, now)
+
+
+def record_move(old: Consultation, new: Consultation, now: datetime) -> None:
+    _add(old, Kind.MOVED, -old.price, f"Moved to booking #{new.pk}.", now)
+
+
+def record_settlement(c: Consultation, decision: RefundDecision, now: datetime) -> None:
+    policy_refund = decision.amount - decision.waived_amount
+    _add(c, Kind.REFUND, -policy_refund, decision.reason, now)
+    _add(c, Kind.WAIVED, -decision.waived_amount, "The expert waived the policy's fee.", now)
