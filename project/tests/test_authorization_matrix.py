@@ -338,6 +338,15 @@ MATRIX: dict[tuple[str, str], Row] = {
         (403, 404, 404, 200, 200, 404), body=lambda w, r: {"headline": f"Edited by {r}"}
     ),
     # verification: `user` has an open application with one document
+    (C + "experts/me/policy/", "GET"): Row((403, 403, 403, 200, 200, 403)),
+    (C + "experts/me/policy/", "PUT"): Row(
+        (403, 403, 403, 200, 200, 403),
+        body=lambda w, r: {
+            "cancellation_policy": "moderate",
+            "reschedule_cutoff_hours": 24,
+            "max_reschedules": 2,
+        },
+    ),
     (C + "experts/apply/", "POST"): Row((403, 400, 201, 400, 400, 201), body=_apply_body),
     (C + "experts/my-application/", "GET"): Row((403, 200, 404, 404, 404, 404)),
     (C + "experts/upload-document/", "POST"): Row(
@@ -420,6 +429,9 @@ MATRIX: dict[tuple[str, str], Row] = {
         body=lambda w, r: {"start_at": _day(5).isoformat(), "reason": "Clash"},
     ),
     # Completed: only its client rates it.
+    (C + "consultations/<int:pk>/waive-policy/", "POST"): Row(
+        (403, 403, 404, 200, 404, 404), pk=lambda w: w.pending.pk, body=lambda w, r: {}
+    ),
     (C + "consultations/<int:pk>/rate/", "POST"): Row(
         (403, 200, 404, 403, 404, 404), pk=lambda w: w.completed.pk, body=lambda w, r: {"rating": 5}
     ),

@@ -6,6 +6,7 @@ import { errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { ConsultationActions, type Consultation } from "../components/consultations/ConsultationActions";
 import { AvailabilityEditor } from "../components/dashboard/AvailabilityEditor";
+import { PolicySettings } from "../components/dashboard/PolicySettings";
 import { Empty, ErrorBox, Loading } from "../components/ui";
 import { formatDateTime, formatMoney, formatRange } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
@@ -196,6 +197,11 @@ export function ExpertDashboardPage() {
       {tab === "availability" && user?.roles.expert_id && (
         <div className="card" role="tabpanel">
           <AvailabilityEditor expertId={user.roles.expert_id} />
+        </div>
+      )}
+      {tab === "availability" && user?.roles.expert_id && (
+        <div className="card">
+          <PolicySettings />
         </div>
       )}
     </div>

@@ -216,6 +216,15 @@ export function ExpertDetailPage() {
               )}
               <TextField label="Topic" name="topic" required maxLength={200} value={topic} onChange={(ev) => setTopic(ev.target.value)} error={apiError?.field("topic")} placeholder="What would you like to discuss?" />
               <TextArea label="Notes for the expert (optional)" name="notes" value={notes} onChange={(ev) => setNotes(ev.target.value)} error={apiError?.field("notes")} />
+              <div className="alert alert-info" data-testid="booking-policy">
+                <strong>Cancellation policy: {e.cancellation_policy.label}</strong>
+                <ul>
+                  {e.cancellation_policy.summary.map((line) => (
+                    <li key={line}>{line}</li>
+                  ))}
+                </ul>
+                <span className="muted">This policy is fixed for your booking when you book.</span>
+              </div>
               <ErrorBox message={generalError} />
               <button type="submit" className="btn btn-primary" disabled={busy || !slot}>
                 {busy ? "Booking…" : user ? "Book this time" : "Sign in to book"}
