@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0004_booking_idempotency_refund'),
+        ('consultations', '0005_date_overrides'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
