@@ -61,11 +61,21 @@ class BookingPayload(_Payload):
     rescheduled_from_id: int | None
     cancelled_by_id: int | None
     cancellation_reason: str
+    cancellation_cause: str = Field(
+        default="",
+        description="consultations.policies.Cause: client, expert, expired, expert_no_show, "
+        "client_no_show, rescheduled ('' while the booking holds time).",
+    )
+    no_show_party: Literal["", "client", "expert"] = ""
+    policy_waived: bool = False
 
 
 class BookingCancelledPayload(BookingPayload):
     full_refund: bool
     refund_amount: str = Field(description="Decimal as a string, in the booking's currency.")
+    refund_percent: int = Field(default=100, description="Of the price, by the booking's policy.")
+    refund_reason: str = ""
+    waived_amount: str = Field(default="0.00", description="Fee the expert waived (Decimal).")
 
 
 class BookingRescheduledPayload(BookingPayload):
@@ -226,6 +236,7 @@ BOOKING_CONFIRMED = "booking.confirmed"
 BOOKING_CANCELLED = "booking.cancelled"
 BOOKING_RESCHEDULED = "booking.rescheduled"
 BOOKING_NO_SHOW = "booking.no_show"
+BOOKING_POLICY_WAIVED = "booking.policy_waived"
 MEETING_STARTED = "meeting.started"
 MEETING_ENDED = "meeting.ended"
 CHAT_MESSAGE = "chat.message"
@@ -286,9 +297,17 @@ _SPECS = [
     ),
     EventSpec(
         BOOKING_NO_SHOW,
+        BookingCancelledPayload,
+        "client and expert",
+        "after the session: the expert never joined (cancelled, full refund) or the client "
+        "did not (`no_show`, the booking's policy applies); `no_show_party` says which",
+        ack_fallback=True,
+    ),
+    EventSpec(
+        BOOKING_POLICY_WAIVED,
         BookingPayload,
         "client and expert",
-        "the cleanup task marks a never-started meeting",
+        "the expert waives the cancellation policy for one booking",
         ack_fallback=True,
     ),
     EventSpec(

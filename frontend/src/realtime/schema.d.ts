@@ -60,6 +60,23 @@ export interface components {
             cancelled_by_id: number | null;
             /** Cancellation Reason */
             cancellation_reason: string;
+            /**
+             * Cancellation Cause
+             * @description consultations.policies.Cause: client, expert, expired, expert_no_show, client_no_show, rescheduled ('' while the booking holds time).
+             * @default
+             */
+            cancellation_cause: string;
+            /**
+             * No Show Party
+             * @default
+             * @enum {string}
+             */
+            no_show_party: "" | "client" | "expert";
+            /**
+             * Policy Waived
+             * @default false
+             */
+            policy_waived: boolean;
             /** Full Refund */
             full_refund: boolean;
             /**
@@ -67,6 +84,23 @@ export interface components {
              * @description Decimal as a string, in the booking's currency.
              */
             refund_amount: string;
+            /**
+             * Refund Percent
+             * @description Of the price, by the booking's policy.
+             * @default 100
+             */
+            refund_percent: number;
+            /**
+             * Refund Reason
+             * @default
+             */
+            refund_reason: string;
+            /**
+             * Waived Amount
+             * @description Fee the expert waived (Decimal).
+             * @default 0.00
+             */
+            waived_amount: string;
         };
         /**
          * BookingPayload
@@ -109,6 +143,23 @@ export interface components {
             cancelled_by_id: number | null;
             /** Cancellation Reason */
             cancellation_reason: string;
+            /**
+             * Cancellation Cause
+             * @description consultations.policies.Cause: client, expert, expired, expert_no_show, client_no_show, rescheduled ('' while the booking holds time).
+             * @default
+             */
+            cancellation_cause: string;
+            /**
+             * No Show Party
+             * @default
+             * @enum {string}
+             */
+            no_show_party: "" | "client" | "expert";
+            /**
+             * Policy Waived
+             * @default false
+             */
+            policy_waived: boolean;
         };
         /** BookingRescheduledPayload */
         BookingRescheduledPayload: {
@@ -148,6 +199,23 @@ export interface components {
             cancelled_by_id: number | null;
             /** Cancellation Reason */
             cancellation_reason: string;
+            /**
+             * Cancellation Cause
+             * @description consultations.policies.Cause: client, expert, expired, expert_no_show, client_no_show, rescheduled ('' while the booking holds time).
+             * @default
+             */
+            cancellation_cause: string;
+            /**
+             * No Show Party
+             * @default
+             * @enum {string}
+             */
+            no_show_party: "" | "client" | "expert";
+            /**
+             * Policy Waived
+             * @default false
+             */
+            policy_waived: boolean;
             /** @description The cancelled booking this one replaces. */
             previous: components["schemas"]["BookingPayload"];
         };
@@ -276,7 +344,8 @@ export interface components {
             "booking.confirmed": components["schemas"]["BookingPayload"];
             "booking.cancelled": components["schemas"]["BookingCancelledPayload"];
             "booking.rescheduled": components["schemas"]["BookingRescheduledPayload"];
-            "booking.no_show": components["schemas"]["BookingPayload"];
+            "booking.no_show": components["schemas"]["BookingCancelledPayload"];
+            "booking.policy_waived": components["schemas"]["BookingPayload"];
             "meeting.started": components["schemas"]["MeetingStartedPayload"];
             "meeting.ended": components["schemas"]["MeetingEndedPayload"];
             "chat.message": components["schemas"]["ChatMessagePayload"];
