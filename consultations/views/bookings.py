@@ -86,10 +86,10 @@ def reader_zone(request: Request, given: str | None = None) -> str:
     user's profile zone, the expert's own zone, else UTC (always named in the text)."""
     header = request.headers.get("X-Timezone")
     candidates = [given, header]
-    profile = getattr(request.user, "profile", None)
+    profile = getattr(request_user(request), "profile", None)
     candidates.append(getattr(profile, "timezone", None))
     try:
-        candidates.append(request.user.expert_profile.timezone)
+        candidates.append(request_user(request).expert_profile.timezone)
     except Exception:  # no expert profile
         pass
     for zone in candidates:
@@ -281,7 +281,7 @@ class WaivePolicyView(APIView):
         data = WaivePolicyRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking.waive_policy(
-            consultation_id=pk, actor=request.user, reason=data.validated_data["reason"]
+            consultation_id=pk, actor=request_user(request), reason=data.validated_data["reason"]
         )
         return Response(_out(request, pk))
 

@@ -16,6 +16,7 @@ from consultations.selectors.scheduling import own_expert_profile
 from consultations.serializers.policies import ExpertPolicySerializer, templates_data
 from consultations.services.policy_settings import set_expert_policy
 from project.api_schema import error_response
+from project.auth import request_user
 
 
 def _body(expert: Expert) -> dict[str, Any]:
@@ -37,7 +38,9 @@ class MyPolicyView(APIView):
         responses={200: ExpertPolicySerializer, 403: error_response("Not an expert.")},
     )
     def get(self, request: Request) -> Response:
-        return Response(ExpertPolicySerializer(_body(own_expert_profile(request.user))).data)
+        return Response(
+            ExpertPolicySerializer(_body(own_expert_profile(request_user(request)))).data
+        )
 
     @extend_schema(
         tags=["experts"],
@@ -50,13 +53,13 @@ class MyPolicyView(APIView):
         },
     )
     def put(self, request: Request) -> Response:
-        expert = own_expert_profile(request.user)
+        expert = own_expert_profile(request_user(request))
         data = ExpertPolicySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         expert = set_expert_policy(
             expert=expert,
-            actor=request.user,
+            actor=request_user(request),
             cancellation_policy=v["cancellation_policy"],
             reschedule_cutoff_hours=v["reschedule_cutoff_hours"],
             max_reschedules=v["max_reschedules"],

@@ -489,7 +489,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a consultation (client or expert)
-         * @description Refund policy: the client gets a full refund when cancelling at least 24 hours before the start and none after; an expert's cancellation is always refunded in full. No money moves here: `payment_status` records what is due.
+         * @description The booking's own policy (`policy`, copied from the expert's choice when it was booked) decides the client's refund by notice; an expert's cancellation is always refunded in full. When cancelling now keeps part of the price, the client must send `accept_refund_percent` (the refund shown to them); otherwise, or when the refund has dropped below it, the answer is 409 `policy_fee` with `refund_percent`, `cutoff_at` and `cutoff_display` (in the reader's zone). No money moves here: `payment_status` and the `ledger` record what is due.
          */
         post: operations["v1_consultations_consultations_cancel_create"];
         delete?: never;
@@ -577,7 +577,7 @@ export interface paths {
         put?: never;
         /**
          * Move a consultation to a new time (client or expert)
-         * @description Creates a new consultation linked by `rescheduled_from` and cancels this one, in one transaction. Same rules as a booking. A client may reschedule up to 24 hours before the start; the expert until the start. Moved by the expert, the new booking is confirmed; moved by the client, it awaits the expert again.
+         * @description Creates a new consultation linked by `rescheduled_from` and cancels this one, in one transaction. Same rules as a booking. A client may reschedule until the booking policy's cut-off and at most its `max_reschedules` times (409 `reschedule_cutoff` with `cutoff_at`/`cutoff_display`, or `reschedule_limit`); the expert until the start. Moved by the expert, the new booking is confirmed; moved by the client, it awaits the expert again.
          */
         post: operations["v1_consultations_consultations_reschedule_create"];
         delete?: never;
@@ -597,6 +597,26 @@ export interface paths {
         put?: never;
         /** Mark the consultation's meeting as started */
         post: operations["consultations_meeting_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/{id}/waive-policy/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Waive the cancellation policy for one booking (the expert)
+         * @description The client then gets a full refund whenever they cancel or miss it, and may move it past the cut-off. Recorded on the booking and in the audit log; both sides get `booking.policy_waived`.
+         */
+        post: operations["v1_consultations_consultations_waive_policy_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -931,6 +951,24 @@ export interface paths {
         patch: operations["consultations_experts_me_partial_update"];
         trace?: never;
     };
+    "/api/v1/consultations/experts/me/policy/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My cancellation policy and the templates to choose from */
+        get: operations["v1_consultations_experts_me_policy_retrieve"];
+        /** Choose my cancellation policy (applies to bookings made from now on) */
+        put: operations["v1_consultations_experts_me_policy_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/consultations/experts/my-application/": {
         parameters: {
             query?: never;
@@ -1152,6 +1190,8 @@ export interface components {
             /** @description The complete new weekly schedule. */
             rules: components["schemas"]["WeeklyRuleRequest"][];
         };
+        /** @enum {unknown} */
+        BlankEnum: "";
         BookingRequestRequest: {
             expert_id: number;
             /** @description ISO 8601 with offset (UTC stored), or a wall-clock time plus `timezone`. */
@@ -1172,11 +1212,22 @@ export interface components {
              * @default
              */
             reason: string;
+            /** @description The refund the client accepts (as shown: `refund_if_cancelled_now`). Required when cancelling now keeps part of the price; a 409 `policy_fee` otherwise. */
+            accept_refund_percent?: number;
+            /** @description Zone for times quoted in a refusal. */
+            timezone?: string;
         };
         CancelResponse: {
             consultation: components["schemas"]["Consultation"];
             refund: components["schemas"]["RefundDecision"];
         };
+        /**
+         * @description * `flexible` - Flexible
+         *     * `moderate` - Moderate
+         *     * `strict` - Strict
+         * @enum {string}
+         */
+        CancellationPolicyEnum: "flexible" | "moderate" | "strict";
         ChatExpert: {
             id: number;
             user_id: number;
@@ -1236,6 +1287,19 @@ export interface components {
             readonly can_reschedule: boolean;
             /** @description What cancelling now would mean for the viewer (None: can't be cancelled). */
             readonly full_refund_if_cancelled_now: boolean | null;
+            readonly policy: components["schemas"]["PolicySnapshot"];
+            /** Format: date-time */
+            readonly policy_waived_at: string | null;
+            readonly policy_waiver_reason: string;
+            readonly reschedule_count: number;
+            readonly cancellation_cause: string;
+            readonly no_show_party: components["schemas"]["NoShowPartyEnum"] | components["schemas"]["BlankEnum"];
+            readonly refund_deadlines: components["schemas"]["RefundDeadline"][];
+            /** Format: date-time */
+            readonly reschedule_cutoff_at: string;
+            readonly refund_if_cancelled_now: components["schemas"]["RefundQuote"] | null;
+            readonly reschedule_refusal: components["schemas"]["Refusal"] | null;
+            readonly ledger: components["schemas"]["LedgerEntry"][];
         };
         ConsultationExpert: {
             id: number;
@@ -1478,6 +1542,8 @@ export interface components {
             readonly review_count: number;
             /** Format: date-time */
             readonly next_available_at: string | null;
+            /** @description The policy new bookings get (copied onto each booking when it is made). */
+            readonly cancellation_policy: components["schemas"]["PolicySnapshot"];
             readonly bio: string;
             readonly slot_interval_minutes: number;
             readonly min_notice_minutes: number;
@@ -1506,6 +1572,38 @@ export interface components {
             readonly review_count: number;
             /** Format: date-time */
             readonly next_available_at: string | null;
+        };
+        /** @description GET/PUT experts/me/policy/. */
+        ExpertPolicy: {
+            /**
+             * @description flexible: full refund up to 24 h; moderate: full up to 48 h, 50 % up to 24 h; strict: 50 % up to 7 days.
+             *
+             *     * `flexible` - Flexible
+             *     * `moderate` - Moderate
+             *     * `strict` - Strict
+             */
+            cancellation_policy: components["schemas"]["CancellationPolicyEnum"];
+            /** @description The client may move a booking until this many hours before it starts. */
+            reschedule_cutoff_hours: number;
+            /** @description How often the client may move one booking (0: never). */
+            max_reschedules: number;
+            readonly current: components["schemas"]["PolicySnapshot"];
+            readonly templates: components["schemas"]["PolicyTemplate"][];
+        };
+        /** @description GET/PUT experts/me/policy/. */
+        ExpertPolicyRequest: {
+            /**
+             * @description flexible: full refund up to 24 h; moderate: full up to 48 h, 50 % up to 24 h; strict: 50 % up to 7 days.
+             *
+             *     * `flexible` - Flexible
+             *     * `moderate` - Moderate
+             *     * `strict` - Strict
+             */
+            cancellation_policy: components["schemas"]["CancellationPolicyEnum"];
+            /** @description The client may move a booking until this many hours before it starts. */
+            reschedule_cutoff_hours: number;
+            /** @description How often the client may move one booking (0: never). */
+            max_reschedules: number;
         };
         /** @description The public profile's fields plus what only the expert sees. */
         ExpertProfile: {
@@ -1545,6 +1643,24 @@ export interface components {
          * @enum {string}
          */
         ExpertStatusEnum: "pending" | "under_review" | "approved" | "rejected" | "suspended";
+        LedgerEntry: {
+            readonly id: number;
+            readonly kind: components["schemas"]["LedgerEntryKindEnum"];
+            /** Format: decimal */
+            readonly amount: string;
+            readonly currency: string;
+            readonly reason: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `due` - Due
+         *     * `refund` - Refund due
+         *     * `waived` - Waived
+         *     * `moved` - Moved
+         * @enum {string}
+         */
+        LedgerEntryKindEnum: "due" | "refund" | "waived" | "moved";
         LoginRequest: {
             email: string;
             password: string;
@@ -1660,6 +1776,13 @@ export interface components {
          * @enum {string}
          */
         MyRoleEnum: "user" | "expert";
+        /**
+         * @description * `` - Nobody
+         *     * `client` - The client
+         *     * `expert` - The expert
+         * @enum {string}
+         */
+        NoShowPartyEnum: "client" | "expert";
         Notification: {
             readonly id: number;
             readonly kind: components["schemas"]["NotificationKindEnum"];
@@ -1853,6 +1976,38 @@ export interface components {
             email: string;
             readonly name: string;
         };
+        /** @description A policy as copied onto a booking (or offered by an expert), with plain sentences. */
+        PolicySnapshot: {
+            /** @description flexible, moderate or strict. */
+            template: string;
+            label: string;
+            tiers: components["schemas"]["RefundTier"][];
+            reschedule_cutoff_hours: number;
+            max_reschedules: number;
+            summary: string[];
+        };
+        /** @description A policy as copied onto a booking (or offered by an expert), with plain sentences. */
+        PolicySnapshotRequest: {
+            /** @description flexible, moderate or strict. */
+            template: string;
+            label: string;
+            tiers: components["schemas"]["RefundTierRequest"][];
+            reschedule_cutoff_hours: number;
+            max_reschedules: number;
+            summary: string[];
+        };
+        PolicyTemplate: {
+            key: string;
+            label: string;
+            tiers: components["schemas"]["RefundTier"][];
+            summary: string[];
+        };
+        PolicyTemplateRequest: {
+            key: string;
+            label: string;
+            tiers: components["schemas"]["RefundTierRequest"][];
+            summary: string[];
+        };
         Profile: {
             /** Format: email */
             readonly email: string;
@@ -1885,11 +2040,37 @@ export interface components {
             up_to_seq: number;
             unread: number;
         };
+        RefundDeadline: {
+            /** Format: date-time */
+            until: string;
+            refund_percent: number;
+        };
         RefundDecision: {
             full_refund: boolean;
             /** Format: decimal */
             amount: string;
+            percent: number;
             reason: string;
+        };
+        RefundQuote: {
+            percent: number;
+            /** Format: decimal */
+            amount: string;
+            reason: string;
+        };
+        RefundTier: {
+            notice_hours: number;
+            refund_percent: number;
+        };
+        RefundTierRequest: {
+            notice_hours: number;
+            refund_percent: number;
+        };
+        Refusal: {
+            code: string;
+            message: string;
+            /** Format: date-time */
+            cutoff_at: string | null;
         };
         RegisterRequest: {
             /** Format: email */
@@ -1904,7 +2085,7 @@ export interface components {
         RescheduleRequestRequest: {
             /** @description New start; same format as when booking. */
             start_at: string;
-            /** @description IANA time zone, e.g. Europe/Paris. */
+            /** @description Zone of a wall-clock start_at, and of times quoted back in a refusal. */
             timezone?: string;
             /** @default  */
             reason: string;
@@ -2124,6 +2305,10 @@ export interface components {
          * @enum {string}
          */
         VerificationStatusStatusEnum: "not_applied" | "pending" | "under_review" | "changes_requested" | "approved" | "rejected" | "suspended";
+        WaivePolicyRequestRequest: {
+            /** @default  */
+            reason: string;
+        };
         WeeklyRule: {
             readonly id: number;
             /** @description 0 = Monday … 6 = Sunday */
@@ -3479,7 +3664,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Already cancelled, completed or started. */
+            /** @description Already cancelled, completed or started; or `policy_fee`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3807,6 +3992,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeetingError"];
+                };
+            };
+        };
+    };
+    v1_consultations_consultations_waive_policy_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WaivePolicyRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["WaivePolicyRequestRequest"];
+                "multipart/form-data": components["schemas"]["WaivePolicyRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consultation"];
+                };
+            };
+            /** @description Only the expert waives. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not a consultation you take part in. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not pending or confirmed, or already waived. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
         };
@@ -4651,6 +4890,77 @@ export interface operations {
             };
             /** @description You have no expert profile. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_me_policy_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertPolicy"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_me_policy_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpertPolicyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ExpertPolicyRequest"];
+                "multipart/form-data": components["schemas"]["ExpertPolicyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertPolicy"];
+                };
+            };
+            /** @description Bad input; `error.fields` names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
