@@ -253,7 +253,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
     @extend_schema_field(RefundDeadlineSerializer(many=True))
     def get_refund_deadlines(self, obj: Consultation) -> list[dict[str, Any]]:
         rows = [{"until": d, "refund_percent": p} for d, p in policies.refund_deadlines(obj)]
-        return RefundDeadlineSerializer(rows, many=True).data
+        return list(RefundDeadlineSerializer(rows, many=True).data)
 
     @extend_schema_field(serializers.DateTimeField())
     def get_reschedule_cutoff_at(self, obj: Consultation) -> str:
@@ -281,7 +281,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(LedgerEntrySerializer(many=True))
     def get_ledger(self, obj: Consultation) -> list[dict[str, Any]]:
-        return LedgerEntrySerializer(obj.ledger_entries.all(), many=True).data
+        return list(LedgerEntrySerializer(obj.ledger_entries.all(), many=True).data)
 
 
 class RefundDecisionSerializer(serializers.Serializer):

@@ -19,7 +19,7 @@ class PolicySnapshotSerializer(serializers.Serializer):
     """A policy as copied onto a booking (or offered by an expert), with plain sentences."""
 
     template = serializers.CharField(help_text="flexible, moderate or strict.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a JSON key, not Field.label
     tiers = RefundTierSerializer(many=True)
     reschedule_cutoff_hours = serializers.IntegerField()
     max_reschedules = serializers.IntegerField()
@@ -39,7 +39,7 @@ class PolicySnapshotSerializer(serializers.Serializer):
 
 class PolicyTemplateSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a JSON key, not Field.label
     tiers = RefundTierSerializer(many=True)
     summary = serializers.ListField(child=serializers.CharField())
 
