@@ -133,7 +133,7 @@ def start_ws(args) -> Proc:
         "-c",
         "deploy/gunicorn.conf.py",
         "-k",
-        "uvicorn.workers.UvicornWorker",
+        "project.workers.SocketWorker",
     ]
     env = consult_env(args, BIND=f"127.0.0.1:{WS_PORT}", WEB_WORKERS=str(args.ws_workers))
     return start("ws", argv, WS_PORT, env, common.ROOT)
@@ -361,6 +361,12 @@ async def close_pairs(sockets) -> None:
 _ids = itertools.count()
 
 
+async def safe(coro) -> None:
+    # A send on a socket the server closed (4408) is simply not acknowledged.
+    with contextlib.suppress(ConnectionError, OSError):
+        await coro
+
+
 async def open_loop(sockets, per_sender_rate: float, seconds: float, stats: ChatStats) -> float:
     """Each sender sends at `per_sender_rate`, staggered; returns the wall time."""
 
@@ -375,7 +381,7 @@ async def open_loop(sockets, per_sender_rate: float, seconds: float, stats: Chat
                 with contextlib.suppress(Exception):
                     await sender.open()
             client_id = f"m{next(_ids)}"
-            task = asyncio.create_task(sender.send_chat(pair.conversation_id, client_id))
+            task = asyncio.create_task(safe(sender.send_chat(pair.conversation_id, client_id)))
             pending.add(task)
             task.add_done_callback(pending.discard)
             nxt += interval
@@ -396,7 +402,7 @@ async def closed_loop(sockets, seconds: float, stats: ChatStats) -> float:
         while time.perf_counter() < end:
             try:
                 await sender.send_chat(pair.conversation_id, f"m{next(_ids)}")
-            except ConnectionError:
+            except (ConnectionError, OSError):
                 await sender.open()
 
     t0 = time.perf_counter()
@@ -525,6 +531,14 @@ class Http:
         self.reader = self.writer = None
 
     async def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        try:
+            return await self._request(method, path, body)
+        except (ConnectionError, asyncio.IncompleteReadError, IndexError):
+            # The server closed an idle keep-alive connection: reconnect once.
+            self.writer = None
+            return await self._request(method, path, body)
+
+    async def _request(self, method: str, path: str, body: dict | None) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         payload = json.dumps(body).encode() if body is not None else b""
@@ -727,16 +741,19 @@ async def phase_overload(args, pairs: list[Pair], saturation: float) -> None:
         raise SystemExit(f"{missing} acknowledged messages missing after resume")
 
 
-async def phase_rest(args, bookable, token: str) -> None:
+async def phase_rest(args, bookable, token: str, http: Proc) -> None:
     n = 32
     clients = [Http(HTTP_PORT, token) for _ in range(n)]
     path = "/api/v1/consultations/experts/"
     await rest_closed_loop(clients, lambda i, k: ("GET", path, None), 2)  # warm-up
+    cpu0 = http.cpu_seconds()
     count, lat, statuses = await rest_closed_loop(
         clients, lambda i, k: ("GET", path, None), args.seconds
     )
+    cpu = http.cpu_seconds() - cpu0
     s = ms(lat)
     case = "REST 32 clients"
+    common.emit(BENCH, case, "expert list CPU per request", round(cpu / count * 1000, 2), "ms")
     common.emit(
         BENCH,
         case,
@@ -767,9 +784,12 @@ async def phase_rest(args, bookable, token: str) -> None:
             },
         )
 
+    cpu0 = http.cpu_seconds()
     count, lat, statuses = await rest_closed_loop(book_clients, book, args.seconds)
+    cpu = http.cpu_seconds() - cpu0
     s = ms(lat)
     booked = statuses.get(201, 0)
+    common.emit(BENCH, case, "booking CPU per request", round(cpu / count * 1000, 2), "ms")
     common.emit(
         BENCH,
         case,
@@ -855,12 +875,8 @@ async def phase_idle(args, users: list[common.BenchUser], ws: Proc) -> None:
 # --------------------------------------------------------------------------- main
 
 
-async def amain(args) -> None:
+async def amain(args, pairs: list[Pair], bookable) -> None:
     phases = set(args.phases.split(","))
-    pairs = make_pairs(args.pairs)
-    bookable = make_bookable(32) if "rest" in phases else []
-    if "rest" in phases:
-        seed_experts(args.experts)
     ws = start_ws(args)
     peer = start_peer(args) if not args.no_peer else None
     http = start_http(args) if "rest" in phases else None
@@ -874,7 +890,7 @@ async def amain(args) -> None:
         if "overload" in phases:
             await phase_overload(args, pairs, saturation)
         if "rest" in phases and http is not None:
-            await phase_rest(args, bookable, pairs[0].user.token)
+            await phase_rest(args, bookable, pairs[0].user.token, http)
         if "idle" in phases:
             await phase_idle(args, [p.user for p in pairs] + [p.expert for p in pairs], ws)
     finally:
@@ -904,8 +920,13 @@ def main() -> None:
     PROM_DIR.mkdir(parents=True)
     common.create_database(DB)
     common.setup_django(DB, redis=REDIS)
+    phases = set(args.phases.split(","))
     try:
-        asyncio.run(amain(args))
+        pairs = make_pairs(args.pairs)
+        bookable = make_bookable(32) if "rest" in phases else []
+        if "rest" in phases:
+            seed_experts(args.experts)
+        asyncio.run(amain(args, pairs, bookable))
     finally:
         from django.db import connections
 

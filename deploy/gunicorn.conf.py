@@ -3,7 +3,7 @@
 Two kinds of processes use it:
   HTTP   gunicorn project.wsgi -c deploy/gunicorn.conf.py          (threaded WSGI workers)
   /ws/   gunicorn project.asgi:application -c deploy/gunicorn.conf.py \
-             -k uvicorn.workers.UvicornWorker                         (event-loop workers)
+             -k project.workers.SocketWorker                         (event-loop workers)
 Each worker process keeps its own psycopg pool of DB_POOL_SIZE connections, so the
 connections of a deployment are bounded by (processes x DB_POOL_SIZE) + Celery's.
 """

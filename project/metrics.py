@@ -108,9 +108,25 @@ def count_celery_task(outcome: str) -> Callable[..., None]:
     return receiver
 
 
+def serve_worker_metrics(**kwargs: Any) -> None:
+    """In a Celery worker's main process with CELERY_METRICS_PORT set (docker-compose: its
+    container has its own metrics folder), serve the worker's figures for scraping."""
+    port = os.environ.get("CELERY_METRICS_PORT")
+    if not port:
+        return
+    from prometheus_client import REGISTRY, start_http_server
+
+    registry = REGISTRY
+    if MULTIPROCESS:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    start_http_server(int(port), registry=registry)
+
+
 def connect_celery_signals() -> None:
     from celery import signals
 
     signals.task_success.connect(count_celery_task("success"), weak=False)
     signals.task_failure.connect(count_celery_task("failure"), weak=False)
     signals.task_retry.connect(count_celery_task("retry"), weak=False)
+    signals.worker_ready.connect(serve_worker_metrics, weak=False)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -73,10 +75,46 @@ def _send_now(user_ids: list[int], envelope: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        # One hop into the event loop for all recipients, not one per recipient.
-        async_to_sync(_group_send_all)(layer, user_ids, envelope)
+        # One hop into an event loop for all recipients, not one per recipient.
+        main_loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+        if main_loop is not None and main_loop.is_running():
+            # Sync code called from async code (a consumer): back into its loop.
+            async_to_sync(_group_send_all)(layer, user_ids, envelope)
+        else:
+            # A WSGI request or a Celery task: async_to_sync would start a thread, an
+            # event loop and a Redis connection for every publish (~10 ms of CPU each);
+            # the process's publisher loop keeps one of each.
+            _publisher_loop().run(_group_send_all(layer, user_ids, envelope))
     except Exception:  # a dead channel layer must not break the committed request
         logger.exception("could not publish %s", envelope["type"])
+
+
+class _PublisherLoop:
+    """One event loop per process, in a daemon thread, for publishing from sync code."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        thread = threading.Thread(
+            target=self.loop.run_forever, name="realtime-publisher", daemon=True
+        )
+        thread.start()
+
+    def run(self, coro: Any, timeout: float = 10) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+
+_publisher: _PublisherLoop | None = None
+_publisher_lock = threading.Lock()
+
+
+def _publisher_loop() -> _PublisherLoop:
+    global _publisher
+    with _publisher_lock:
+        # A forked child (Celery prefork) must not use its parent's thread, which it lacks.
+        if _publisher is None or _publisher.pid != os.getpid():
+            _publisher = _PublisherLoop()
+        return _publisher
 
 
 def check_event(event_type: str, data: dict[str, Any]) -> None:

@@ -719,3 +719,16 @@ def test_fast_path_refusals_fall_back_to_precise_errors(conversation, user, expe
     with pytest.raises(NotAllowed):
         send(conversation, user, "blocked")
     assert state(conversation)[0] == 2
+
+
+def test_the_send_path_unread_count_matches_the_selector(
+    conversation, user, expert_user, expert, make_user
+):
+    other = ExpertChatConversation.objects.create(user=make_user(), expert=expert)
+    send(conversation, user, "a")
+    send(conversation, user, "b")
+    send(other, other.user, "c")
+    send(conversation, expert_user, "to the client")
+    for who in (user, expert_user, other.user):
+        assert services._unread_counts(who.pk) == selectors.unread_counts(who.pk)
+    assert services._unread_counts(expert_user.pk)["total"] == 3

@@ -23,7 +23,7 @@ def test_compose_has_every_service_with_health_checks():
     assert env["REDIS_URL"].startswith("redis://redis:")
     assert int(env["DB_POOL_SIZE"]) > 0  # bounded connections per process
     assert "gunicorn project.wsgi" in services["web"]["command"]
-    assert "uvicorn" in services["ws"]["command"]
+    assert "project.workers.SocketWorker" in services["ws"]["command"]  # uvicorn workers
     assert "beat" in services["beat"]["command"]
     for name in ("web", "ws", "worker", "beat"):
         deps = services[name]["depends_on"]
