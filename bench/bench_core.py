@@ -668,7 +668,15 @@ async def phase_chat(args, pairs: list[Pair], ws: Proc, peer: Proc | None) -> fl
         )
     await close_pairs(sockets)
     if peer is not None:
+        peer_cpu0 = peer.cpu_seconds()
         result = await peer_run(len(pairs), rate, args.seconds, closed=False)
+        common.emit(
+            BENCH,
+            f"peer chat {case}",
+            "peer CPU per message",
+            round((peer.cpu_seconds() - peer_cpu0) / max(1, result["received"]) * 1000, 2),
+            "ms",
+        )
         common.emit(
             BENCH, f"peer chat {case}", "p50", round(result["p50"], 2), "ms", load=load_average()
         )

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from project.metrics import EVENTS_DROPPED, EVENTS_PUBLISHED
+from realtime import layer_publish
 from realtime.catalogue import InvalidPayload, UndeclaredEvent, validate_payload
 from realtime.groups import user_group
 
@@ -48,7 +49,7 @@ async def _group_send_all(layer: Any, user_ids: list[int], envelope: dict[str, A
     # "realtime.event" maps to UserConsumer.realtime_event.
     message = {"type": "realtime.event", "event": envelope}
     results = await asyncio.gather(
-        *(layer.group_send(user_group(uid), message) for uid in user_ids),
+        *(layer_publish.group_send(layer, user_group(uid), message) for uid in user_ids),
         return_exceptions=True,
     )
     for user_id, result in zip(user_ids, results, strict=True):
@@ -168,7 +169,7 @@ async def _send_batch(layer: Any, batch: list[tuple[list[int], dict[str, Any]]])
             else {"type": "realtime.events", "events": envelopes}
         )
         try:
-            await layer.group_send(user_group(user_id), message)
+            await layer_publish.group_send(layer, user_group(user_id), message)
         except Exception as exc:  # a dead channel layer must not fail the committed action
             EVENTS_DROPPED.labels("publish_error").inc(len(envelopes))
             types = ",".join(e["type"] for e in envelopes)

@@ -4,6 +4,7 @@ channel-layer message per recipient."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
+from realtime import layer_publish
 from realtime.consumers import CLOSE_BEHIND
 from realtime.events import make_envelope, publish_batched, publish_to_users
 from realtime.groups import user_group
@@ -52,15 +54,14 @@ async def test_a_socket_that_falls_behind_is_closed_to_resume_and_the_drop_count
 async def test_an_action_publishes_one_layer_message_per_recipient(user, other_user, monkeypatch):
     first = await connect_ws(user)
     second = await connect_ws(other_user)
-    layer = get_channel_layer()
     sent: list[tuple[str, dict]] = []
-    original = layer.group_send
+    original = layer_publish.group_send
 
-    async def spy(group, message):
+    async def spy(layer, group, message):
         sent.append((group, message))
-        await original(group, message)
+        await original(layer, group, message)
 
-    monkeypatch.setattr(layer, "group_send", spy)
+    monkeypatch.setattr(layer_publish, "group_send", spy)
 
     def publish() -> None:
         publish_to_users(
@@ -77,5 +78,45 @@ async def test_an_action_publishes_one_layer_message_per_recipient(user, other_u
     assert (await receive_event(first, "notification.read"))["data"]["ids"] == [1]
     got = [(await receive_event(second, "notification.read"))["data"]["ids"] for _ in range(2)]
     assert got == [[1], [2]]  # in publishing order
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_concurrent_publishes_share_pipelined_round_trips(user, other_user, monkeypatch):
+    from redis.asyncio.client import Pipeline
+
+    layer = get_channel_layer()
+    assert isinstance(layer, layer_publish.RedisPubSubChannelLayer)  # the tests' layer
+    first = await connect_ws(user)
+    second = await connect_ws(other_user)
+    executions: list[int] = []
+    original = Pipeline.execute
+
+    async def counting(self, *args, **kwargs):
+        executions.append(len(self.command_stack))
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "execute", counting)
+    events = [
+        make_envelope("notification.read", {"ids": [n], "unread_count": 0}) for n in range(20)
+    ]
+    await asyncio.gather(
+        *(
+            layer_publish.group_send(
+                layer,
+                user_group((user, other_user)[n % 2].id),
+                {"type": "realtime.event", "event": e},
+            )
+            for n, e in enumerate(events)
+        )
+    )
+    assert sum(executions) == 20 and len(executions) < 20  # batched, none lost
+    got_first = [
+        (await receive_event(first, "notification.read"))["data"]["ids"][0] for _ in range(10)
+    ]
+    got_second = [
+        (await receive_event(second, "notification.read"))["data"]["ids"][0] for _ in range(10)
+    ]
+    assert got_first == list(range(0, 20, 2)) and got_second == list(range(1, 20, 2))  # in order
     await first.disconnect()
     await second.disconnect()

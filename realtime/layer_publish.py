@@ -1,0 +1,67 @@
+"""Publishing to the Redis pub/sub channel layer in pipelined batches.
+
+channels-redis' pub/sub layer sends each `group_send` as its own PUBLISH round trip, one at
+a time per process (a lock per Redis connection). Under load every socket action waited
+its turn for that connection. Here the group messages of every action that publishes while
+a round trip is in flight are sent together in the next one: one pipelined round trip
+carries them all, in the order they were published. Other layers (core, in-memory) and
+sharded setups use plain `group_send`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from channels_redis.pubsub import RedisPubSubChannelLayer
+
+_coalescers: dict[int, _Coalescer] = {}
+
+
+class _Coalescer:
+    def __init__(self, loop_layer: Any) -> None:
+        self.loop_layer = loop_layer
+        self.pending: list[tuple[str, bytes, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    async def publish(self, channel: str, data: bytes) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((channel, data, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._drain())
+        await future
+
+    async def _drain(self) -> None:
+        shard = self.loop_layer._shards[0]
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                async with shard._lock:
+                    shard._ensure_redis()
+                    pipe = shard._redis.pipeline(transaction=False)
+                    for channel, data, _ in batch:
+                        pipe.publish(channel, data)
+                    await pipe.execute()
+            except Exception as exc:  # each waiting publisher gets the error
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+
+async def group_send(layer: Any, group: str, message: dict[str, Any]) -> None:
+    """`layer.group_send(group, message)`, pipelined with concurrent ones on pub/sub."""
+    if not isinstance(layer, RedisPubSubChannelLayer):
+        await layer.group_send(group, message)
+        return
+    loop_layer = layer._get_layer()
+    if len(loop_layer._shards) != 1:
+        await layer.group_send(group, message)
+        return
+    coalescer = _coalescers.get(id(loop_layer))
+    if coalescer is None or coalescer.loop_layer is not loop_layer:
+        coalescer = _coalescers[id(loop_layer)] = _Coalescer(loop_layer)
+    await coalescer.publish(loop_layer._get_group_channel_name(group), layer.serialize(message))
