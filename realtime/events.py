@@ -22,6 +22,7 @@ from typing import Any
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.utils import timezone
 
@@ -96,17 +97,41 @@ class _PublisherLoop:
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
-        thread = threading.Thread(
+        self.thread = threading.Thread(
             target=self.loop.run_forever, name="realtime-publisher", daemon=True
         )
-        thread.start()
+        self.thread.start()
 
     def run(self, coro: Any, timeout: float = 10) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        # channels-redis closes this loop's connections when the loop is closed.
+        self.loop.close()
+
 
 _publisher: _PublisherLoop | None = None
 _publisher_lock = threading.Lock()
+
+
+def stop_publisher() -> None:
+    """Stop the publisher loop and close its channel-layer connections (a new one starts
+    on the next publish): when the channel layer is replaced, and in tests."""
+    global _publisher
+    with _publisher_lock:
+        publisher, _publisher = _publisher, None
+    if publisher is not None and publisher.pid == os.getpid():
+        publisher.stop()
+
+
+def _on_setting_changed(setting: str, **kwargs: Any) -> None:
+    if setting == "CHANNEL_LAYERS":
+        stop_publisher()
+
+
+setting_changed.connect(_on_setting_changed)
 
 
 def _publisher_loop() -> _PublisherLoop:

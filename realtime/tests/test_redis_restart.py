@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connections
@@ -24,6 +25,7 @@ from django.db import connections
 from chat import services
 from chat.models import ExpertChatConversation
 from consultations.tests.factories import make_expert
+from realtime.events import stop_publisher
 from realtime.testing import connect_ws
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -167,6 +169,9 @@ async def test_clients_resume_without_loss_after_a_redis_restart(private_redis, 
             await comm.disconnect()
         except (Exception, asyncio.CancelledError):
             pass
+        # Publishes from sync code (fixtures) went through the publisher loop: close its
+        # connections in that loop before closing the rest from this one.
+        await sync_to_async(stop_publisher)()
         layer = get_channel_layer()
         if hasattr(layer, "close_pools"):
             await layer.close_pools()
