@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from channels_redis.pubsub import RedisPubSubChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer  # type: ignore[import-untyped]
 
 _coalescers: dict[int, _Coalescer] = {}
 
@@ -21,8 +21,8 @@ _coalescers: dict[int, _Coalescer] = {}
 class _Coalescer:
     def __init__(self, loop_layer: Any) -> None:
         self.loop_layer = loop_layer
-        self.pending: list[tuple[str, bytes, asyncio.Future]] = []
-        self.task: asyncio.Task | None = None
+        self.pending: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        self.task: asyncio.Task[None] | None = None
 
     async def publish(self, channel: str, data: bytes) -> None:
         future = asyncio.get_running_loop().create_future()
