@@ -52,3 +52,8 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
 
 def starts(slots) -> list[str]:
     return [s.start.strftime("%Y-%m-%d %H:%M") for s in slots]
+
+
+# "Now" for the booking tests: a Sunday noon UTC, so Monday and Tuesday slots lie ahead
+# (frozen by the `fixed_now` fixture in consultations/tests/conftest.py).
+BOOKING_NOW = utc(2026, 3, 1, 12, 0)

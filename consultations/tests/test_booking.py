@@ -7,28 +7,28 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-import time_machine
 
 from consultations import signals
 from consultations.models import Consultation, Expert
 from consultations.services import booking, scheduling
 from consultations.tests.factories import make_consultation, make_user
-from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules, utc
+from consultations.tests.scheduling_helpers import (
+    BOOKING_NOW,
+    every_day,
+    scheduling_expert,
+    set_rules,
+    utc,
+)
 from project.api_errors import Conflict, NotAllowed, NotFound, ServiceError
 
-pytestmark = pytest.mark.django_db
+# Time is frozen at BOOKING_NOW (fixed_now, consultations/tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_now")]
 
-NOW = utc(2026, 3, 1, 12, 0)  # Sunday noon UTC
+NOW = BOOKING_NOW  # Sunday noon UTC
 MONDAY_9 = utc(2026, 3, 2, 9, 0)  # 21 hours ahead: inside the 24-hour window
 TUESDAY_9 = utc(2026, 3, 3, 9, 0)  # 45 hours ahead
 PaymentStatus = Consultation.PaymentStatus
 Status = Consultation.Status
-
-
-@pytest.fixture(autouse=True)
-def fixed_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -36,11 +36,6 @@ def expert():
     e = scheduling_expert(hourly_rate=Decimal("90.00"))
     set_rules(e, every_day("09:00", "12:00"))
     return e
-
-
-@pytest.fixture
-def client_user():
-    return make_user(first_name="Cleo", last_name="Client")
 
 
 def book(user, expert, start=TUESDAY_9, minutes=30, **kw):

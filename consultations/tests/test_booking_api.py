@@ -6,25 +6,25 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from consultations.models import Consultation, Expert
 from consultations.tests.factories import make_consultation, make_user
-from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules, utc
+from consultations.tests.scheduling_helpers import (
+    BOOKING_NOW,
+    every_day,
+    scheduling_expert,
+    set_rules,
+    utc,
+)
 
-pytestmark = pytest.mark.django_db
+# Time is frozen at BOOKING_NOW (fixed_now, consultations/tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_now")]
 
-NOW = utc(2026, 3, 1, 12, 0)
+NOW = BOOKING_NOW  # Sunday noon UTC
 TUESDAY_9 = utc(2026, 3, 3, 9, 0)
 API = "/api/v1/consultations"
 BOOK = f"{API}/consultations/book/"
 Status = Consultation.Status
-
-
-@pytest.fixture(autouse=True)
-def fixed_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -32,11 +32,6 @@ def expert():
     e = scheduling_expert(hourly_rate=Decimal("120.00"), timezone="Europe/Paris")
     set_rules(e, every_day("09:00", "18:00"))
     return e
-
-
-@pytest.fixture
-def client_user():
-    return make_user(first_name="Cleo", last_name="Client")
 
 
 def body(expert, **overrides) -> dict:

@@ -6,23 +6,23 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from consultations.models import BookingAuditLog, Consultation
 from consultations.tests.factories import make_user
-from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules, utc
+from consultations.tests.scheduling_helpers import (
+    BOOKING_NOW,
+    every_day,
+    scheduling_expert,
+    set_rules,
+    utc,
+)
 
-pytestmark = pytest.mark.django_db
+# Time is frozen at BOOKING_NOW (fixed_now, consultations/tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_now")]
 
-NOW = utc(2026, 3, 1, 12, 0)
+NOW = BOOKING_NOW  # Sunday noon UTC
 START = utc(2026, 3, 3, 9, 0)  # 45 hours ahead
 POLICY_URL = "/api/v1/consultations/experts/me/policy/"
-
-
-@pytest.fixture(autouse=True)
-def fixed_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
