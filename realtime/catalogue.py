@@ -197,8 +197,25 @@ class NotificationReadPayload(_Payload):
     unread_count: int
 
 
+class StreamPosition(_Payload):
+    epoch: str = Field(description="Changes whenever the stream's history was lost.")
+    offset: int = Field(description="Offset of the newest event of the stream (0: none yet).")
+
+
 class SessionReadyPayload(_Payload):
     user_id: int
+    stream: StreamPosition | None = Field(
+        description="Where this socket starts in the user's stream (null: stream unavailable)."
+    )
+    replayed: int = Field(description="How many missed events were replayed just before this.")
+    resync: bool = Field(
+        description="True when the tab must refetch its state: a new tab, or a gap the "
+        "stream's history could not cover."
+    )
+
+
+class StreamResetPayload(_Payload):
+    stream: StreamPosition
 
 
 class PongPayload(_Payload):
@@ -251,6 +268,7 @@ AVAILABILITY_UPDATED = "availability.updated"
 NOTIFICATION_CREATED = "notification.created"
 NOTIFICATION_READ = "notification.read"
 SESSION_READY = "session.ready"
+STREAM_RESET = "stream.reset"
 PONG = "pong"
 ERROR = "error"
 
@@ -259,7 +277,15 @@ _SPECS = [
         SESSION_READY,
         SessionReadyPayload,
         "the socket",
-        "connected",
+        "connected, after replaying the events the tab missed",
+        durable=False,
+        socket_only=True,
+    ),
+    EventSpec(
+        STREAM_RESET,
+        StreamResetPayload,
+        "the socket",
+        "the stream's history was lost while connected: refetch",
         durable=False,
         socket_only=True,
     ),
@@ -435,9 +461,10 @@ def openapi_document() -> dict[str, Any]:
 
 
 def readme_table() -> str:
-    lines = ["| type | to | when |", "|---|---|---|"]
+    lines = ["| type | to | when | replayed |", "|---|---|---|---|"]
     for spec in _SPECS:
-        lines.append(f"| `{spec.type}` | {spec.to} | {spec.when} |")
+        replayed = "yes" if spec.durable and not spec.socket_only else "no"
+        lines.append(f"| `{spec.type}` | {spec.to} | {spec.when} | {replayed} |")
     return "\n".join(lines)
 
 

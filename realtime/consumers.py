@@ -8,7 +8,9 @@ import json
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -18,6 +20,8 @@ from django.utils import timezone
 from project import json_limits
 from project.api_errors import ServiceError
 from project.metrics import EVENTS_DELIVERED, EVENTS_DROPPED, OPEN_SOCKETS, SOCKET_RESYNCS
+from realtime import stream
+from realtime.catalogue import SESSION_READY, STREAM_RESET
 from realtime.events import make_envelope, publish_batched
 from realtime.executor import ensure_executor
 from realtime.groups import user_group
@@ -43,10 +47,18 @@ def _lag_seconds(envelope: dict[str, Any]) -> float:
         return 0.0
 
 
+def _cursor_start(resume: stream.Resume) -> int:
+    """Where a socket's cursor starts: before the replayed events, else at the newest."""
+    if resume.events:
+        return int(resume.events[0]["offset"]) - 1
+    return resume.position.offset
+
+
 class UserConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     behind = False  # set once events arrived too late: the rest are dropped and counted
     _counted = False  # counted in consult_ws_open_sockets
+    _cursor: stream.StreamCursor | None = None
     _cleaned_up = False
     _heartbeat: asyncio.Task[None] | None = None
 
@@ -74,7 +86,49 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         self._counted = True
         await database_sync_to_async(mark_connected)(user.id)
         self._heartbeat = asyncio.create_task(self._refresh_presence())
-        await self.send_json(make_envelope("session.ready", {"user_id": user.id}))
+        await self._resume_stream(user.id)
+
+    async def _resume_stream(self, user_id: int) -> None:
+        """Replay what the tab missed (`?epoch=…&offset=…`), then greet it.
+
+        The socket joined its group first: live events published from now on wait in the
+        channel queue (Channels handles one message at a time) and are deduplicated by
+        offset against the replay when they are dispatched, so the seam has no gap and no
+        duplicate.
+        """
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        epoch = (query.get("epoch") or [""])[0][:64] or None
+        try:
+            offset: int | None = int((query.get("offset") or [""])[0])
+        except ValueError:
+            offset = None
+        replayed = 0
+        try:
+            resume = await sync_to_async(stream.get_store().resume, thread_sensitive=False)(
+                user_id, epoch, offset
+            )
+        except Exception:
+            logger.exception("could not read the event stream of user %s", user_id)
+            resume = None
+        if resume is None:
+            self._cursor = None  # no stream: live events pass through, the tab refetches
+            ready = {"user_id": user_id, "stream": None, "replayed": 0, "resync": True}
+        else:
+            self._cursor = stream.StreamCursor(
+                stream.Position(resume.position.epoch, _cursor_start(resume))
+            )
+            for envelope in resume.events:
+                self._cursor.delivered(envelope)
+                await self.send_json(envelope)
+                replayed += 1
+            ready = {
+                "user_id": user_id,
+                "stream": resume.position.as_dict(),
+                "replayed": replayed,
+                # A new tab (no position) or a gap the history cannot cover: refetch.
+                "resync": resume.resync or epoch is None,
+            }
+        await self.send_json(make_envelope(SESSION_READY, ready))
 
     async def disconnect(self, code: int) -> None:
         await self._cleanup()
@@ -222,8 +276,53 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             )
             await self.close(code=CLOSE_BEHIND)
             return
+        await self._deliver_in_order(envelope)
+
+    async def _send_event(self, envelope: dict[str, Any]) -> None:
         await self.send_json(envelope)
         EVENTS_DELIVERED.labels(envelope.get("type", "")).inc()
+
+    async def _deliver_in_order(self, envelope: dict[str, Any]) -> None:
+        """Send stream events strictly by offset, once each (see stream.StreamCursor)."""
+        cursor = self._cursor
+        if cursor is None or "offset" not in envelope:
+            await self._send_event(envelope)  # ephemeral (typing) or no stream
+            return
+        verdict = cursor.classify(envelope)
+        if verdict == "gap":
+            await self._fill_gap(cursor)
+            verdict = cursor.classify(envelope)
+        if verdict == "reset":
+            await self._stream_reset(
+                cursor, stream.Position(envelope["epoch"], int(envelope["offset"]) - 1)
+            )
+            verdict = cursor.classify(envelope)
+        if verdict != "send":
+            return  # a duplicate, or delivered by the gap fill
+        cursor.delivered(envelope)
+        await self._send_event(envelope)
+
+    async def _fill_gap(self, cursor: stream.StreamCursor) -> None:
+        """Offsets are missing (late or dropped live messages): read them from the stream."""
+        try:
+            resume = await sync_to_async(stream.get_store().resume, thread_sensitive=False)(
+                self.user.id, cursor.epoch, cursor.offset
+            )
+        except Exception:
+            logger.exception("could not fill a gap in the stream of user %s", self.user.id)
+            return
+        if resume.resync:
+            await self._stream_reset(cursor, resume.position)
+            return
+        for envelope in resume.events:
+            if cursor.classify(envelope) == "send":
+                cursor.delivered(envelope)
+                await self._send_event(envelope)
+
+    async def _stream_reset(self, cursor: stream.StreamCursor, position: stream.Position) -> None:
+        """The history changed under this socket: the tab refetches, then follows `position`."""
+        cursor.reset(position)
+        await self.send_json(make_envelope(STREAM_RESET, {"stream": position.as_dict()}))
 
     @classmethod
     async def encode_json(cls, content: Any) -> str:

@@ -27,8 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from project.metrics import EVENTS_DROPPED, EVENTS_PUBLISHED
-from realtime import layer_publish
-from realtime.catalogue import InvalidPayload, UndeclaredEvent, validate_payload
+from realtime import delivery, layer_publish, stream
+from realtime.catalogue import CATALOGUE, InvalidPayload, UndeclaredEvent, validate_payload
 from realtime.groups import user_group
 
 logger = logging.getLogger(__name__)
@@ -46,32 +46,59 @@ def make_envelope(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _group_send_all(layer: Any, user_ids: list[int], envelope: dict[str, Any]) -> None:
+async def _group_send_all(layer: Any, user_ids: list[int], envelopes: list[dict[str, Any]]) -> None:
     # "realtime.event" maps to UserConsumer.realtime_event.
-    message = {"type": "realtime.event", "event": envelope}
     results = await asyncio.gather(
-        *(layer_publish.group_send(layer, user_group(uid), message) for uid in user_ids),
+        *(
+            layer_publish.group_send(
+                layer, user_group(uid), {"type": "realtime.event", "event": envelope}
+            )
+            for uid, envelope in zip(user_ids, envelopes, strict=True)
+        ),
         return_exceptions=True,
     )
     for user_id, result in zip(user_ids, results, strict=True):
         if isinstance(result, BaseException):
             EVENTS_DROPPED.labels("publish_error").inc()
-            logger.error("could not publish %s to user %s: %r", envelope["type"], user_id, result)
+            event_type = envelopes[0]["type"]
+            logger.error("could not publish %s to user %s: %r", event_type, user_id, result)
         else:
-            EVENTS_PUBLISHED.labels(envelope["type"]).inc()
+            EVENTS_PUBLISHED.labels(envelopes[0]["type"]).inc()
+
+
+def _append_to_streams(user_ids: list[int], envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    """Give a durable event its offset in each recipient's stream (one pipelined call)."""
+    spec = CATALOGUE.get(envelope["type"])
+    if spec is None or not spec.durable:
+        return [envelope] * len(user_ids)
+    try:
+        positions = stream.get_store().append_many(user_ids, envelope)
+    except Exception:
+        # Live delivery still goes out; tabs that miss it resync when they see the gap.
+        logger.exception("could not append %s to the event streams", envelope["type"])
+        return [envelope] * len(user_ids)
+    return [envelope | {"offset": p.offset, "epoch": p.epoch} for p in positions]
 
 
 # While a socket action runs (see `publish_batched`), events are gathered here instead of
-# hopping from the action's thread back into the event loop once per event.
-_batch: ContextVar[list[tuple[list[int], dict[str, Any]]] | None] = ContextVar(
+# hopping from the action's thread back into the event loop once per event. Each entry is
+# (recipients, each recipient's envelope): stream offsets are per user.
+_batch: ContextVar[list[tuple[list[int], list[dict[str, Any]]]] | None] = ContextVar(
     "realtime_publish_batch", default=None
 )
 
 
 def _send_now(user_ids: list[int], envelope: dict[str, Any]) -> None:
+    # The stream append runs here, on the publishing thread, in batch mode too: the event
+    # loop never waits on Redis for it.
+    envelopes = _append_to_streams(user_ids, envelope)
+    try:
+        delivery.watch(user_ids, envelopes)
+    except Exception:
+        logger.exception("could not schedule the delivery check of %s", envelope["type"])
     batch = _batch.get()
     if batch is not None:
-        batch.append((user_ids, envelope))
+        batch.append((user_ids, envelopes))
         return
     layer = get_channel_layer()
     if layer is None:
@@ -81,12 +108,12 @@ def _send_now(user_ids: list[int], envelope: dict[str, Any]) -> None:
         main_loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
         if main_loop is not None and main_loop.is_running():
             # Sync code called from async code (a consumer): back into its loop.
-            async_to_sync(_group_send_all)(layer, user_ids, envelope)
+            async_to_sync(_group_send_all)(layer, user_ids, envelopes)
         else:
             # A WSGI request or a Celery task: async_to_sync would start a thread, an
             # event loop and a Redis connection for every publish (~10 ms of CPU each);
             # the process's publisher loop keeps one of each.
-            _publisher_loop().run(_group_send_all(layer, user_ids, envelope))
+            _publisher_loop().run(_group_send_all(layer, user_ids, envelopes))
     except Exception:  # a dead channel layer must not break the committed request
         logger.exception("could not publish %s", envelope["type"])
 
@@ -149,15 +176,15 @@ def check_event(event_type: str, data: dict[str, Any]) -> None:
     Strict (tests, dev): raise, so the publishing code's tests fail. Otherwise (production)
     log and send anyway: a drifted field must not roll back the booking that announced it.
     """
+    spec = CATALOGUE.get(event_type)
+    if spec is not None and spec.socket_only:
+        raise UndeclaredEvent(f"{event_type!r} is sent by the consumer only, never published")
     try:
-        spec = validate_payload(event_type, data)
+        validate_payload(event_type, data)
     except (UndeclaredEvent, InvalidPayload):
         if getattr(settings, "REALTIME_STRICT_EVENTS", False):
             raise
         logger.exception("publishing an event that does not match realtime/catalogue.py")
-        return
-    if spec.socket_only:
-        raise UndeclaredEvent(f"{event_type!r} is sent by the consumer only, never published")
 
 
 def publish_to_users(user_ids: Iterable[int], event_type: str, data: dict[str, Any]) -> None:
@@ -180,11 +207,11 @@ def send_to_user_now(user_id: int, event_type: str, data: dict[str, Any]) -> Non
     _send_now([user_id], make_envelope(event_type, data))
 
 
-async def _send_batch(layer: Any, batch: list[tuple[list[int], dict[str, Any]]]) -> None:
+async def _send_batch(layer: Any, batch: list[tuple[list[int], list[dict[str, Any]]]]) -> None:
     """One group_send per recipient for everything an action published, in order."""
     per_user: dict[int, list[dict[str, Any]]] = {}
-    for user_ids, envelope in batch:
-        for user_id in user_ids:
+    for user_ids, envelopes in batch:
+        for user_id, envelope in zip(user_ids, envelopes, strict=True):
             per_user.setdefault(user_id, []).append(envelope)
 
     async def send(user_id: int, envelopes: list[dict[str, Any]]) -> None:
@@ -211,7 +238,7 @@ async def publish_batched() -> AsyncIterator[None]:
     """Within this block (async code and the sync code it calls through sync_to_async),
     events that would be sent are collected, then sent from the event loop on exit: one
     channel-layer message per recipient, and no thread hops back into the loop."""
-    batch: list[tuple[list[int], dict[str, Any]]] = []
+    batch: list[tuple[list[int], list[dict[str, Any]]]] = []
     token = _batch.set(batch)
     try:
         yield

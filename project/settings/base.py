@@ -319,6 +319,17 @@ PRESENCE_TTL_SECONDS = int(os.environ.get("PRESENCE_TTL_SECONDS", "90"))
 # Realtime (realtime/): an event that realtime/catalogue.py does not declare, or whose data
 # does not fit its model, raises when strict (dev, tests) and is logged in production.
 REALTIME_STRICT_EVENTS = env_bool("REALTIME_STRICT_EVENTS", False)
+# The per-user event stream (realtime/stream.py): how many events and how old a history a
+# reconnecting tab can be replayed; past that it refetches. The stream's offset and epoch
+# outlive the history by REALTIME_STREAM_META_TTL_SECONDS.
+REALTIME_STREAM_MAXLEN = int(os.environ.get("REALTIME_STREAM_MAXLEN", "1000"))
+REALTIME_STREAM_MAX_AGE_SECONDS = int(os.environ.get("REALTIME_STREAM_MAX_AGE_SECONDS", "86400"))
+REALTIME_STREAM_MAX_REPLAY = int(os.environ.get("REALTIME_STREAM_MAX_REPLAY", "1000"))
+REALTIME_STREAM_META_TTL_SECONDS = int(
+    os.environ.get("REALTIME_STREAM_META_TTL_SECONDS", str(30 * 24 * 3600))
+)
+# A booking change no tab acknowledged within this many seconds is emailed (0: never).
+REALTIME_ACK_TIMEOUT_SECONDS = float(os.environ.get("REALTIME_ACK_TIMEOUT_SECONDS", "120"))
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

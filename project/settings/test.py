@@ -26,3 +26,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405
 # A published event must match realtime/catalogue.py, or the publishing test fails.
 REALTIME_STRICT_EVENTS = True
+# Eager Celery would run the unacknowledged-booking fallback at once, before any tab could
+# acknowledge; its own tests turn it on.
+REALTIME_ACK_TIMEOUT_SECONDS = 0

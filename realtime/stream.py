@@ -1,0 +1,354 @@
+"""The durable per-user event stream: offsets, epochs, replay and acknowledgements.
+
+Every durable event published to a user (see `realtime.catalogue`) is appended to that
+user's stream and gets the next **offset** (1, 2, 3, … with no gaps). The stream has an
+**epoch**: a token that changes whenever its history is lost (Redis flushed or restarted
+without persistence, the keys expired). A tab remembers the (epoch, offset) of the last
+event it saw; on reconnect the consumer replays what it missed, or, when the history no
+longer covers it (other epoch, trimmed past the offset), tells it to resync by fetching.
+
+Storage (Redis, the server every process already shares): per user a Redis Stream
+`<prefix>:ustream:<id>` holding the serialized envelopes (field `o` = offset, `e` = JSON),
+bounded by length (XADD MAXLEN ~ REALTIME_STREAM_MAXLEN) and age (XTRIM MINID ~ now -
+REALTIME_STREAM_MAX_AGE_SECONDS; stream IDs are time-based), and a small hash
+`<prefix>:ustream:<id>:m` with the last offset, the epoch and the highest acknowledged
+offset. One Lua script does INCR + XADD + trims atomically, so offsets follow stream order;
+publishing to N users is N EVALSHA calls in one pipelined round trip.
+
+Because offsets are consecutive and trimming only removes the oldest entries, the events
+after offset `k` are exactly the newest `last - k` entries: replay is one XREVRANGE COUNT.
+
+Without REDIS_URL (the embedded dev mode, a single process) a process-local store with the
+same behaviour is used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Position:
+    epoch: str
+    offset: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "offset": self.offset}
+
+
+@dataclass
+class Resume:
+    """What the server found for a reconnecting tab."""
+
+    position: Position  # the stream's newest (epoch, offset) as of the read
+    events: list[dict[str, Any]] = field(default_factory=list)  # missed, oldest first
+    resync: bool = False  # history cannot cover the gap: refetch
+
+
+def maxlen() -> int:
+    return int(getattr(settings, "REALTIME_STREAM_MAXLEN", 1000))
+
+
+def max_age_ms() -> int:
+    return int(float(getattr(settings, "REALTIME_STREAM_MAX_AGE_SECONDS", 24 * 3600)) * 1000)
+
+
+def meta_ttl_ms() -> int:
+    return int(float(getattr(settings, "REALTIME_STREAM_META_TTL_SECONDS", 30 * 24 * 3600)) * 1000)
+
+
+def _prefix() -> str:
+    layers = getattr(settings, "CHANNEL_LAYERS", {}) or {}
+    config = layers.get("default", {}).get("CONFIG", {}) or {}
+    return str(config.get("prefix") or os.environ.get("CHANNEL_LAYER_PREFIX", "consult"))
+
+
+def _new_epoch() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def encode(envelope: dict[str, Any]) -> str:
+    return json.dumps(envelope, cls=DjangoJSONEncoder, separators=(",", ":"))
+
+
+def _decode(raw: Any, offset: int, epoch: str) -> dict[str, Any]:
+    envelope = json.loads(raw)
+    envelope["offset"] = offset
+    envelope["epoch"] = epoch
+    return envelope
+
+
+# --------------------------------------------------------------------------- Redis
+
+# KEYS: meta hash, stream. ARGV: envelope JSON, maxlen, max age ms, meta ttl ms, new epoch.
+_APPEND = """
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  -- A new or lost history: whatever entries remain belong to no epoch any more.
+  epoch = ARGV[5]
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'offset', 0)
+end
+local off = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'o', off, 'e', ARGV[1])
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('XTRIM', KEYS[2], 'MINID', '~', now_ms - tonumber(ARGV[3]))
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {off, epoch}
+"""
+
+# KEYS: meta hash, stream. ARGV: client epoch ('' = none), client offset, max replay,
+# meta ttl ms, new epoch.
+# Returns {epoch, last offset, status, entries...}; status: fresh | ok | resync.
+_RESUME = """
+local meta = redis.call('HMGET', KEYS[1], 'epoch', 'offset')
+local epoch = meta[1]
+local last = tonumber(meta[2]) or 0
+if not epoch then
+  epoch = ARGV[5]
+  last = 0
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'offset', 0)
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+if ARGV[1] == '' then return {epoch, last, 'fresh'} end
+local have = tonumber(ARGV[2])
+if ARGV[1] ~= epoch or have == nil or have > last then return {epoch, last, 'resync'} end
+local missing = last - have
+if missing == 0 then return {epoch, last, 'ok'} end
+if missing > tonumber(ARGV[3]) then return {epoch, last, 'resync'} end
+local entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', missing)
+if #entries < missing then return {epoch, last, 'resync'} end
+local out = {epoch, last, 'ok'}
+for i = #entries, 1, -1 do
+  local fields = entries[i][2]
+  local o, e
+  for j = 1, #fields, 2 do
+    if fields[j] == 'o' then o = fields[j + 1] elseif fields[j] == 'e' then e = fields[j + 1] end
+  end
+  if i == #entries and tonumber(o) ~= have + 1 then return {epoch, last, 'resync'} end
+  out[#out + 1] = o
+  out[#out + 1] = e
+end
+return out
+"""
+
+# KEYS: meta hash. ARGV: epoch, offset. Raises the acknowledged offset, never lowers it.
+_ACK = """
+local meta = redis.call('HMGET', KEYS[1], 'epoch', 'offset', 'acked')
+if meta[1] ~= ARGV[1] then return -1 end
+local off = math.min(tonumber(ARGV[2]), tonumber(meta[2]) or 0)
+if off > (tonumber(meta[3]) or 0) then redis.call('HSET', KEYS[1], 'acked', off) end
+return off
+"""
+
+
+class RedisStreamStore:
+    def __init__(self, url: str) -> None:
+        import redis
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
+
+        self.client = redis.Redis.from_url(
+            url,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.02), 3),
+            retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+            health_check_interval=30,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+        )
+        self._append = self.client.register_script(_APPEND)
+        self._resume = self.client.register_script(_RESUME)
+        self._ack = self.client.register_script(_ACK)
+
+    def _keys(self, user_id: int) -> list[str]:
+        base = f"{_prefix()}:ustream:{int(user_id)}"
+        return [f"{base}:m", base]
+
+    def append_many(self, user_ids: list[int], envelope: dict[str, Any]) -> list[Position]:
+        payload = encode(envelope)
+        args = [payload, maxlen(), max_age_ms(), meta_ttl_ms()]
+        pipe = self.client.pipeline(transaction=False)
+        for user_id in user_ids:
+            self._append(keys=self._keys(user_id), args=[*args, _new_epoch()], client=pipe)
+        return [Position(_str(epoch), int(off)) for off, epoch in pipe.execute()]
+
+    def resume(self, user_id: int, epoch: str | None, offset: int | None) -> Resume:
+        reply = self._resume(
+            keys=self._keys(user_id),
+            args=[
+                epoch or "",
+                -1 if offset is None else int(offset),
+                int(getattr(settings, "REALTIME_STREAM_MAX_REPLAY", maxlen())),
+                meta_ttl_ms(),
+                _new_epoch(),
+            ],
+        )
+        current = Position(_str(reply[0]), int(reply[1]))
+        status = _str(reply[2])
+        if status == "resync":
+            return Resume(current, resync=True)
+        rest = reply[3:]
+        events = [_decode(rest[i + 1], int(rest[i]), current.epoch) for i in range(0, len(rest), 2)]
+        return Resume(current, events)
+
+    def ack(self, user_id: int, epoch: str, offset: int) -> int:
+        return int(self._ack(keys=self._keys(user_id)[:1], args=[epoch, int(offset)]))
+
+    def acked(self, user_id: int) -> Position | None:
+        epoch, acked = self.client.hmget(self._keys(user_id)[0], ["epoch", "acked"])
+        if epoch is None:
+            return None
+        return Position(_str(epoch), int(acked or 0))
+
+    def forget(self, user_id: int) -> None:
+        """Drop a user's history (tests and benches simulate a lost history with it)."""
+        self.client.delete(*self._keys(user_id))
+
+
+def _str(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+# --------------------------------------------------------------------------- in process
+
+
+class MemoryStreamStore:
+    """Same behaviour in one process (no REDIS_URL: the embedded dev mode)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: dict[int, dict[str, Any]] = {}
+
+    def _state(self, user_id: int) -> dict[str, Any]:
+        state = self._streams.get(user_id)
+        if state is None:
+            state = {"epoch": _new_epoch(), "offset": 0, "acked": 0, "entries": deque()}
+            self._streams[user_id] = state
+        return state
+
+    def append_many(self, user_ids: list[int], envelope: dict[str, Any]) -> list[Position]:
+        payload = encode(envelope)
+        out = []
+        now = time.monotonic()
+        with self._lock:
+            for user_id in user_ids:
+                state = self._state(user_id)
+                state["offset"] += 1
+                entries = state["entries"]
+                entries.append((state["offset"], now, payload))
+                while len(entries) > maxlen() or (
+                    entries and now - entries[0][1] > max_age_ms() / 1000
+                ):
+                    entries.popleft()
+                out.append(Position(state["epoch"], state["offset"]))
+        return out
+
+    def resume(self, user_id: int, epoch: str | None, offset: int | None) -> Resume:
+        with self._lock:
+            state = self._state(user_id)
+            current = Position(state["epoch"], state["offset"])
+            if not epoch:
+                return Resume(current)
+            if epoch != current.epoch or offset is None or offset > current.offset:
+                return Resume(current, resync=True)
+            missing = [e for e in state["entries"] if e[0] > offset]
+            max_replay = int(getattr(settings, "REALTIME_STREAM_MAX_REPLAY", maxlen()))
+            if len(missing) != current.offset - offset or len(missing) > max_replay:
+                return Resume(current, resync=True)
+            return Resume(current, [_decode(p, o, current.epoch) for o, _t, p in missing])
+
+    def ack(self, user_id: int, epoch: str, offset: int) -> int:
+        with self._lock:
+            state = self._state(user_id)
+            if state["epoch"] != epoch:
+                return -1
+            off = min(int(offset), state["offset"])
+            state["acked"] = max(state["acked"], off)
+            return off
+
+    def acked(self, user_id: int) -> Position | None:
+        with self._lock:
+            state = self._streams.get(user_id)
+            return Position(state["epoch"], state["acked"]) if state else None
+
+    def forget(self, user_id: int) -> None:
+        with self._lock:
+            self._streams.pop(user_id, None)
+
+
+_store: RedisStreamStore | MemoryStreamStore | None = None
+_store_lock = threading.Lock()
+
+
+def get_store() -> RedisStreamStore | MemoryStreamStore:
+    global _store
+    if _store is None:
+        with _store_lock:
+            if _store is None:
+                url = getattr(settings, "REDIS_URL", "")
+                _store = RedisStreamStore(url) if url else MemoryStreamStore()
+    return _store
+
+
+# --------------------------------------------------------------------------- one socket
+
+
+class StreamCursor:
+    """One socket's place in its user's stream, so it delivers each event once, in order.
+
+    Live events can arrive late, twice or out of order (two processes publishing at once,
+    a replay overlapping the live feed, a dropped channel-layer message). The consumer asks
+    `classify` before sending each one:
+
+    - "send": the next offset; send it and call `delivered`.
+    - "drop": already delivered (or older than this socket's start).
+    - "gap": offsets are missing before it; read them from the stream first.
+    - "reset": the stream's history changed under this socket (new epoch, or an offset
+      reused by another event after Redis lost writes): the client must resync.
+    """
+
+    RECENT = 512
+
+    def __init__(self, position: Position) -> None:
+        self.epoch = position.epoch
+        self.offset = position.offset
+        self._recent: dict[int, str] = {}
+
+    @property
+    def position(self) -> Position:
+        return Position(self.epoch, self.offset)
+
+    def classify(self, envelope: dict[str, Any]) -> str:
+        offset = int(envelope["offset"])
+        if envelope.get("epoch") != self.epoch:
+            return "reset"
+        if offset <= self.offset:
+            known = self._recent.get(offset)
+            return "drop" if known is None or known == envelope.get("id") else "reset"
+        return "send" if offset == self.offset + 1 else "gap"
+
+    def delivered(self, envelope: dict[str, Any]) -> None:
+        self.offset = int(envelope["offset"])
+        self._recent[self.offset] = str(envelope.get("id"))
+        if len(self._recent) > self.RECENT:
+            self._recent.pop(next(iter(self._recent)))
+
+    def reset(self, position: Position) -> None:
+        self.epoch, self.offset = position.epoch, position.offset
+        self._recent.clear()
