@@ -461,10 +461,14 @@ def openapi_document() -> dict[str, Any]:
 
 
 def readme_table() -> str:
-    lines = ["| type | to | when | replayed |", "|---|---|---|---|"]
+    lines = [
+        "| type | to | when | replayed | email if unacked |",
+        "|---|---|---|---|---|",
+    ]
     for spec in _SPECS:
         replayed = "yes" if spec.durable and not spec.socket_only else "no"
-        lines.append(f"| `{spec.type}` | {spec.to} | {spec.when} | {replayed} |")
+        email = "yes" if spec.ack_fallback else "no"
+        lines.append(f"| `{spec.type}` | {spec.to} | {spec.when} | {replayed} | {email} |")
     return "\n".join(lines)
 
 

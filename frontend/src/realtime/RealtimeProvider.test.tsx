@@ -21,12 +21,16 @@ class ServerSocket {
     this.readyState = 3;
     this.onclose?.({ code });
   }
-  // What the server does on every (re)connect: open, then greet with session.ready.
-  accept() {
+  // What the server does on every (re)connect: open, replay, then greet with session.ready.
+  accept(resync: boolean, offset = 0) {
     this.readyState = 1;
     this.onopen?.({});
-    const ready = { v: 1, type: "session.ready", id: `r-${Math.random()}`, ts: "", data: { user_id: 5 } };
+    const data = { user_id: 5, stream: { epoch: "e1", offset }, replayed: 0, resync };
+    const ready = { v: 1, type: "session.ready", id: `r-${Math.random()}`, ts: "", data };
     this.onmessage?.({ data: JSON.stringify(ready) });
+  }
+  push(type: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+    this.onmessage?.({ data: JSON.stringify({ v: 1, type, id: `e-${Math.random()}`, ts: "", data, ...extra }) });
   }
   drop() {
     this.readyState = 3;
@@ -50,7 +54,7 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 describe("useResyncOnReconnect", () => {
-  it("refetches page state after every reconnect, since missed events are not replayed", async () => {
+  it("refetches when events may be lost (new tab, history gone), not after a replayed reconnect", async () => {
     const client = new RealtimeClient({ url: "ws://test/ws/", WebSocketImpl: ServerSocket, baseDelayMs: 1, maxDelayMs: 2, pingIntervalMs: 0 });
     const reload = vi.fn();
     render(
@@ -62,13 +66,21 @@ describe("useResyncOnReconnect", () => {
     );
     await screen.findByText("probe");
     await waitFor(() => expect(ServerSocket.instances).toHaveLength(1));
-    act(() => ServerSocket.instances[0].accept());
+    act(() => ServerSocket.instances[0].accept(true, 3)); // a new tab fetches its state
     expect(reload).toHaveBeenCalledTimes(1);
 
     act(() => ServerSocket.instances[0].drop());
     await waitFor(() => expect(ServerSocket.instances).toHaveLength(2));
-    expect(reload).toHaveBeenCalledTimes(1); // nothing to fetch until the socket is back
-    act(() => ServerSocket.instances[1].accept());
+    expect(ServerSocket.instances[1].url).toBe("ws://test/ws/?epoch=e1&offset=3");
+    act(() => ServerSocket.instances[1].accept(false, 3)); // missed events were replayed
+    expect(reload).toHaveBeenCalledTimes(1);
+
+    act(() => ServerSocket.instances[1].push("stream.reset", { stream: { epoch: "e2", offset: 0 } }));
     expect(reload).toHaveBeenCalledTimes(2);
+    act(() => ServerSocket.instances[1].drop());
+    await waitFor(() => expect(ServerSocket.instances).toHaveLength(3));
+    expect(ServerSocket.instances[2].url).toBe("ws://test/ws/?epoch=e2&offset=0");
+    act(() => ServerSocket.instances[2].accept(true, 9)); // the history did not cover the gap
+    expect(reload).toHaveBeenCalledTimes(3);
   });
 });

@@ -58,12 +58,15 @@ export function useRealtimeEvent(types: string | string[], handler: EventHandler
 }
 
 /**
- * Run `reload` each time the socket (re)connects. Events sent while a tab was offline are
- * not replayed (only chat has a resume cursor), so pages built from booking, meeting or
- * notification events fetch their state again instead.
+ * Run `reload` when this tab may have missed events it cannot get back: a new tab's first
+ * connection, a reconnect the stream's history no longer covers (`session.ready` with
+ * `resync`), or history lost while connected (`stream.reset`). Other reconnects replay the
+ * missed events instead, so pages built from events stay current without a fetch.
  */
 export function useResyncOnReconnect(reload: () => void): void {
-  useRealtimeEvent("session.ready", () => reload());
+  useRealtimeEvent(["session.ready", "stream.reset"], (event) => {
+    if (event.type === "stream.reset" || event.data.resync) reload();
+  });
 }
 
 export function useConnectionStatus(): ConnectionStatus {

@@ -30,8 +30,12 @@ class FakeSocket {
     this.readyState = 3;
     this.onclose?.({ code });
   }
-  push(type: string, data: Record<string, unknown>, id = `${type}-${Math.random()}`) {
-    this.onmessage?.({ data: JSON.stringify({ v: 1, type, id, ts: new Date().toISOString(), data }) });
+  push(type: string, data: Record<string, unknown>, id = `${type}-${Math.random()}`, extra: Record<string, unknown> = {}) {
+    this.onmessage?.({ data: JSON.stringify({ v: 1, type, id, ts: new Date().toISOString(), data, ...extra }) });
+  }
+  /** A durable event at `offset` of the user's stream. */
+  pushAt(offset: number, type = "booking.confirmed", epoch = "e1") {
+    this.push(type, { id: offset }, `${type}-${epoch}-${offset}`, { offset, epoch });
   }
   sentOfType(type: string) {
     return this.sent.filter((m) => m.type === type);
@@ -394,5 +398,45 @@ describe("RealtimeClient", () => {
     vi.advanceTimersByTime(100);
     expect(FakeSocket.instances.length).toBeGreaterThanOrEqual(2);
     client.stop();
+  });
+
+  it("resumes the stream after the last handled offset and acknowledges what it handled", () => {
+    const client = makeClient();
+    const seen: number[] = [];
+    client.on("*", (e) => {
+      if (typeof e.offset === "number") seen.push(e.offset);
+    });
+    client.start();
+    expect(latest().url).toBe("ws://test/ws/"); // no position yet: a fresh start
+    latest().serverOpen();
+    latest().push("session.ready", { user_id: 1, stream: { epoch: "e1", offset: 4 }, replayed: 0, resync: true });
+    latest().pushAt(5);
+    latest().pushAt(6);
+    latest().pushAt(6); // the same offset twice is handled once
+    expect(seen).toEqual([5, 6]);
+    vi.advanceTimersByTime(300);
+    expect(latest().sentOfType("stream.ack").map((m) => m.data)).toEqual([{ epoch: "e1", offset: 6 }]);
+
+    latest().serverDrop();
+    vi.advanceTimersByTime(100);
+    expect(latest().url).toBe("ws://test/ws/?epoch=e1&offset=6");
+    latest().serverOpen();
+    latest().pushAt(7); // replayed by the server before session.ready
+    latest().push("session.ready", { user_id: 1, stream: { epoch: "e1", offset: 7 }, replayed: 1, resync: false });
+    expect(seen).toEqual([5, 6, 7]);
+    expect(client.streamPosition).toEqual({ epoch: "e1", offset: 7 });
+  });
+
+  it("follows a new epoch announced by stream.reset", () => {
+    const client = makeClient();
+    const types: string[] = [];
+    client.on("*", (e) => types.push(e.type));
+    client.start();
+    latest().serverOpen();
+    latest().push("session.ready", { user_id: 1, stream: { epoch: "e1", offset: 40 }, replayed: 0, resync: true });
+    latest().push("stream.reset", { stream: { epoch: "e2", offset: 0 } });
+    latest().pushAt(1, "booking.cancelled", "e2"); // offset 1 of the new epoch is new
+    expect(types).toEqual(["session.ready", "stream.reset", "booking.cancelled"]);
+    expect(client.streamPosition).toEqual({ epoch: "e2", offset: 1 });
   });
 });

@@ -13,6 +13,12 @@
  *   (conversation, seq) or message id, whether it came live, from resume or twice from both.
  * - `chat.send` requests not yet acknowledged are re-sent after a reconnect; the server
  *   de-duplicates them by `client_id`, so a flaky network never loses or doubles a message.
+ * - Every durable event carries its `offset` in the user's stream and the stream's `epoch`.
+ *   The client keeps the newest pair and reconnects with `?epoch=…&offset=…`: the server
+ *   replays what the tab missed, in order, before `session.ready`. When the history is gone
+ *   (`session.ready` with `resync: true`, or `stream.reset` while connected) pages refetch
+ *   (useResyncOnReconnect). Handled offsets are acknowledged (`stream.ack`, batched), so
+ *   the server emails only booking changes that no tab received.
  */
 
 import type { Envelope, EventOf, EventType } from "./events";
@@ -33,6 +39,14 @@ export interface RealtimeOptions {
   random?: () => number;
   pingIntervalMs?: number;
   requestTimeoutMs?: number;
+  /** Acknowledge handled stream offsets at most this often (0: at once). */
+  ackDelayMs?: number;
+}
+
+/** A place in the user's event stream: the last event this tab handled. */
+export interface StreamPosition {
+  epoch: string;
+  offset: number;
 }
 
 /** The part of the browser WebSocket API this client uses (tests pass a fake). */
@@ -154,6 +168,9 @@ export class RealtimeClient {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly outbox: string[] = [];
   private _status: ConnectionStatus = "idle";
+  private stream: StreamPosition | null = null;
+  private acked: StreamPosition | null = null;
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: RealtimeOptions = {}) {
     this.options = {
@@ -164,6 +181,7 @@ export class RealtimeClient {
       random: options.random ?? Math.random,
       pingIntervalMs: options.pingIntervalMs ?? 25_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+      ackDelayMs: options.ackDelayMs ?? 300,
     };
   }
 
@@ -174,6 +192,11 @@ export class RealtimeClient {
   /** Current resume cursors (conversation id → last seq), mainly for tests and debugging. */
   get resumeCursors(): Record<string, number> {
     return Object.fromEntries(this.cursors);
+  }
+
+  /** The last stream event this tab handled; reconnects resume after it. */
+  get streamPosition(): StreamPosition | null {
+    return this.stream ? { ...this.stream } : null;
   }
 
   /** Current rev cursors (conversation id → every change up to it seen). */
@@ -222,6 +245,8 @@ export class RealtimeClient {
     this.resumesByRev.clear();
     this.seenEnvelopes.clear();
     this.seenMessages.clear();
+    this.stream = null;
+    this.acked = null;
     this.setStatus("idle");
   }
 
@@ -335,7 +360,7 @@ export class RealtimeClient {
     this.setStatus(this.attempt === 0 ? "connecting" : "reconnecting");
     let socket: SocketLike;
     try {
-      socket = new Impl(this.options.url ?? defaultSocketUrl());
+      socket = new Impl(this.socketUrl());
     } catch {
       this.scheduleReconnect();
       return;
@@ -389,6 +414,55 @@ export class RealtimeClient {
         req.reject(new RealtimeError("disconnected", "Connection lost before the server answered."));
       }
     }
+  }
+
+  /** The socket URL, resuming the stream after the last handled event when there is one. */
+  private socketUrl(): string {
+    const base = this.options.url ?? defaultSocketUrl();
+    if (!this.stream) return base;
+    const query = `epoch=${encodeURIComponent(this.stream.epoch)}&offset=${this.stream.offset}`;
+    return `${base}${base.includes("?") ? "&" : "?"}${query}`;
+  }
+
+  /**
+   * Track the stream position. Returns false for an event this tab already handled (the
+   * server deduplicates too; this covers a replay racing a live copy across reconnects).
+   */
+  private followStream(envelope: Envelope): boolean {
+    const data = envelope.data as Record<string, unknown>;
+    if (envelope.type === "session.ready" || envelope.type === "stream.reset") {
+      const pos = data.stream as StreamPosition | null | undefined;
+      if (pos && typeof pos.epoch === "string" && typeof pos.offset === "number") {
+        this.stream = { epoch: pos.epoch, offset: pos.offset };
+        this.scheduleAck();
+      } else if (envelope.type === "session.ready") {
+        this.stream = null;
+      }
+      return true;
+    }
+    const { offset, epoch } = envelope;
+    if (typeof offset !== "number" || typeof epoch !== "string") return true;
+    if (this.stream && this.stream.epoch === epoch && offset <= this.stream.offset) return false;
+    this.stream = { epoch, offset };
+    this.scheduleAck();
+    return true;
+  }
+
+  private scheduleAck(): void {
+    if (this.ackTimer) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = null;
+      this.sendAck();
+    }, this.options.ackDelayMs);
+  }
+
+  private sendAck(): void {
+    const pos = this.stream;
+    if (!pos) return;
+    if (this.acked && this.acked.epoch === pos.epoch && this.acked.offset >= pos.offset) return;
+    if (!this.socket || this.socket.readyState !== OPEN || this._status !== "open") return;
+    this.socket.send(JSON.stringify({ type: "stream.ack", request_id: newRequestId(), data: { ...pos } }));
+    this.acked = { ...pos };
   }
 
   private scheduleReconnect(): void {
@@ -505,6 +579,8 @@ export class RealtimeClient {
   private clearTimers(): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
     this.stopPing();
   }
 
@@ -517,6 +593,7 @@ export class RealtimeClient {
     }
     if (!envelope || typeof envelope.type !== "string") return;
     envelope.data = (envelope.data ?? {}) as Record<string, unknown>;
+    if (!this.followStream(envelope)) return;
     if (envelope.id) {
       if (this.seenEnvelopes.has(envelope.id)) return;
       this.remember(this.seenEnvelopes, envelope.id);

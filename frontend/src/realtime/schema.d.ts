@@ -338,6 +338,7 @@ export interface components {
         /** @description Event type → the shape of its `data`. */
         EventMap: {
             "session.ready": components["schemas"]["SessionReadyPayload"];
+            "stream.reset": components["schemas"]["StreamResetPayload"];
             pong: components["schemas"]["PongPayload"];
             error: components["schemas"]["ErrorPayload"];
             "booking.created": components["schemas"]["BookingPayload"];
@@ -442,6 +443,35 @@ export interface components {
         SessionReadyPayload: {
             /** User Id */
             user_id: number;
+            /** @description Where this socket starts in the user's stream (null: stream unavailable). */
+            stream: components["schemas"]["StreamPosition"] | null;
+            /**
+             * Replayed
+             * @description How many missed events were replayed just before this.
+             */
+            replayed: number;
+            /**
+             * Resync
+             * @description True when the tab must refetch its state: a new tab, or a gap the stream's history could not cover.
+             */
+            resync: boolean;
+        };
+        /** StreamPosition */
+        StreamPosition: {
+            /**
+             * Epoch
+             * @description Changes whenever the stream's history was lost.
+             */
+            epoch: string;
+            /**
+             * Offset
+             * @description Offset of the newest event of the stream (0: none yet).
+             */
+            offset: number;
+        };
+        /** StreamResetPayload */
+        StreamResetPayload: {
+            stream: components["schemas"]["StreamPosition"];
         };
         /** VerificationPayload */
         VerificationPayload: {
