@@ -304,10 +304,11 @@ describe("realtime resume", () => {
     try {
       const { page: a, context } = client;
       const { page: b } = expert;
-      // Every socket of the client's page goes through this route, so the test can cut it.
+      // Every socket of the client's page goes through this route (reconnects add
+      // ?epoch=…&offset=… to resume the stream), so the test can cut it.
       let blocked = false;
       const sockets = [];
-      await context.routeWebSocket(/\/ws\/$/, (ws) => {
+      await context.routeWebSocket(/\/ws\/(\?.*)?$/, (ws) => {
         if (blocked) {
           ws.close({ code: 4000, reason: "test: network down" });
           return;
