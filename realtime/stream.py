@@ -172,7 +172,7 @@ class RedisStreamStore:
             socket_timeout=5,
             socket_connect_timeout=2,
         )
-        self._append = self.client.register_script(_APPEND)
+        self._append_sha: str | None = None
         self._resume = self.client.register_script(_RESUME)
         self._ack = self.client.register_script(_ACK)
 
@@ -181,12 +181,27 @@ class RedisStreamStore:
         return [f"{base}:m", base]
 
     def append_many(self, user_ids: list[int], envelope: dict[str, Any]) -> list[Position]:
+        """One EVALSHA per recipient, all in one round trip (no SCRIPT EXISTS check first:
+        a Redis that lost the script, e.g. after a restart, answers NOSCRIPT and the
+        script is loaded again; nothing ran then, so retrying cannot append twice)."""
+        import redis
+
         payload = encode(envelope)
         args = [payload, maxlen(), max_age_ms(), meta_ttl_ms()]
-        pipe = self.client.pipeline(transaction=False)
-        for user_id in user_ids:
-            self._append(keys=self._keys(user_id), args=[*args, _new_epoch()], client=pipe)
-        return [Position(_str(epoch), int(off)) for off, epoch in pipe.execute()]
+        for attempt in range(2):
+            if self._append_sha is None or attempt:
+                self._append_sha = self.client.script_load(_APPEND)
+            pipe = self.client.pipeline(transaction=False)
+            for user_id in user_ids:
+                pipe.evalsha(self._append_sha, 2, *self._keys(user_id), *args, _new_epoch())
+            try:
+                replies = pipe.execute()
+            except redis.exceptions.NoScriptError:
+                if attempt:
+                    raise
+                continue
+            return [Position(_str(epoch), int(off)) for off, epoch in replies]
+        raise AssertionError("unreachable")
 
     def resume(self, user_id: int, epoch: str | None, offset: int | None) -> Resume:
         reply = self._resume(
