@@ -112,7 +112,12 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             resume = None
         if resume is None:
             self._cursor = None  # no stream: live events pass through, the tab refetches
-            ready = {"user_id": user_id, "stream": None, "replayed": 0, "resync": True}
+            ready: dict[str, Any] = {
+                "user_id": user_id,
+                "stream": None,
+                "replayed": 0,
+                "resync": True,
+            }
         else:
             self._cursor = stream.StreamCursor(
                 stream.Position(resume.position.epoch, _cursor_start(resume))

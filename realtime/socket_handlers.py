@@ -6,6 +6,8 @@ stream.ack  {epoch, offset}   the tab has handled every event up to `offset`; bo
 
 from __future__ import annotations
 
+from typing import Any
+
 from asgiref.sync import sync_to_async
 
 from project.api_errors import ServiceError
@@ -14,7 +16,7 @@ from realtime.handlers import register
 
 
 @register("stream.ack")
-async def handle_ack(consumer, data: dict) -> None:
+async def handle_ack(consumer: Any, data: dict[str, Any]) -> None:
     epoch, offset = data.get("epoch"), data.get("offset")
     if not isinstance(epoch, str) or not epoch or len(epoch) > 64:
         raise ServiceError("epoch must be the stream's epoch.", field="epoch")

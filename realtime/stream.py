@@ -85,7 +85,7 @@ def encode(envelope: dict[str, Any]) -> str:
 
 
 def _decode(raw: Any, offset: int, epoch: str) -> dict[str, Any]:
-    envelope = json.loads(raw)
+    envelope: dict[str, Any] = json.loads(raw)
     envelope["offset"] = offset
     envelope["epoch"] = epoch
     return envelope
@@ -187,13 +187,14 @@ class RedisStreamStore:
         import redis
 
         payload = encode(envelope)
-        args = [payload, maxlen(), max_age_ms(), meta_ttl_ms()]
+        args = [payload, str(maxlen()), str(max_age_ms()), str(meta_ttl_ms())]
         for attempt in range(2):
             if self._append_sha is None or attempt:
-                self._append_sha = self.client.script_load(_APPEND)
+                self._append_sha = str(self.client.script_load(_APPEND))
+            sha = self._append_sha
             pipe = self.client.pipeline(transaction=False)
             for user_id in user_ids:
-                pipe.evalsha(self._append_sha, 2, *self._keys(user_id), *args, _new_epoch())
+                pipe.evalsha(sha, 2, *self._keys(user_id), *args, _new_epoch())
             try:
                 replies = pipe.execute()
             except redis.exceptions.NoScriptError:
@@ -226,7 +227,8 @@ class RedisStreamStore:
         return int(self._ack(keys=self._keys(user_id)[:1], args=[epoch, int(offset)]))
 
     def acked(self, user_id: int) -> Position | None:
-        epoch, acked = self.client.hmget(self._keys(user_id)[0], ["epoch", "acked"])
+        reply: Any = self.client.hmget(self._keys(user_id)[0], ["epoch", "acked"])
+        epoch, acked = reply
         if epoch is None:
             return None
         return Position(_str(epoch), int(acked or 0))
@@ -293,7 +295,7 @@ class MemoryStreamStore:
             state = self._state(user_id)
             if state["epoch"] != epoch:
                 return -1
-            off = min(int(offset), state["offset"])
+            off = min(int(offset), int(state["offset"]))
             state["acked"] = max(state["acked"], off)
             return off
 

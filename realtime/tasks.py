@@ -10,7 +10,7 @@ from celery import shared_task
 from realtime import delivery
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]
     name="realtime.tasks.check_delivery",
     acks_late=True,
     autoretry_for=(SMTPException, OSError),

@@ -116,7 +116,7 @@ async def open_ws(user, position: stream.Position | None = None):
     comm = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://localhost")])
     connected, _ = await comm.connect(timeout=5)
     assert connected
-    replayed = []
+    replayed: list[dict] = []
     while True:
         event = await comm.receive_json_from(timeout=5)
         if event["type"] == SESSION_READY:
