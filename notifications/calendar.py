@@ -54,27 +54,41 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
     return address
 
 
-def build_invite(
-    consultation: Consultation, *, method: Method = "REQUEST", now: datetime | None = None
-) -> bytes:
-    """The .ics body for `consultation`; times are written in UTC (the "Z" form)."""
+def new_calendar(method: Method | None = None) -> Calendar:
+    """An empty VCALENDAR with Consult's PRODID (a METHOD only for iTIP email invites)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    return calendar
+
+
+def build_event(
+    consultation: Consultation,
+    *,
+    sequence: int,
+    cancelled: bool = False,
+    now: datetime | None = None,
+    meeting_link: bool = True,
+) -> Event:
+    """The VEVENT of `consultation` (used by email invites and the calendar feed).
+
+    Times are written in UTC (the "Z" form). `meeting_link=False` leaves the video link out
+    (the feed shows it only once the booking is confirmed).
+    """
     from consultations.models import Consultation
 
     now = now or timezone.now()
     expert = consultation.expert
     client = consultation.user
-    meeting_url = meeting_url_for(consultation)
+    meeting_url = meeting_url_for(consultation) if meeting_link else None
     page_url = consultation_page_url(consultation)
-
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", method)
 
     event = Event()
     event.add("uid", invite_uid(consultation))
-    event.add("sequence", SEQUENCE[method])
+    event.add("sequence", sequence)
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", consultation.start_at.astimezone(UTC))
     event.add("dtend", consultation.end_at.astimezone(UTC))
@@ -90,9 +104,9 @@ def build_invite(
     else:
         event.add("url", page_url)
 
-    if method == "CANCEL":
+    if cancelled or consultation.status == Consultation.Status.CANCELLED:
         status = "CANCELLED"
-    elif consultation.status == Consultation.Status.CONFIRMED:
+    elif consultation.status in (Consultation.Status.CONFIRMED, Consultation.Status.COMPLETED):
         status = "CONFIRMED"
     else:
         status = "TENTATIVE"
@@ -110,7 +124,17 @@ def build_invite(
                 _address(person_email, person_name, role="REQ-PARTICIPANT", partstat="ACCEPTED"),
                 encode=0,
             )
-    calendar.add_component(event)
+    return event
+
+
+def build_invite(
+    consultation: Consultation, *, method: Method = "REQUEST", now: datetime | None = None
+) -> bytes:
+    """The .ics body of an email invite (METHOD:REQUEST) or cancellation (METHOD:CANCEL)."""
+    calendar = new_calendar(method)
+    calendar.add_component(
+        build_event(consultation, sequence=SEQUENCE[method], cancelled=method == "CANCEL", now=now)
+    )
     return calendar.to_ical()
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/consultations/", include("consultations.urls")),
     path("api/v1/consultations/chat/", include("chat.urls")),
     path("api/v1/notifications/", include("notifications.urls")),
+    path("api/v1/integrations/", include("integrations.urls")),
     path("healthz", include("realtime.health_urls")),
     path("metrics", metrics_view, name="metrics"),
     # Everything else is the single-page app; its client-side router takes over.

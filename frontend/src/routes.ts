@@ -21,6 +21,7 @@ export const paths = {
   account: "/account",
   notificationSettings: "/account#notifications",
   forgotPassword: "/forgot-password",
+  calendar: "/account/calendar",
   login: "/login",
   signup: "/signup",
 };

@@ -277,6 +277,12 @@ def _expert_override(w: World) -> None:
     availability.set_date_override(w.expert, day=_day(9).date(), windows=[])
 
 
+def _user_feed_token(w: World) -> dict:
+    from integrations.services import feeds
+
+    return {"token": feeds.get_or_create_feed(w.users["user"]).token}
+
+
 def _book_body(w: World, role: str) -> dict:
     return {
         "expert_id": w.expert.pk,
@@ -290,6 +296,7 @@ A = "api/v1/auth/"
 C = "api/v1/consultations/"
 CH = "api/v1/consultations/chat/"
 N = "api/v1/notifications/"
+INT = "api/v1/integrations/"
 
 #           anon user other expert oexp staff
 PUBLIC = (200, 200, 200, 200, 200, 200)
@@ -411,6 +418,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         args=lambda w: {"<str:day>": _day(9).date().isoformat()},
         setup=_expert_override,
     ),
+    # calendar feed: each signed-in person has their own; the .ics answers its token only
+    (INT + "calendar-feed/", "GET"): Row(ANY_SIGNED_IN),
+    (INT + "calendar-feed/regenerate/", "POST"): Row(ANY_SIGNED_IN),
+    (INT + "calendar.ics", "GET"): Row(PUBLIC, query=_user_feed_token),
     # bookings
     (C + "consultations/book/", "POST"): Row((403, 201, 201, 400, 201, 201), body=_book_body),
     (C + "consultations/upcoming/", "GET"): Row(ANY_SIGNED_IN),

@@ -1020,6 +1020,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/calendar-feed/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My calendar subscription URL
+         * @description The private URL of my calendar feed (created on first call). Anyone with the URL can read my consultations: keep it secret, regenerate it if it leaks.
+         */
+        get: operations["v1_integrations_calendar_feed_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/calendar-feed/regenerate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace my calendar URL (the old one stops working) */
+        post: operations["v1_integrations_calendar_feed_regenerate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/calendar.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calendar feed (text/calendar) for subscription
+         * @description Every consultation of the token's owner as an iCalendar VEVENT: stable UID, SEQUENCE bumped on each change, STATUS:CANCELLED for cancelled ones, the join link once confirmed, times in UTC, X-WR-TIMEZONE the expert's zone. Sends `ETag` and `Last-Modified`; `If-None-Match` / `If-Modified-Since` get 304.
+         */
+        get: operations["v1_integrations_calendar.ics_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/": {
         parameters: {
             query?: never;
@@ -1205,6 +1262,26 @@ export interface components {
             topic: string;
             /** @default  */
             notes: string;
+        };
+        CalendarFeed: {
+            /** @description Secret https URL of the feed (text/calendar). */
+            url: string;
+            /** @description The same URL with webcal:// (Apple, Outlook). */
+            webcal_url: string;
+            /** @description Opens Google Calendar's 'add by URL' dialog. */
+            google_url: string;
+            /** @description X-WR-TIMEZONE the feed announces. */
+            timezone: string;
+            /**
+             * Format: date-time
+             * @description When this URL was made.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description The last time a calendar app fetched it.
+             */
+            last_polled_at: string | null;
         };
         CancelRequestRequest: {
             /**
@@ -5067,6 +5144,95 @@ export interface operations {
             };
             /** @description Not logged in. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_calendar_feed_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_calendar_feed_regenerate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "v1_integrations_calendar.ics_retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ICS body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Unchanged since If-None-Match/If-Modified-Since */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
