@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from consultations.models import Expert
-from integrations.models import ExternalBusyInterval
+from integrations.models import ExternalBusyInterval, ExternalCalendarFeed
+from project.api_errors import NotFound
 
 
 def busy_intervals_for(
@@ -17,3 +20,15 @@ def busy_intervals_for(
             expert=expert, feed__enabled=True, end_at__gt=lo, start_at__lt=hi
         ).values_list("start_at", "end_at")
     )
+
+
+def feeds_of(expert: Expert) -> QuerySet[ExternalCalendarFeed]:
+    return ExternalCalendarFeed.objects.filter(expert=expert).order_by("created_at", "pk")
+
+
+def own_feed(expert: Expert, feed_id: int) -> ExternalCalendarFeed:
+    """One of the expert's own feeds; another expert's is 404 (its existence is not told)."""
+    feed = ExternalCalendarFeed.objects.filter(expert=expert, pk=feed_id).first()
+    if feed is None:
+        raise NotFound("No such calendar.")
+    return feed

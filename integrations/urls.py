@@ -12,4 +12,15 @@ urlpatterns = [
         name="calendar-feed-regenerate",
     ),
     path("calendar.ics", views.CalendarFeedIcsView.as_view(), name="calendar-feed-ics"),
+    path("calendars/", views.ExternalCalendarListView.as_view(), name="external-calendars"),
+    path(
+        "calendars/<int:pk>/",
+        views.ExternalCalendarDetailView.as_view(),
+        name="external-calendar-detail",
+    ),
+    path(
+        "calendars/<int:pk>/sync/",
+        views.ExternalCalendarSyncView.as_view(),
+        name="external-calendar-sync",
+    ),
 ]

@@ -7,16 +7,30 @@ from urllib.parse import quote
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integrations.serializers import CalendarFeedSerializer, ErrorSerializer
-from integrations.services import feeds
+from consultations.selectors.scheduling import own_expert_profile
+from integrations import selectors
+from integrations.serializers import (
+    CalendarFeedSerializer,
+    ErrorSerializer,
+    ExternalCalendarCreateSerializer,
+    ExternalCalendarSerializer,
+    ExternalCalendarUpdateSerializer,
+)
+from integrations.services import busy, feeds
+from project.auth import request_user
 
 FEED_TAGS = ["calendar feed"]
+BUSY_TAGS = ["external calendars"]
+EXPERT_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input; `fields` names it."),
+    403: OpenApiResponse(ErrorSerializer, description="Not an expert."),
+}
 
 
 def _feed_body(request: Request, feed) -> dict:
@@ -48,7 +62,7 @@ class CalendarFeedView(APIView):
         responses={200: CalendarFeedSerializer, 403: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
-        return Response(_feed_body(request, feeds.get_or_create_feed(request.user)))
+        return Response(_feed_body(request, feeds.get_or_create_feed(request_user(request))))
 
 
 class CalendarFeedRegenerateView(APIView):
@@ -61,7 +75,7 @@ class CalendarFeedRegenerateView(APIView):
         responses={200: CalendarFeedSerializer, 403: ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
-        feed = feeds.regenerate_feed_token(request.user, actor=request.user)
+        feed = feeds.regenerate_feed_token(request_user(request), actor=request.user)
         return Response(_feed_body(request, feed))
 
 
@@ -81,13 +95,9 @@ class CalendarFeedIcsView(APIView):
             "`ETag` and `Last-Modified`; `If-None-Match` / `If-Modified-Since` get 304."
         ),
         parameters=[
-            {
-                "name": "token",
-                "in": "query",
-                "required": True,
-                "schema": {"type": "string"},
-                "description": "The secret from the feed URL.",
-            }
+            OpenApiParameter(
+                "token", OpenApiTypes.STR, required=True, description="The secret of the feed URL."
+            )
         ],
         responses={
             (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="ICS body"),
@@ -125,3 +135,79 @@ def _not_modified(headers: dict[str, str]) -> HttpResponse:
     for key, value in headers.items():
         response[key] = value
     return response
+
+
+class ExternalCalendarListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=BUSY_TAGS,
+        summary="My external calendars (expert only), with the status of their last fetch",
+        responses={200: ExternalCalendarSerializer(many=True), 403: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        expert = own_expert_profile(request_user(request))
+        return Response(ExternalCalendarSerializer(selectors.feeds_of(expert), many=True).data)
+
+    @extend_schema(
+        tags=BUSY_TAGS,
+        summary="Add an external calendar whose busy times block my slots (expert only)",
+        description=(
+            "The secret iCal address from Google, Outlook or iCloud. It is fetched at once "
+            "and every 15 minutes; private and loopback addresses are refused."
+        ),
+        request=ExternalCalendarCreateSerializer,
+        responses={201: ExternalCalendarSerializer, **EXPERT_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        expert = own_expert_profile(request_user(request))
+        data = ExternalCalendarCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        feed = busy.add_feed(expert, actor=request.user, **data.validated_data)
+        feed.refresh_from_db()
+        return Response(ExternalCalendarSerializer(feed).data, status=201)
+
+
+class ExternalCalendarDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=BUSY_TAGS,
+        summary="Rename, pause or resume one of my external calendars (expert only)",
+        request=ExternalCalendarUpdateSerializer,
+        responses={200: ExternalCalendarSerializer, 404: ErrorSerializer, **EXPERT_ERRORS},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        expert = own_expert_profile(request_user(request))
+        data = ExternalCalendarUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        feed = busy.update_feed(expert, pk, actor=request.user, **data.validated_data)
+        feed.refresh_from_db()
+        return Response(ExternalCalendarSerializer(feed).data)
+
+    @extend_schema(
+        tags=BUSY_TAGS,
+        summary="Remove one of my external calendars and its busy times (expert only)",
+        responses={204: None, 403: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        expert = own_expert_profile(request_user(request))
+        busy.remove_feed(expert, pk, actor=request.user)
+        return Response(status=204)
+
+
+class ExternalCalendarSyncView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=BUSY_TAGS,
+        summary="Fetch one of my external calendars now (expert only)",
+        request=None,
+        responses={200: ExternalCalendarSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        expert = own_expert_profile(request_user(request))
+        feed = selectors.own_feed(expert, pk)
+        busy.sync_feed(feed.pk)
+        feed.refresh_from_db()
+        return Response(ExternalCalendarSerializer(feed).data)

@@ -179,6 +179,11 @@ class AvailabilityUpdatedPayload(_Payload):
     date: str = Field(description="The overridden date (YYYY-MM-DD, expert's zone).")
 
 
+class CalendarSourceSyncedPayload(_Payload):
+    feed_id: int
+    status: Literal["ok", "error"]
+
+
 class NotificationPayload(_Payload):
     id: int
     kind: str
@@ -265,6 +270,7 @@ CHAT_CONVERSATION = "chat.conversation"
 CHAT_TYPING = "chat.typing"
 VERIFICATION_UPDATED = "verification.updated"
 AVAILABILITY_UPDATED = "availability.updated"
+CALENDAR_SOURCE_SYNCED = "calendar_source.synced"
 NOTIFICATION_CREATED = "notification.created"
 NOTIFICATION_READ = "notification.read"
 SESSION_READY = "session.ready"
@@ -376,6 +382,13 @@ _SPECS = [
         AvailabilityUpdatedPayload,
         "expert",
         "a date override is set or removed (other tabs refetch the calendar)",
+    ),
+    EventSpec(
+        CALENDAR_SOURCE_SYNCED,
+        CalendarSourceSyncedPayload,
+        "expert",
+        "one of the expert's external calendars was fetched (its status may have changed)",
+        durable=False,
     ),
     EventSpec(
         NOTIFICATION_CREATED, NotificationPayload, "recipient", "an in-app notification is stored"

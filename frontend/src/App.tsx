@@ -12,6 +12,7 @@ import { ConsultationDetailPage } from "./pages/ConsultationDetailPage";
 import { ExpertDashboardPage } from "./pages/ExpertDashboardPage";
 import { ExpertDetailPage } from "./pages/ExpertDetailPage";
 import { ExpertsPage } from "./pages/ExpertsPage";
+import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { LoginPage } from "./pages/LoginPage";
 import { MyConsultationsPage } from "./pages/MyConsultationsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
@@ -51,6 +52,7 @@ export function App() {
         <Route path="consultations/chat/new" element={authed(<StartChatPage />)} />
         <Route path="consultations/chat/:id" element={authed(<ChatPage />)} />
         <Route path="consultations/expert" element={authed(<ExpertDashboardPage />, true)} />
+        <Route path="consultations/expert/integrations" element={authed(<IntegrationsPage />, true)} />
         <Route path="consultations/:id" element={authed(<ConsultationDetailPage />)} />
         <Route path="consultations/:id/video" element={authed(<VideoCallPage />)} />
         <Route path="consultations/:id/reschedule" element={authed(<ReschedulePage />)} />

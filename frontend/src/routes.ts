@@ -22,6 +22,7 @@ export const paths = {
   notificationSettings: "/account#notifications",
   forgotPassword: "/forgot-password",
   calendar: "/account/calendar",
+  integrations: "/consultations/expert/integrations",
   login: "/login",
   signup: "/signup",
 };

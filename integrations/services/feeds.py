@@ -97,9 +97,9 @@ def feed_timezone(user: User) -> str:
     expert = Expert.objects.filter(user=user).only("timezone").first()
     if expert is not None and expert.timezone:
         return expert.timezone
-    profile = getattr(user, "profile", None)
-    if profile is not None and getattr(profile, "timezone", ""):
-        return profile.timezone
+    chosen = str(getattr(getattr(user, "profile", None), "timezone", "") or "")
+    if chosen:
+        return chosen
     latest = (
         Consultation.objects.filter(user=user)
         .order_by("-start_at")

@@ -263,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consultations.tasks.refresh_next_available",
         "schedule": timedelta(minutes=5),
     },
+    "sync-external-calendars": {
+        "task": "integrations.tasks.sync_external_calendars",
+        "schedule": timedelta(minutes=15),
+    },
     "purge-idempotency-keys": {
         "task": "consultations.tasks.purge_idempotency_keys",
         "schedule": crontab(hour=3, minute=17),
@@ -287,6 +291,14 @@ JITSI_SECRET = os.environ.get("JITSI_SECRET", "")
 JITSI_USE_JWT = env_bool("JITSI_USE_JWT", False)
 JITSI_JOIN_BEFORE_MINUTES = int(os.environ.get("JITSI_JOIN_BEFORE_MINUTES", "10"))
 JITSI_GRACE_AFTER_MINUTES = int(os.environ.get("JITSI_GRACE_AFTER_MINUTES", "30"))
+
+# Integrations (calendar feeds, webhooks): outbound HTTP to user-given URLs.
+# Private/loopback/link-local targets are refused unless this is on (tests, local dev).
+INTEGRATIONS_ALLOW_PRIVATE_ADDRESSES = env_bool("INTEGRATIONS_ALLOW_PRIVATE_ADDRESSES", False)
+# Plain http:// targets (otherwise https only), for local testing.
+INTEGRATIONS_ALLOW_HTTP = env_bool("INTEGRATIONS_ALLOW_HTTP", False)
+INTEGRATIONS_HTTP_TIMEOUT = float(os.environ.get("INTEGRATIONS_HTTP_TIMEOUT", "10"))
+INTEGRATIONS_FEED_MAX_BYTES = int(os.environ.get("INTEGRATIONS_FEED_MAX_BYTES", 5 * 1024 * 1024))
 
 # Uploads and chat limits
 VERIFICATION_UPLOAD_MAX_BYTES = int(

@@ -277,10 +277,21 @@ def _expert_override(w: World) -> None:
     availability.set_date_override(w.expert, day=_day(9).date(), windows=[])
 
 
+def _expert_feed(w: World) -> int:
+    from integrations.models import ExternalCalendarFeed
+
+    feed, _ = ExternalCalendarFeed.objects.get_or_create(
+        expert=w.expert, url="https://10.255.255.1/private.ics"
+    )
+    return feed.pk
+
+
 def _user_feed_token(w: World) -> dict:
     from integrations.services import feeds
 
-    return {"token": feeds.get_or_create_feed(w.users["user"]).token}
+    owner = w.users["user"]
+    assert owner is not None
+    return {"token": feeds.get_or_create_feed(owner).token}
 
 
 def _book_body(w: World, role: str) -> dict:
@@ -422,6 +433,20 @@ MATRIX: dict[tuple[str, str], Row] = {
     (INT + "calendar-feed/", "GET"): Row(ANY_SIGNED_IN),
     (INT + "calendar-feed/regenerate/", "POST"): Row(ANY_SIGNED_IN),
     (INT + "calendar.ics", "GET"): Row(PUBLIC, query=_user_feed_token),
+    # external calendars: each expert manages only their own
+    (INT + "calendars/", "GET"): Row(EXPERTS_ONLY),
+    (INT + "calendars/", "POST"): Row(
+        (403, 403, 403, 201, 201, 403),
+        body=lambda w, r: {"url": f"https://calendar.example.com/{r}.ics"},
+    ),
+    (INT + "calendars/<int:pk>/", "PATCH"): Row(
+        (403, 403, 403, 200, 404, 403), pk=_expert_feed, body=lambda w, r: {"name": "Work"}
+    ),
+    (INT + "calendars/<int:pk>/", "DELETE"): Row((403, 403, 403, 204, 404, 403), pk=_expert_feed),
+    # 200 with the fetch error recorded (a private address, refused before any connection).
+    (INT + "calendars/<int:pk>/sync/", "POST"): Row(
+        (403, 403, 403, 200, 404, 403), pk=_expert_feed
+    ),
     # bookings
     (C + "consultations/book/", "POST"): Row((403, 201, 201, 400, 201, 201), body=_book_body),
     (C + "consultations/upcoming/", "GET"): Row(ANY_SIGNED_IN),

@@ -1077,6 +1077,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/calendars/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My external calendars (expert only), with the status of their last fetch */
+        get: operations["v1_integrations_calendars_list"];
+        put?: never;
+        /**
+         * Add an external calendar whose busy times block my slots (expert only)
+         * @description The secret iCal address from Google, Outlook or iCloud. It is fetched at once and every 15 minutes; private and loopback addresses are refused.
+         */
+        post: operations["v1_integrations_calendars_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/calendars/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one of my external calendars and its busy times (expert only) */
+        delete: operations["v1_integrations_calendars_destroy"];
+        options?: never;
+        head?: never;
+        /** Rename, pause or resume one of my external calendars (expert only) */
+        patch: operations["v1_integrations_calendars_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/integrations/calendars/{id}/sync/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetch one of my external calendars now (expert only) */
+        post: operations["v1_integrations_calendars_sync_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/": {
         parameters: {
             query?: never;
@@ -1738,6 +1794,43 @@ export interface components {
          * @enum {string}
          */
         LedgerEntryKindEnum: "due" | "refund" | "waived" | "moved";
+        ExternalCalendar: {
+            readonly id: number;
+            readonly name: string;
+            /** @description Only the host: the full address is a secret and is never shown again. */
+            readonly url_display: string;
+            readonly enabled: boolean;
+            /**
+             * @description Result of the last fetch.
+             *
+             *     * `pending` - pending
+             *     * `ok` - ok
+             *     * `error` - error
+             */
+            readonly status: components["schemas"]["ExternalCalendarStatusEnum"];
+            /** Format: date-time */
+            readonly last_fetch_at: string | null;
+            /** Format: date-time */
+            readonly last_success_at: string | null;
+            readonly last_error: string;
+            /** @description Busy times stored. */
+            readonly busy_count: number;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        ExternalCalendarCreateRequest: {
+            /** @description The calendar's secret iCal (ICS) address, https:// or webcal://. */
+            url: string;
+            /** @default  */
+            name: string;
+        };
+        /**
+         * @description * `pending` - pending
+         *     * `ok` - ok
+         *     * `error` - error
+         * @enum {string}
+         */
+        ExternalCalendarStatusEnum: "pending" | "ok" | "error";
         LoginRequest: {
             email: string;
             password: string;
@@ -2011,6 +2104,10 @@ export interface components {
             expertise_areas?: string[];
             /** @description Language codes; replaces the current list. */
             languages?: string[];
+        };
+        PatchedExternalCalendarUpdateRequest: {
+            name?: string;
+            enabled?: boolean;
         };
         PatchedProfileRequest: {
             display_name?: string;
@@ -5209,7 +5306,10 @@ export interface operations {
     };
     "v1_integrations_calendar.ics_retrieve": {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The secret of the feed URL. */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5231,6 +5331,202 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_calendars_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExternalCalendar"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_calendars_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExternalCalendarCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ExternalCalendarCreateRequest"];
+                "multipart/form-data": components["schemas"]["ExternalCalendarCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExternalCalendar"];
+                };
+            };
+            /** @description Invalid input; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_calendars_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_calendars_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedExternalCalendarUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedExternalCalendarUpdateRequest"];
+                "multipart/form-data": components["schemas"]["PatchedExternalCalendarUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExternalCalendar"];
+                };
+            };
+            /** @description Invalid input; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_calendars_sync_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExternalCalendar"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             404: {
                 headers: {

@@ -219,6 +219,16 @@ export interface components {
             /** @description The cancelled booking this one replaces. */
             previous: components["schemas"]["BookingPayload"];
         };
+        /** CalendarSourceSyncedPayload */
+        CalendarSourceSyncedPayload: {
+            /** Feed Id */
+            feed_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "error";
+        };
         /** ChatAttachment */
         ChatAttachment: {
             /** Url */
@@ -358,6 +368,7 @@ export interface components {
             "chat.typing": components["schemas"]["ChatTypingPayload"];
             "verification.updated": components["schemas"]["VerificationPayload"];
             "availability.updated": components["schemas"]["AvailabilityUpdatedPayload"];
+            "calendar_source.synced": components["schemas"]["CalendarSourceSyncedPayload"];
             "notification.created": components["schemas"]["NotificationPayload"];
             "notification.read": components["schemas"]["NotificationReadPayload"];
         };

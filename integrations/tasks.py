@@ -1,0 +1,25 @@
+"""Celery tasks: external calendar sync (beat) and webhook delivery (with backoff)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from integrations.services import busy
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sync_external_calendar(feed_id: int) -> dict[str, Any]:
+    result = busy.sync_feed(feed_id)
+    return {"ok": result.ok, "busy": result.busy_count, "error": result.error}
+
+
+@shared_task(ignore_result=True)
+def sync_external_calendars() -> int:
+    """Beat: queue a sync of every enabled feed (each in its own task, so one slow
+    server delays only its own feed)."""
+    ids = busy.enabled_feed_ids()
+    for feed_id in ids:
+        sync_external_calendar.delay(feed_id)
+    return len(ids)
