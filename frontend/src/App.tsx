@@ -6,7 +6,6 @@ import { Layout } from "./components/Layout";
 import { AccountPage } from "./pages/AccountPage";
 import { AdminApplicationsPage } from "./pages/AdminApplicationsPage";
 import { BecomeExpertPage } from "./pages/BecomeExpertPage";
-import { CalendarSyncPage } from "./pages/CalendarSyncPage";
 import { ChatPage, StartChatPage } from "./pages/ChatPage";
 import { ConsultationDetailPage } from "./pages/ConsultationDetailPage";
 import { ExpertDashboardPage } from "./pages/ExpertDashboardPage";
@@ -59,7 +58,6 @@ export function App() {
         <Route path="experts/apply" element={authed(<BecomeExpertPage />)} />
         <Route path="experts/verification-status" element={authed(<BecomeExpertPage />)} />
         <Route path="staff/applications" element={authed(<AdminApplicationsPage />)} />
-        <Route path="account/calendar" element={authed(<CalendarSyncPage />)} />
 
         {/* Short aliases. */}
         <Route path="experts" element={<Redirect to={() => paths.experts} />} />

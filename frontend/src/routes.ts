@@ -21,7 +21,6 @@ export const paths = {
   account: "/account",
   notificationSettings: "/account#notifications",
   forgotPassword: "/forgot-password",
-  calendar: "/account/calendar",
   integrations: "/consultations/expert/integrations",
   login: "/login",
   signup: "/signup",

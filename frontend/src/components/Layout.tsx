@@ -48,9 +48,6 @@ export function Layout() {
                 <NavLink to={paths.chat} onClick={close}>
                   Messages <ChatUnreadBadge />
                 </NavLink>
-                <NavLink to={paths.calendar} onClick={close}>
-                  Calendar
-                </NavLink>
                 {user.roles.is_expert ? (
                   <NavLink to={paths.dashboard} onClick={close}>
                     Expert dashboard

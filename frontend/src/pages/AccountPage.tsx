@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, unwrap, type Schemas } from "../api/client";
 import { ApiError, errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
+import { CalendarFeedSection } from "../components/integrations/CalendarFeedSection";
 import { ErrorBox, Loading, Notice, SelectField, TextField } from "../components/ui";
 import { browserTimeZone, formatDateTimeIn, formatSpan, knownZones } from "../lib/timefmt";
 
@@ -14,6 +15,7 @@ const SAMPLE_END = "2026-12-01T09:30:00Z";
 
 /** Account settings: how times are shown, name, phone, email preferences, email, password, tokens. */
 export function AccountPage() {
+  const { user } = useAuth();
   const [profile, setProfile] = useState<Profile | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
 
@@ -30,6 +32,7 @@ export function AccountPage() {
       <h1>Account settings</h1>
       <ProfileForm profile={profile} onSaved={setProfile} />
       <NotificationPrefs profile={profile} onSaved={setProfile} />
+      <CalendarFeedSection isExpert={Boolean(user?.roles.is_expert)} />
       <EmailForm current={profile.email} />
       <PasswordForm />
       <TokensPanel />

@@ -1,10 +1,12 @@
 import { useState } from "react";
+import { Link } from "react-router-dom";
 
 import "../../integrations.css";
 import { api, unwrap } from "../../api/client";
 import { errorMessage } from "../../api/http";
 import { formatDateTime } from "../../lib/time";
 import { useAsync } from "../../lib/useAsync";
+import { paths } from "../../routes";
 import { ErrorBox, Loading, Notice } from "../ui";
 
 async function copyText(text: string): Promise<boolean> {
@@ -17,7 +19,7 @@ async function copyText(text: string): Promise<boolean> {
 }
 
 /** The secret URL of a person's calendar feed, with copy buttons and how to add it. */
-export function CalendarFeedSection() {
+export function CalendarFeedSection({ isExpert = false }: { isExpert?: boolean }) {
   const feed = useAsync(() => unwrap(api.GET("/api/v1/integrations/calendar-feed/")), []);
   const [copied, setCopied] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -42,7 +44,7 @@ export function CalendarFeedSection() {
   }
 
   return (
-    <section className="card stack" aria-labelledby="calendar-feed">
+    <section className="card stack" id="calendar" aria-labelledby="calendar-feed">
       <h2 id="calendar-feed">Your consultations in your calendar</h2>
       <p className="muted">
         Subscribe to this private address in Google Calendar, Apple Calendar or Outlook and every consultation appears there — new bookings,
@@ -96,6 +98,11 @@ export function CalendarFeedSection() {
             </ul>
           </details>
         </>
+      )}
+      {isExpert && (
+        <p>
+          <Link to={paths.integrations}>Block busy times from your own calendars, and send bookings to other apps (webhooks) →</Link>
+        </p>
       )}
     </section>
   );
