@@ -20,3 +20,7 @@ expert_status_changed = Signal()
 # kwargs: expert, actor (User | None), change ("override_created" | "override_changed" |
 #         "override_removed"), details (dict)
 availability_changed = Signal()
+# kwargs: consultation, actor (User)  -- a participant started the video call
+meeting_started = Signal()
+# kwargs: consultation, actor (User)  -- the client rated (and maybe reviewed) it
+consultation_rated = Signal()

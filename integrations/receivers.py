@@ -21,7 +21,79 @@ def on_availability_changed(
         logger.exception("could not audit %s", change)
 
 
+def _webhook(event_type: str, consultation: Any, **extra: Any) -> None:
+    from consultations.services.booking import event_payload
+    from integrations.services import webhooks
+
+    data = event_payload(consultation) | extra
+    try:
+        webhooks.dispatch(event_type, data, expert_id=consultation.expert_id)
+    except Exception:  # a webhook failure must not break the committed request
+        logger.exception("could not queue webhook %s", event_type)
+
+
+def on_consultation_created(sender: Any, consultation: Any, **kwargs: Any) -> None:
+    if consultation.rescheduled_from_id:
+        return  # announced as booking.rescheduled
+    _webhook("booking.created", consultation)
+
+
+def on_status_changed(sender: Any, consultation: Any, change: str, **kwargs: Any) -> None:
+    from consultations.services.booking import event_payload
+
+    if change == "confirmed":
+        _webhook("booking.confirmed", consultation)
+    elif change == "cancelled":
+        _webhook("booking.cancelled", consultation)
+    elif change == "rescheduled":
+        previous = consultation.rescheduled_from
+        _webhook(
+            "booking.rescheduled",
+            consultation,
+            previous=event_payload(previous) if previous is not None else None,
+        )
+    elif change == "completed":
+        _webhook(
+            "meeting.ended",
+            consultation,
+            meeting_started_at=_iso(consultation.meeting_started_at),
+            meeting_ended_at=_iso(consultation.meeting_ended_at),
+        )
+
+
+def on_meeting_started(sender: Any, consultation: Any, **kwargs: Any) -> None:
+    _webhook(
+        "meeting.started", consultation, meeting_started_at=_iso(consultation.meeting_started_at)
+    )
+
+
+def on_consultation_rated(sender: Any, consultation: Any, **kwargs: Any) -> None:
+    _webhook(
+        "review.created",
+        consultation,
+        rating=consultation.rating,
+        review=consultation.review,
+        rated_at=_iso(consultation.rated_at),
+    )
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
 def connect() -> None:
+    consultation_signals.consultation_created.connect(
+        on_consultation_created, dispatch_uid="integrations.webhooks.created"
+    )
+    consultation_signals.consultation_status_changed.connect(
+        on_status_changed, dispatch_uid="integrations.webhooks.status_changed"
+    )
+    consultation_signals.meeting_started.connect(
+        on_meeting_started, dispatch_uid="integrations.webhooks.meeting_started"
+    )
+    consultation_signals.consultation_rated.connect(
+        on_consultation_rated, dispatch_uid="integrations.webhooks.rated"
+    )
     consultation_signals.availability_changed.connect(
         on_availability_changed, dispatch_uid="integrations.audit.availability_changed"
     )

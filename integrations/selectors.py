@@ -7,7 +7,12 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from consultations.models import Expert
-from integrations.models import ExternalBusyInterval, ExternalCalendarFeed
+from integrations.models import (
+    ExternalBusyInterval,
+    ExternalCalendarFeed,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from project.api_errors import NotFound
 
 
@@ -32,3 +37,11 @@ def own_feed(expert: Expert, feed_id: int) -> ExternalCalendarFeed:
     if feed is None:
         raise NotFound("No such calendar.")
     return feed
+
+
+def deliveries_of(endpoint: WebhookEndpoint, limit: int = 50) -> list[WebhookDelivery]:
+    return list(
+        WebhookDelivery.objects.filter(endpoint=endpoint)
+        .prefetch_related("log")
+        .order_by("-created_at")[:limit]
+    )

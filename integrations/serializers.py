@@ -53,3 +53,87 @@ class ExternalCalendarCreateSerializer(serializers.Serializer):
 class ExternalCalendarUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False)
+
+
+WEBHOOK_EVENT_CHOICES = [
+    "booking.created",
+    "booking.confirmed",
+    "booking.cancelled",
+    "booking.rescheduled",
+    "meeting.started",
+    "meeting.ended",
+    "review.created",
+]
+
+
+class WebhookEndpointSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    events = serializers.ListField(child=serializers.CharField(), read_only=True)
+    active = serializers.BooleanField(read_only=True)
+    scope = serializers.SerializerMethodField(
+        help_text="'expert': my consultations; 'all': every consultation (staff)."
+    )
+    secret_hint = serializers.SerializerMethodField(help_text="The last 4 characters only.")
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_scope(self, obj: Any) -> str:
+        return "expert" if obj.expert_id else "all"
+
+    def get_secret_hint(self, obj: Any) -> str:
+        return "…" + obj.secret[-4:]
+
+
+class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        read_only=True, help_text="Shown only now: store it to verify signatures."
+    )
+
+
+class WebhookEndpointCreateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=1000, help_text="https:// address that receives POSTs.")
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WEBHOOK_EVENT_CHOICES), min_length=1
+    )
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+
+class WebhookEndpointUpdateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=1000, required=False)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WEBHOOK_EVENT_CHOICES), min_length=1, required=False
+    )
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    active = serializers.BooleanField(required=False)
+
+
+class WebhookAttemptSerializer(serializers.Serializer):
+    attempted_at = serializers.DateTimeField()
+    status_code = serializers.IntegerField(allow_null=True)
+    latency_ms = serializers.IntegerField()
+    response_excerpt = serializers.CharField()
+    error = serializers.CharField()
+
+
+class WebhookDeliverySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    event_type = serializers.CharField()
+    event_id = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=["pending", "retrying", "succeeded", "failed"])
+    attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    last_status_code = serializers.IntegerField(allow_null=True)
+    last_latency_ms = serializers.IntegerField(allow_null=True)
+    last_response_excerpt = serializers.CharField()
+    last_error = serializers.CharField()
+    replay_of = serializers.UUIDField(source="replay_of_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    payload = serializers.JSONField()
+    log = WebhookAttemptSerializer(many=True)
+
+    def get_event_id(self, obj: Any) -> str:
+        return str(obj.payload.get("id", ""))

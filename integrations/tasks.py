@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from integrations.services import busy
+from integrations.services import busy, webhooks
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -22,4 +22,20 @@ def sync_external_calendars() -> int:
     ids = busy.enabled_feed_ids()
     for feed_id in ids:
         sync_external_calendar.delay(feed_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_webhook(delivery_id: str) -> str | None:
+    """The first attempt of a delivery, right after the event committed."""
+    delivery = webhooks.attempt(delivery_id)
+    return delivery.status if delivery else None
+
+
+@shared_task(ignore_result=True)
+def retry_webhook_deliveries() -> int:
+    """Beat (every minute): attempt every delivery whose backoff has elapsed."""
+    ids = webhooks.due_delivery_ids()
+    for delivery_id in ids:
+        deliver_webhook.delay(str(delivery_id))
     return len(ids)

@@ -23,4 +23,21 @@ urlpatterns = [
         views.ExternalCalendarSyncView.as_view(),
         name="external-calendar-sync",
     ),
+    path("webhooks/", views.WebhookListView.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", views.WebhookDetailView.as_view(), name="webhook-detail"),
+    path(
+        "webhooks/<int:pk>/rotate-secret/",
+        views.WebhookRotateSecretView.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        views.WebhookDeliveriesView.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "webhooks/deliveries/<uuid:delivery_id>/replay/",
+        views.WebhookReplayView.as_view(),
+        name="webhook-replay",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse, HttpResponseNotModified
@@ -13,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consultations.models import Expert
 from consultations.selectors.scheduling import own_expert_profile
 from integrations import selectors
 from integrations.serializers import (
@@ -21,8 +23,14 @@ from integrations.serializers import (
     ExternalCalendarCreateSerializer,
     ExternalCalendarSerializer,
     ExternalCalendarUpdateSerializer,
+    WebhookDeliverySerializer,
+    WebhookEndpointCreateSerializer,
+    WebhookEndpointSerializer,
+    WebhookEndpointUpdateSerializer,
+    WebhookEndpointWithSecretSerializer,
 )
-from integrations.services import busy, feeds
+from integrations.services import busy, feeds, webhooks
+from project.api_errors import NotAllowed
 from project.auth import request_user
 
 FEED_TAGS = ["calendar feed"]
@@ -211,3 +219,119 @@ class ExternalCalendarSyncView(APIView):
         busy.sync_feed(feed.pk)
         feed.refresh_from_db()
         return Response(ExternalCalendarSerializer(feed).data)
+
+
+HOOK_TAGS = ["webhooks"]
+HOOK_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input; `fields` names it."),
+    403: OpenApiResponse(ErrorSerializer, description="Not an expert or staff."),
+}
+
+
+def _may_have_webhooks(user: Any) -> None:
+    if not (user.is_staff or Expert.objects.filter(user=user).exists()):
+        raise NotAllowed("Only experts and staff can use webhooks.")
+
+
+class WebhookListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=HOOK_TAGS,
+        summary="My webhook endpoints (experts and staff)",
+        responses={200: WebhookEndpointSerializer(many=True), 403: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        user = request_user(request)
+        _may_have_webhooks(user)
+        return Response(
+            WebhookEndpointSerializer(webhooks.endpoints_visible_to(user), many=True).data
+        )
+
+    @extend_schema(
+        tags=HOOK_TAGS,
+        summary="Register an HTTPS endpoint for booking and meeting events",
+        description=(
+            "An expert's endpoint receives events of their own consultations; a staff "
+            "member's receives every consultation's. The signing secret is in this response "
+            "only (see README: verifying webhook signatures)."
+        ),
+        request=WebhookEndpointCreateSerializer,
+        responses={201: WebhookEndpointWithSecretSerializer, **HOOK_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        user = request_user(request)
+        _may_have_webhooks(user)
+        data = WebhookEndpointCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = webhooks.create_endpoint(user, **data.validated_data)
+        return Response(WebhookEndpointWithSecretSerializer(endpoint).data, status=201)
+
+
+class WebhookDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=HOOK_TAGS,
+        summary="Change one of my webhook endpoints (URL, events, pause)",
+        request=WebhookEndpointUpdateSerializer,
+        responses={200: WebhookEndpointSerializer, 404: ErrorSerializer, **HOOK_ERRORS},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        user = request_user(request)
+        data = WebhookEndpointUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = webhooks.update_endpoint(user, pk, **data.validated_data)
+        return Response(WebhookEndpointSerializer(endpoint).data)
+
+    @extend_schema(
+        tags=HOOK_TAGS,
+        summary="Delete one of my webhook endpoints and its delivery log",
+        responses={204: None, 404: ErrorSerializer},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        webhooks.delete_endpoint(request_user(request), pk)
+        return Response(status=204)
+
+
+class WebhookRotateSecretView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=HOOK_TAGS,
+        summary="Replace the signing secret of one of my endpoints",
+        request=None,
+        responses={200: WebhookEndpointWithSecretSerializer, 404: ErrorSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        endpoint = webhooks.rotate_secret(request_user(request), pk)
+        return Response(WebhookEndpointWithSecretSerializer(endpoint).data)
+
+
+class WebhookDeliveriesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=HOOK_TAGS,
+        summary="The latest 50 deliveries of one of my endpoints, with every attempt",
+        responses={200: WebhookDeliverySerializer(many=True), 404: ErrorSerializer},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        endpoint = webhooks.own_endpoint(request_user(request), pk)
+        rows = selectors.deliveries_of(endpoint)
+        return Response(WebhookDeliverySerializer(rows, many=True).data)
+
+
+class WebhookReplayView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=HOOK_TAGS,
+        summary="Send a delivery's event again (same body, new delivery id)",
+        request=None,
+        responses={202: WebhookDeliverySerializer, 404: ErrorSerializer},
+    )
+    def post(self, request: Request, delivery_id: Any) -> Response:
+        copy = webhooks.replay(request_user(request), delivery_id)
+        copy.refresh_from_db()
+        return Response(WebhookDeliverySerializer(copy).data, status=202)

@@ -184,6 +184,15 @@ class CalendarSourceSyncedPayload(_Payload):
     status: Literal["ok", "error"]
 
 
+class WebhookDeliveryPayload(_Payload):
+    endpoint_id: int
+    delivery_id: str
+    event_type: str
+    status: Literal["pending", "retrying", "succeeded", "failed"]
+    attempts: int
+    last_status_code: int | None
+
+
 class NotificationPayload(_Payload):
     id: int
     kind: str
@@ -271,6 +280,7 @@ CHAT_TYPING = "chat.typing"
 VERIFICATION_UPDATED = "verification.updated"
 AVAILABILITY_UPDATED = "availability.updated"
 CALENDAR_SOURCE_SYNCED = "calendar_source.synced"
+WEBHOOK_DELIVERY = "webhook.delivery"
 NOTIFICATION_CREATED = "notification.created"
 NOTIFICATION_READ = "notification.read"
 SESSION_READY = "session.ready"
@@ -388,6 +398,13 @@ _SPECS = [
         CalendarSourceSyncedPayload,
         "expert",
         "one of the expert's external calendars was fetched (its status may have changed)",
+        durable=False,
+    ),
+    EventSpec(
+        WEBHOOK_DELIVERY,
+        WebhookDeliveryPayload,
+        "the endpoint's owner",
+        "a webhook delivery was attempted (its status and log changed)",
         durable=False,
     ),
     EventSpec(

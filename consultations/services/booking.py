@@ -482,4 +482,5 @@ def rate_consultation(
         )
         expert.review_count = agg["n"]
         expert.save(update_fields=["average_rating", "review_count", "updated_at"])
+        _on_commit_signal(signals.consultation_rated, consultation=c, actor=actor)
     return c

@@ -112,6 +112,11 @@ def start_meeting(
             "meeting.started",
             meeting_event_data(locked, started_by=user.id),
         )
+        transaction.on_commit(
+            partial(
+                signals.meeting_started.send, sender=Consultation, consultation=locked, actor=user
+            )
+        )
     return locked
 
 

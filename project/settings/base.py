@@ -267,6 +267,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.sync_external_calendars",
         "schedule": timedelta(minutes=15),
     },
+    "retry-webhook-deliveries": {
+        "task": "integrations.tasks.retry_webhook_deliveries",
+        "schedule": timedelta(minutes=1),
+    },
     "purge-idempotency-keys": {
         "task": "consultations.tasks.purge_idempotency_keys",
         "schedule": crontab(hour=3, minute=17),
@@ -299,6 +303,7 @@ INTEGRATIONS_ALLOW_PRIVATE_ADDRESSES = env_bool("INTEGRATIONS_ALLOW_PRIVATE_ADDR
 INTEGRATIONS_ALLOW_HTTP = env_bool("INTEGRATIONS_ALLOW_HTTP", False)
 INTEGRATIONS_HTTP_TIMEOUT = float(os.environ.get("INTEGRATIONS_HTTP_TIMEOUT", "10"))
 INTEGRATIONS_FEED_MAX_BYTES = int(os.environ.get("INTEGRATIONS_FEED_MAX_BYTES", 5 * 1024 * 1024))
+INTEGRATIONS_WEBHOOK_TIMEOUT = float(os.environ.get("INTEGRATIONS_WEBHOOK_TIMEOUT", "10"))
 
 # Uploads and chat limits
 VERIFICATION_UPLOAD_MAX_BYTES = int(

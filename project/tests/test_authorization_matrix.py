@@ -286,6 +286,28 @@ def _expert_feed(w: World) -> int:
     return feed.pk
 
 
+def _expert_webhook(w: World) -> int:
+    from integrations.models import WebhookEndpoint
+
+    endpoint, _ = WebhookEndpoint.objects.get_or_create(
+        owner=w.expert.user,
+        expert=w.expert,
+        url="https://10.255.255.1/hook",
+        defaults={"events": ["booking.created"], "secret": "whsec_test"},
+    )
+    return endpoint.pk
+
+
+def _expert_delivery(w: World) -> dict[str, str]:
+    from integrations.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.get(pk=_expert_webhook(w))
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_type="booking.created", payload={"id": "evt_1"}
+    )
+    return {"<uuid:delivery_id>": str(delivery.pk)}
+
+
 def _user_feed_token(w: World) -> dict:
     from integrations.services import feeds
 
@@ -446,6 +468,25 @@ MATRIX: dict[tuple[str, str], Row] = {
     # 200 with the fetch error recorded (a private address, refused before any connection).
     (INT + "calendars/<int:pk>/sync/", "POST"): Row(
         (403, 403, 403, 200, 404, 403), pk=_expert_feed
+    ),
+    # webhooks: experts and staff, each only their own endpoints
+    (INT + "webhooks/", "GET"): Row((403, 403, 403, 200, 200, 200)),
+    (INT + "webhooks/", "POST"): Row(
+        (403, 403, 403, 201, 201, 201),
+        body=lambda w, r: {"url": f"https://hooks.example.com/{r}", "events": ["booking.created"]},
+    ),
+    (INT + "webhooks/<int:pk>/", "PATCH"): Row(
+        (403, 404, 404, 200, 404, 404), pk=_expert_webhook, body=lambda w, r: {"active": False}
+    ),
+    (INT + "webhooks/<int:pk>/", "DELETE"): Row((403, 404, 404, 204, 404, 404), pk=_expert_webhook),
+    (INT + "webhooks/<int:pk>/rotate-secret/", "POST"): Row(
+        (403, 404, 404, 200, 404, 404), pk=_expert_webhook
+    ),
+    (INT + "webhooks/<int:pk>/deliveries/", "GET"): Row(
+        (403, 404, 404, 200, 404, 404), pk=_expert_webhook
+    ),
+    (INT + "webhooks/deliveries/<uuid:delivery_id>/replay/", "POST"): Row(
+        (403, 404, 404, 202, 404, 404), args=_expert_delivery
     ),
     # bookings
     (C + "consultations/book/", "POST"): Row((403, 201, 201, 400, 201, 201), body=_book_body),

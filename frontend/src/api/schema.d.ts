@@ -1133,6 +1133,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/webhooks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My webhook endpoints (experts and staff) */
+        get: operations["v1_integrations_webhooks_list"];
+        put?: never;
+        /**
+         * Register an HTTPS endpoint for booking and meeting events
+         * @description An expert's endpoint receives events of their own consultations; a staff member's receives every consultation's. The signing secret is in this response only (see README: verifying webhook signatures).
+         */
+        post: operations["v1_integrations_webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/webhooks/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one of my webhook endpoints and its delivery log */
+        delete: operations["v1_integrations_webhooks_destroy"];
+        options?: never;
+        head?: never;
+        /** Change one of my webhook endpoints (URL, events, pause) */
+        patch: operations["v1_integrations_webhooks_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/integrations/webhooks/{id}/deliveries/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest 50 deliveries of one of my endpoints, with every attempt */
+        get: operations["v1_integrations_webhooks_deliveries_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/webhooks/{id}/rotate-secret/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret of one of my endpoints */
+        post: operations["v1_integrations_webhooks_rotate_secret_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/webhooks/deliveries/{delivery_id}/replay/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery's event again (same body, new delivery id) */
+        post: operations["v1_integrations_webhooks_deliveries_replay_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/": {
         parameters: {
             query?: never;
@@ -1592,6 +1682,17 @@ export interface components {
                 [key: string]: string[];
             };
         };
+        /**
+         * @description * `booking.created` - booking.created
+         *     * `booking.confirmed` - booking.confirmed
+         *     * `booking.cancelled` - booking.cancelled
+         *     * `booking.rescheduled` - booking.rescheduled
+         *     * `meeting.started` - meeting.started
+         *     * `meeting.ended` - meeting.ended
+         *     * `review.created` - review.created
+         * @enum {string}
+         */
+        EventsEnum: "booking.created" | "booking.confirmed" | "booking.cancelled" | "booking.rescheduled" | "meeting.started" | "meeting.ended" | "review.created";
         /** @description The applicant's own view of an application. */
         ExpertApplication: {
             readonly id: number;
@@ -2134,6 +2235,12 @@ export interface components {
             max_bookings_per_day?: number;
             booking_horizon_days?: number;
         };
+        PatchedWebhookEndpointUpdateRequest: {
+            url?: string;
+            events?: components["schemas"]["EventsEnum"][];
+            description?: string;
+            active?: boolean;
+        };
         /**
          * @description * `not_required` - Free
          *     * `unpaid` - Awaiting payment
@@ -2482,6 +2589,78 @@ export interface components {
         WaivePolicyRequestRequest: {
             /** @default  */
             reason: string;
+        WebhookAttempt: {
+            /** Format: date-time */
+            attempted_at: string;
+            status_code: number | null;
+            latency_ms: number;
+            response_excerpt: string;
+            error: string;
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            event_type: string;
+            readonly event_id: string;
+            status: components["schemas"]["WebhookDeliveryStatusEnum"];
+            attempts: number;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            last_status_code: number | null;
+            last_latency_ms: number | null;
+            last_response_excerpt: string;
+            last_error: string;
+            /** Format: uuid */
+            replay_of: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at: string | null;
+            payload: unknown;
+            log: components["schemas"]["WebhookAttempt"][];
+        };
+        /**
+         * @description * `pending` - pending
+         *     * `retrying` - retrying
+         *     * `succeeded` - succeeded
+         *     * `failed` - failed
+         * @enum {string}
+         */
+        WebhookDeliveryStatusEnum: "pending" | "retrying" | "succeeded" | "failed";
+        WebhookEndpoint: {
+            readonly id: number;
+            readonly url: string;
+            readonly description: string;
+            readonly events: string[];
+            readonly active: boolean;
+            /** @description 'expert': my consultations; 'all': every consultation (staff). */
+            readonly scope: string;
+            /** @description The last 4 characters only. */
+            readonly secret_hint: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        WebhookEndpointCreateRequest: {
+            /** @description https:// address that receives POSTs. */
+            url: string;
+            events: components["schemas"]["EventsEnum"][];
+            /** @default  */
+            description: string;
+        };
+        WebhookEndpointWithSecret: {
+            readonly id: number;
+            readonly url: string;
+            readonly description: string;
+            readonly events: string[];
+            readonly active: boolean;
+            /** @description 'expert': my consultations; 'all': every consultation (staff). */
+            readonly scope: string;
+            /** @description The last 4 characters only. */
+            readonly secret_hint: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** @description Shown only now: store it to verify signatures. */
+            readonly secret: string;
         };
         WeeklyRule: {
             readonly id: number;
@@ -5526,6 +5705,244 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_webhooks_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["WebhookEndpointCreateRequest"];
+                "multipart/form-data": components["schemas"]["WebhookEndpointCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description Invalid input; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an expert or staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_webhooks_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_webhooks_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedWebhookEndpointUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedWebhookEndpointUpdateRequest"];
+                "multipart/form-data": components["schemas"]["PatchedWebhookEndpointUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid input; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an expert or staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_webhooks_deliveries_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_webhooks_rotate_secret_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_integrations_webhooks_deliveries_replay_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             404: {

@@ -369,6 +369,7 @@ export interface components {
             "verification.updated": components["schemas"]["VerificationPayload"];
             "availability.updated": components["schemas"]["AvailabilityUpdatedPayload"];
             "calendar_source.synced": components["schemas"]["CalendarSourceSyncedPayload"];
+            "webhook.delivery": components["schemas"]["WebhookDeliveryPayload"];
             "notification.created": components["schemas"]["NotificationPayload"];
             "notification.read": components["schemas"]["NotificationReadPayload"];
         };
@@ -502,6 +503,24 @@ export interface components {
             to_status: string;
             /** Notes */
             notes: string;
+        };
+        /** WebhookDeliveryPayload */
+        WebhookDeliveryPayload: {
+            /** Endpoint Id */
+            endpoint_id: number;
+            /** Delivery Id */
+            delivery_id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "retrying" | "succeeded" | "failed";
+            /** Attempts */
+            attempts: number;
+            /** Last Status Code */
+            last_status_code: number | null;
         };
     };
     responses: never;
