@@ -22,7 +22,7 @@ def on_availability_changed(
 
 
 def _webhook(event_type: str, consultation: Any, **extra: Any) -> None:
-    from consultations.services.booking import event_payload
+    from consultations.services.payloads import event_payload
     from integrations.services import webhooks
 
     data = event_payload(consultation) | extra
@@ -39,7 +39,7 @@ def on_consultation_created(sender: Any, consultation: Any, **kwargs: Any) -> No
 
 
 def on_status_changed(sender: Any, consultation: Any, change: str, **kwargs: Any) -> None:
-    from consultations.services.booking import event_payload
+    from consultations.services.payloads import event_payload
 
     if change == "confirmed":
         _webhook("booking.confirmed", consultation)

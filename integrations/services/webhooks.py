@@ -92,7 +92,8 @@ def verify(
 
 def retry_delay(attempts: int) -> timedelta:
     """Wait after the `attempts`-th failed attempt: 1, 2, 4 … minutes, at most an hour."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY_GAP)
+    wait: timedelta = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    return min(wait, MAX_RETRY_GAP)
 
 
 # --------------------------------------------------------------------------- endpoints

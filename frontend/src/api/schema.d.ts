@@ -1877,24 +1877,6 @@ export interface components {
          * @enum {string}
          */
         ExpertStatusEnum: "pending" | "under_review" | "approved" | "rejected" | "suspended";
-        LedgerEntry: {
-            readonly id: number;
-            readonly kind: components["schemas"]["LedgerEntryKindEnum"];
-            /** Format: decimal */
-            readonly amount: string;
-            readonly currency: string;
-            readonly reason: string;
-            /** Format: date-time */
-            readonly created_at: string;
-        };
-        /**
-         * @description * `due` - Due
-         *     * `refund` - Refund due
-         *     * `waived` - Waived
-         *     * `moved` - Moved
-         * @enum {string}
-         */
-        LedgerEntryKindEnum: "due" | "refund" | "waived" | "moved";
         ExternalCalendar: {
             readonly id: number;
             readonly name: string;
@@ -1932,6 +1914,24 @@ export interface components {
          * @enum {string}
          */
         ExternalCalendarStatusEnum: "pending" | "ok" | "error";
+        LedgerEntry: {
+            readonly id: number;
+            readonly kind: components["schemas"]["LedgerEntryKindEnum"];
+            /** Format: decimal */
+            readonly amount: string;
+            readonly currency: string;
+            readonly reason: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `due` - Due
+         *     * `refund` - Refund due
+         *     * `waived` - Waived
+         *     * `moved` - Moved
+         * @enum {string}
+         */
+        LedgerEntryKindEnum: "due" | "refund" | "waived" | "moved";
         LoginRequest: {
             email: string;
             password: string;
@@ -2589,6 +2589,7 @@ export interface components {
         WaivePolicyRequestRequest: {
             /** @default  */
             reason: string;
+        };
         WebhookAttempt: {
             /** Format: date-time */
             attempted_at: string;
