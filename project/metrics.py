@@ -38,6 +38,18 @@ OPEN_SOCKETS = Gauge(
     "Authenticated /ws/ sockets open now.",
     multiprocess_mode="livesum",
 )
+WS_ACTIONS_IN_FLIGHT = Gauge(
+    "consult_ws_actions_in_flight",
+    "Socket actions (chat.send, chat.read, ...) received and not yet answered: grows when "
+    "the socket processes or the database fall behind the offered load.",
+    multiprocess_mode="livesum",
+)
+WS_ACTION_LATENCY = Histogram(
+    "consult_ws_action_duration_seconds",
+    "Time from receiving a socket action to its reply, by action type.",
+    ["type"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 EVENTS_PUBLISHED = Counter(
     "consult_realtime_events_published_total",
     "Events handed to the channel layer, one per recipient user.",

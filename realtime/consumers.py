@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -19,7 +20,14 @@ from django.utils import timezone
 
 from project import json_limits
 from project.api_errors import ServiceError
-from project.metrics import EVENTS_DELIVERED, EVENTS_DROPPED, OPEN_SOCKETS, SOCKET_RESYNCS
+from project.metrics import (
+    EVENTS_DELIVERED,
+    EVENTS_DROPPED,
+    OPEN_SOCKETS,
+    SOCKET_RESYNCS,
+    WS_ACTION_LATENCY,
+    WS_ACTIONS_IN_FLIGHT,
+)
 from realtime import stream
 from realtime.catalogue import SESSION_READY, STREAM_RESET
 from realtime.events import make_envelope, publish_batched
@@ -209,6 +217,8 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         if handler is None or not isinstance(data, dict):
             await self._error(request_id, "unknown_type", f"Unknown message type '{message_type}'.")
             return
+        started = time.perf_counter()
+        WS_ACTIONS_IN_FLIGHT.inc()
         try:
             # Events the action publishes go out from here, one channel-layer message per
             # recipient, before the reply (so a sender sees its message, then the ack).
@@ -221,6 +231,9 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("websocket handler %s failed", message_type)
             await self._error(request_id, "server_error", "Something went wrong.")
             return
+        finally:
+            WS_ACTIONS_IN_FLIGHT.dec()
+            WS_ACTION_LATENCY.labels(message_type).observe(time.perf_counter() - started)
         if reply is not None:
             await self.send_json(
                 make_envelope(f"{message_type}.ok", {"request_id": request_id, **reply})

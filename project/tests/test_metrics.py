@@ -21,6 +21,8 @@ def test_metrics_expose_request_latency_by_view_and_the_realtime_counters(client
     assert 'consult_http_request_duration_seconds_count{method="GET",status="200",view="' in text
     for name in (
         "consult_ws_open_sockets",
+        "consult_ws_actions_in_flight",
+        "consult_ws_action_duration_seconds",
         "consult_realtime_events_published_total",
         "consult_realtime_events_dropped_total",
         "consult_chat_messages_total",

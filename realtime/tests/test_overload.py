@@ -120,3 +120,14 @@ async def test_concurrent_publishes_share_pipelined_round_trips(user, other_user
     assert got_first == list(range(0, 20, 2)) and got_second == list(range(1, 20, 2))  # in order
     await first.disconnect()
     await second.disconnect()
+
+
+async def test_socket_actions_are_timed_and_none_left_in_flight(user):
+    comm = await connect_ws(user)
+    before = sample("consult_ws_action_duration_seconds_count", type="chat.resume")
+    await comm.send_json_to({"type": "chat.resume", "request_id": "r1", "data": {}})
+    reply = await receive_event(comm, "chat.resume.ok")
+    assert reply["data"]["request_id"] == "r1"
+    assert sample("consult_ws_action_duration_seconds_count", type="chat.resume") == before + 1
+    assert sample("consult_ws_actions_in_flight") == 0
+    await comm.disconnect()
