@@ -3,8 +3,9 @@
 U users with T tabs (sockets) each follow their per-user event stream on a real daphne
 process. Two publisher threads publish events of every durable type in the catalogue
 (realtime/catalogue.py: bookings, meetings, chat, verification, availability,
-notifications) to random users through the product's publishing path
-(`realtime.events._send_now`: stream append, then channel layer). Clients behave like the
+notifications; the run refuses to start if a durable type has no sample payload) to
+random users through the product's publishing path (`realtime.events._send_now`: stream
+append, then channel layer). Clients behave like the
 frontend: they remember (epoch, offset), reconnect with `?epoch=…&offset=…`, and ack.
 
 Chaos, one case each (`--case`):
@@ -93,7 +94,8 @@ SAMPLES = {
     "booking.confirmed": BOOKING,
     "booking.cancelled": BOOKING | {"full_refund": True, "refund_amount": "40.00"},
     "booking.rescheduled": BOOKING | {"previous": BOOKING},
-    "booking.no_show": BOOKING,
+    "booking.no_show": BOOKING | {"full_refund": False, "refund_amount": "0.00"},
+    "booking.policy_waived": BOOKING,
     "meeting.started": MEETING | {"started_by": 2},
     "meeting.ended": MEETING | {"ended_by": None, "reason": "timed_out"},
     "chat.message": MESSAGE,
@@ -229,6 +231,18 @@ class Tab:
                         }
                     )
                 )
+
+
+def check_samples() -> None:
+    """Every durable type of the catalogue has a sample here, and each sample fits."""
+    from realtime.catalogue import CATALOGUE, validate_payload
+
+    durable = {t for t, spec in CATALOGUE.items() if spec.durable and not spec.socket_only}
+    missing = durable - set(SAMPLES)
+    if missing:
+        raise SystemExit(f"no sample payload for {sorted(missing)}: add one to SAMPLES")
+    for event_type, data in SAMPLES.items():
+        validate_payload(event_type, data)
 
 
 class Publisher:
@@ -427,6 +441,7 @@ async def main_async(args) -> bool:
         from django.conf import settings
 
         settings.CHANNEL_LAYERS["default"].setdefault("CONFIG", {})["prefix"] = PREFIX
+        check_samples()
         users = await sync_to_async(common.make_users)(args.users, prefix="streamuser")
         results = []
         for case in args.case:
