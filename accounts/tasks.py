@@ -19,7 +19,12 @@ RETRY = {
 
 
 def _send(template: str, subject: str, to: str, context: dict) -> int:
-    context = {"subject": subject, "site_url": settings.SITE_URL.rstrip("/"), **context}
+    context = {
+        "subject": subject,
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "preferences_url": "",  # account emails are not optional
+        **context,
+    }
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"emails/{template}.txt", context),

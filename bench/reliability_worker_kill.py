@@ -174,7 +174,7 @@ def main() -> None:
     second = None
     try:
         for _ in range(2):  # two overlapping runs, as when a beat tick meets a slow run
-            broker.send_task("consultations.tasks.send_consultation_reminders")
+            broker.send_task("notifications.tasks.send_consultation_reminders")
         while len(mail_lines()) < expected * args.kill_after:
             if time.monotonic() > deadline or first.poll() is not None:
                 raise SystemExit("worker A never got going; see var/bench/worker-a.log")
@@ -190,8 +190,8 @@ def main() -> None:
             if states.get("sent", 0) == args.consultations and len(mail_lines()) >= expected:
                 break
             # The next beat ticks: the regular run and the recovery sweep.
-            broker.send_task("consultations.tasks.send_consultation_reminders")
-            broker.send_task("consultations.tasks.check_upcoming_consultations")
+            broker.send_task("notifications.tasks.send_consultation_reminders")
+            broker.send_task("notifications.tasks.check_upcoming_consultations")
             ticks += 1
             time.sleep(3)
         time.sleep(2)  # let any in-flight send finish before counting

@@ -1,6 +1,7 @@
 """Celery tasks of the consultations app (names are referenced by the beat schedule).
 
-Task bodies stay thin: they call services in consultations.services.*.
+Task bodies stay thin: they call services in consultations.services.*. Reminders are
+delivered by the notifications app (notifications.tasks).
 """
 
 from celery import shared_task
@@ -12,22 +13,6 @@ def cleanup_old_meetings() -> dict[str, int]:
     from consultations.services.meetings import close_stale_meetings
 
     return close_stale_meetings().as_dict()
-
-
-@shared_task(name="consultations.tasks.send_consultation_reminders", acks_late=True)
-def send_consultation_reminders() -> dict[str, int]:
-    """Claim and send the 24 h / 1 h reminders now due (safe to run twice or concurrently)."""
-    from consultations.services.reminders import send_due_reminders
-
-    return send_due_reminders().as_dict()
-
-
-@shared_task(name="consultations.tasks.check_upcoming_consultations", acks_late=True)
-def check_upcoming_consultations() -> dict[str, int]:
-    """Recovery sweep: resend reminders whose sender died or failed, then report what's ahead."""
-    from consultations.services.reminders import upcoming_check
-
-    return upcoming_check()
 
 
 @shared_task(name="consultations.tasks.refresh_next_available", acks_late=True)

@@ -1,17 +1,21 @@
 """Emails: rendered from templates/emails/<name>.html and .txt, sent as multipart/alternative.
 
-Times are shown in the recipient's zone when we know it (the expert's IANA zone for the
-expert) and in UTC otherwise, always labelled with the zone name.
+Every time is written for its reader (project.timefmt): in their zone, named, in their 12 or
+24-hour clock. Every email carries a plain-text and an HTML part and a link to the
+notification preferences (per kind: booking, reminder, chat), which are honoured here.
+Subjects are written without folding artefacts (see ConsultEmail).
 Builders return unsent messages so callers can send several over one connection.
 """
 
 from __future__ import annotations
 
+import email.policy
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import timedelta
+from decimal import Decimal
+from email.message import Message
 from email.mime.base import MIMEBase
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -20,41 +24,49 @@ from django.template.loader import render_to_string
 
 from consultations.policies import describe as describe_policy
 from notifications.calendar import consultation_page_url, invite_attachment, meeting_url_for
+from notifications.people import display_prefs_for, name_of, wants_email
+from project.timefmt import format_datetime_for, format_lead, format_span_for
 
 if TYPE_CHECKING:
     from consultations.models import Consultation
 
-EN_DASH = "\u2013"
-REMINDER_LEADS = {"24h": "in 24 hours", "1h": "in 1 hour"}
+# RFC 5322 header folding done right: encoded words start on the Subject line itself, so a
+# subject never arrives as " Consultation ..." (Django's default puts a line break, then a
+# space, before a long non-ASCII subject).
+_HEADER_POLICY = email.policy.SMTP
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+
+class ConsultEmail(EmailMultiAlternatives):
+    def message(self, *args: Any, **kwargs: Any):
+        msg = super().message(*args, **kwargs)
+        msg.policy = _HEADER_POLICY
+        Message.__delitem__(msg, "Subject")
+        Message.__setitem__(msg, "Subject", " ".join(str(self.subject).split()))
+        return msg
 
 
 def display_name(user: User) -> str:
-    return user.get_full_name() or user.email or user.username
+    return name_of(user)
 
 
-def recipient_zone(consultation: Consultation, recipient: User) -> str:
-    if recipient.pk == consultation.expert.user_id:
-        zone = consultation.expert.timezone or "UTC"
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return "UTC"
-        return zone
-    return "UTC"
+def preferences_url() -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/account#notifications"
 
 
-def format_span(start: datetime, end: datetime, zone: str) -> str:
-    tz = ZoneInfo(zone)
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    day = f"{local_start:%A} {local_start.day} {local_start:%B %Y}"
-    end_text = f"{local_end:%H:%M}"
-    if local_end.date() != local_start.date():
-        end_text = f"{local_end:%a} {local_end.day} {local_end:%b} {end_text}"
-    return f"{day}, {local_start:%H:%M}{EN_DASH}{end_text} ({zone})"
+def format_money(amount: Decimal | None, currency: str) -> str:
+    """ "€45.00", "$30.00", "120.00 CHF"."""
+    value = Decimal(amount or 0).quantize(Decimal("0.01"))
+    symbol = CURRENCY_SYMBOLS.get(currency.upper())
+    return f"{symbol}{value}" if symbol else f"{value} {currency.upper()}"
 
 
 def render_email(template: str, context: dict[str, Any]) -> tuple[str, str]:
-    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    context = {
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "preferences_url": preferences_url(),
+        **context,
+    }
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
     return text, html
@@ -69,7 +81,7 @@ def build_email(
     attachments: Iterable[MIMEBase] = (),
 ) -> EmailMultiAlternatives:
     text, html = render_email(template, {"subject": subject, **context})
-    message = EmailMultiAlternatives(
+    message = ConsultEmail(
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=list(to)
     )
     message.attach_alternative(html, "text/html")
@@ -89,18 +101,23 @@ def send_messages(messages: list[EmailMultiAlternatives]) -> int:
 def consultation_context(consultation: Consultation, recipient: User) -> dict[str, Any]:
     expert = consultation.expert
     is_expert = recipient.pk == expert.user_id
-    zone = recipient_zone(consultation, recipient)
+    prefs = display_prefs_for(consultation, recipient)
+    other = consultation.user if is_expert else expert.user
+    confirmed = consultation.status == "confirmed"
     return {
         "consultation": consultation,
-        "recipient_name": expert.name if is_expert else display_name(recipient),
+        "recipient_name": name_of(recipient, consultation),
         "is_expert": is_expert,
-        "other_party": display_name(consultation.user) if is_expert else expert.name,
+        "other_party": name_of(other, consultation),
         "expert_name": expert.name,
-        "client_name": display_name(consultation.user),
+        "client_name": name_of(consultation.user, consultation),
         "topic": consultation.topic,
-        "when": format_span(consultation.start_at, consultation.end_at, zone),
-        "zone": zone,
-        "meeting_url": meeting_url_for(consultation),
+        "when": format_span_for(consultation.start_at, consultation.end_at, prefs),
+        "starts": format_datetime_for(consultation.start_at, prefs),
+        "zone": prefs.zone,
+        "prefs": prefs,
+        # The way in is sent with the confirmation, never with a request still pending.
+        "meeting_url": meeting_url_for(consultation) if confirmed else None,
         "consultation_url": consultation_page_url(consultation),
         "status": consultation.get_status_display(),
         "is_pending": consultation.status == "pending",
@@ -110,73 +127,118 @@ def consultation_context(consultation: Consultation, recipient: User) -> dict[st
         "policy_label": (consultation.policy or {}).get("label", ""),
         "policy_lines": describe_policy(consultation.policy),
         "policy_waived": consultation.policy_waived_at is not None,
+        "price_text": format_money(consultation.price, consultation.currency),
+        "is_free": not consultation.price,
     }
 
 
 def booking_confirmation_email(
     consultation: Consultation, recipient: User, *, reason: str = "created"
 ) -> EmailMultiAlternatives:
-    """reason: "created" (new booking), "confirmed" (expert accepted), "rescheduled"."""
+    """reason: "created" (new booking), "confirmed" (expert accepted), "rescheduled".
+
+    A request still awaiting the expert says so ("Request sent" / "New request") and
+    carries neither a calendar invite nor a join link; both come with the confirmation.
+    """
     context = consultation_context(consultation, recipient)
     context["reason"] = reason
+    starts = context["starts"]
     if reason == "rescheduled":
-        subject = f"Consultation moved: {context['when']}"
+        subject = f"Consultation moved to {starts}"
     elif context["is_pending"]:
         subject = (
-            f"New booking request from {context['client_name']}"
+            f"New request from {context['client_name']} for {starts}"
             if context["is_expert"]
-            else f"Booking request sent to {context['expert_name']}"
+            else f"Request sent to {context['expert_name']} for {starts}"
         )
     else:
-        subject = f"Consultation confirmed: {context['when']}"
+        subject = f"Confirmed: {starts} with {context['other_party']}"
+    invite = [] if context["is_pending"] else [invite_attachment(consultation, method="REQUEST")]
     return build_email(
         template="booking_confirmation",
         subject=subject,
         to=[recipient.email],
         context=context,
-        attachments=[invite_attachment(consultation, method="REQUEST")],
+        attachments=invite,
     )
 
 
 def reminder_email(
-    consultation: Consultation, recipient: User, *, kind: str
+    consultation: Consultation,
+    recipient: User,
+    *,
+    kind: str,
+    lead: timedelta | None = None,
 ) -> EmailMultiAlternatives:
+    """`lead`: the real time left when it is sent; the label says that, not the kind."""
     context = consultation_context(consultation, recipient)
-    context["lead"] = REMINDER_LEADS.get(kind, "soon")
+    if lead is None:
+        lead = timedelta(hours=24) if kind == "24h" else timedelta(hours=1)
+    context["lead"] = f"in {format_lead(lead.total_seconds())}"
     context["kind"] = kind
     return build_email(
         template="reminder",
-        subject=f"Reminder: your consultation starts {context['lead']}",
+        subject=f"Reminder: your consultation starts {context['lead']} ({context['starts']})",
         to=[recipient.email],
         context=context,
         attachments=[invite_attachment(consultation, method="REQUEST")],
     )
+
+
+def _cancellation_terms(consultation: Consultation, recipient: User) -> dict[str, Any]:
+    """Who cancelled, in the reader's terms, and what happens to the money, in amounts."""
+    by = consultation.cancelled_by
+    if by is not None and by.pk == recipient.pk:
+        who, headline = "you", "You cancelled"
+    elif by is not None:
+        who, headline = "other", f"{name_of(by, consultation)} cancelled"
+    else:
+        who, headline = "system", "Cancelled"
+    refund = consultation.refund_amount
+    price = consultation.price or Decimal("0")
+    if not price:
+        money = "This consultation was free: nothing to refund."
+    elif refund and refund > 0:
+        owner = "you" if recipient.pk == consultation.user_id else "the client"
+        full = " (full refund)" if refund >= price else ""
+        money = (
+            f"Price: {format_money(price, consultation.currency)}. Refund due to {owner}: "
+            f"{format_money(refund, consultation.currency)}{full}."
+        )
+    else:
+        money = (
+            f"Price: {format_money(price, consultation.currency)}. No refund is due "
+            "under the booking's cancellation policy."
+        )
+    return {"cancelled_by_who": who, "headline": headline, "money": money}
 
 
 def cancellation_email(
     consultation: Consultation, recipient: User, *, rescheduled_to: Consultation | None = None
 ) -> EmailMultiAlternatives:
     context = consultation_context(consultation, recipient)
-    cancelled_by = consultation.cancelled_by
+    prefs = context["prefs"]
     context.update(
         {
             "reason": consultation.cancellation_reason,
-            "cancelled_by": display_name(cancelled_by) if cancelled_by else "",
             "rescheduled": rescheduled_to is not None,
             "new_when": (
-                format_span(rescheduled_to.start_at, rescheduled_to.end_at, context["zone"])
+                format_span_for(rescheduled_to.start_at, rescheduled_to.end_at, prefs)
                 if rescheduled_to
                 else ""
             ),
-            "refund_amount": getattr(consultation, "refund_amount", None),
-            "payment_status": consultation.get_payment_status_display(),
+            "refund_amount": consultation.refund_amount,
+            **_cancellation_terms(consultation, recipient),
         }
     )
-    subject = (
-        f"Consultation moved from {context['when']}"
-        if rescheduled_to
-        else f"Consultation cancelled: {context['when']}"
-    )
+    if rescheduled_to:
+        subject = f"Consultation moved from {context['starts']}"
+    elif context["cancelled_by_who"] == "you":
+        subject = f"You cancelled your consultation on {context['starts']}"
+    elif context["cancelled_by_who"] == "other":
+        subject = f"{context['headline']} your consultation on {context['starts']}"
+    else:
+        subject = f"Consultation on {context['starts']} cancelled"
     return build_email(
         template="cancellation",
         subject=subject,
@@ -213,17 +275,31 @@ def verification_result_email(
 
 
 def chat_message_email(
-    recipient: User, *, sender_name: str, excerpt: str, conversation_url: str
+    recipient: User,
+    *,
+    sender_name: str,
+    excerpt: str,
+    conversation_url: str,
+    unread: int = 1,
 ) -> EmailMultiAlternatives:
+    """`unread`: how many messages of this conversation wait unread when the email goes."""
+    unread = max(unread, 1)
+    subject = (
+        f"New message from {sender_name}"
+        if unread == 1
+        else f"{unread} unread messages from {sender_name}"
+    )
     return build_email(
         template="chat_message",
-        subject=f"New message from {sender_name}",
+        subject=subject,
         to=[recipient.email],
         context={
             "recipient_name": display_name(recipient),
             "sender_name": sender_name,
             "excerpt": excerpt,
             "conversation_url": conversation_url,
+            "unread": unread,
+            "more": unread - 1,
         },
     )
 
@@ -245,6 +321,8 @@ def deliver_consultation_email(
     )
     recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
     if consultation is None or recipient is None or not recipient.email:
+        return 0
+    if not wants_email(recipient, "booking"):
         return 0
     Status = Consultation.Status
     if template == "booking_confirmation":
@@ -270,12 +348,28 @@ def deliver_verification_result(*, recipient_id: int, outcome: str, notes: str =
 
 
 def deliver_chat_message_email(
-    *, recipient_id: int, sender_name: str, excerpt: str, conversation_url: str
+    *,
+    recipient_id: int,
+    sender_name: str,
+    excerpt: str,
+    conversation_url: str,
+    conversation_id: int | None = None,
 ) -> int:
+    from chat.selectors import unread_counts
+
     recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
-    if recipient is None or not recipient.email:
+    if recipient is None or not recipient.email or not wants_email(recipient, "chat"):
         return 0
+    unread = 1
+    if conversation_id is not None:
+        unread = unread_counts(recipient.pk)["conversations"].get(str(conversation_id), 0)
+        if unread == 0:
+            return 0  # read in the meantime (on another device): nothing waits any more
     message = chat_message_email(
-        recipient, sender_name=sender_name, excerpt=excerpt, conversation_url=conversation_url
+        recipient,
+        sender_name=sender_name,
+        excerpt=excerpt,
+        conversation_url=conversation_url,
+        unread=unread,
     )
     return send_messages([message])

@@ -20,9 +20,11 @@ from django.db import transaction
 
 from chat import signals as chat_signals
 from consultations import signals as consultation_signals
-from notifications.emails import display_name, format_span, recipient_zone
+from notifications.emails import display_name
 from notifications.models import Notification
+from notifications.people import display_prefs_for, name_of
 from notifications.services import create_notification
+from project.timefmt import format_span_for
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +68,8 @@ def _consultation_data(consultation: Any, **extra: Any) -> dict[str, Any]:
 
 def _when_for(consultation: Any, user_id: int) -> str:
     person = consultation.user if user_id == consultation.user_id else consultation.expert.user
-    zone = recipient_zone(consultation, person)
-    return format_span(consultation.start_at, consultation.end_at, zone)
+    prefs = display_prefs_for(consultation, person)
+    return format_span_for(consultation.start_at, consultation.end_at, prefs)
 
 
 def _participants_except(consultation: Any, actor: User | None) -> list[int]:
@@ -90,7 +92,7 @@ def on_consultation_created(sender: Any, consultation: Any, **kwargs: Any) -> No
     if consultation.rescheduled_from_id:
         return  # announced by the "rescheduled" status change, with the old time
     expert_user_id = consultation.expert.user_id
-    client = display_name(consultation.user)
+    client = name_of(consultation.user, consultation)
     pending = consultation.status == "pending"
     create_notification(
         recipient=expert_user_id,
@@ -118,15 +120,20 @@ def _confirmed(consultation: Any, actor: User | None, **_: Any) -> None:
 
 
 def _cancelled(consultation: Any, actor: User | None, **_: Any) -> None:
-    by = display_name(actor) if actor else "the system"
     reason = consultation.cancellation_reason
     for user_id in _participants_except(consultation, actor):
-        body = f"{_when_for(consultation, user_id)}, cancelled by {by}."
+        # Said in the reader's terms: "Amélie Laurent cancelled", never "cancelled by" a
+        # full name that may be the reader's own.
+        if actor is not None:
+            title = f"{name_of(actor, consultation)} cancelled your consultation"
+        else:
+            title = f"Consultation with {_other_party(consultation, user_id)} cancelled"
+        body = _when_for(consultation, user_id)
         create_notification(
             recipient=user_id,
             kind=Kind.CONSULTATION_CANCELLED,
-            title=f"Consultation with {_other_party(consultation, user_id)} cancelled",
-            body=f"{body} Reason: {reason}" if reason else body,
+            title=title,
+            body=f"{body}. Reason: {reason}" if reason else body,
             data=_consultation_data(consultation, reason=consultation.cancellation_reason),
             url=_consultation_url(consultation),
         )
@@ -184,7 +191,7 @@ def _no_show(consultation: Any, actor: User | None, **_: Any) -> None:
 def _other_party(consultation: Any, user_id: int) -> str:
     if user_id == consultation.user_id:
         return consultation.expert.name
-    return display_name(consultation.user)
+    return name_of(consultation.user, consultation)
 
 
 STATUS_CHANGE_HANDLERS: dict[str, Callable[..., None]] = {
@@ -342,6 +349,7 @@ def on_chat_message_created(
             sender_name,
             excerpt,
             f"{settings.SITE_URL.rstrip('/')}{path}",
+            message.conversation_id,
         )
 
 

@@ -65,6 +65,9 @@ class Consultation(models.Model):
     topic = models.CharField(max_length=200)
     notes = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # The IANA zone the client booked from (the one the booking page showed the slot in);
+    # messages to a client who never chose a zone in their settings use it.
+    client_timezone = models.CharField(max_length=64, blank=True)
 
     price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     currency = models.CharField(max_length=3, default="USD")

@@ -11,7 +11,7 @@ class ConsultationReminder(models.Model):
     go out at most once per start time, whatever the number of workers or task runs;
     `scheduled_for` is the start time the reminder was computed for, so a consultation
     whose time moves gets fresh reminders while stale ones are never sent.
-    See consultations/services/reminders.py for the delivery protocol.
+    See notifications/reminders.py for the delivery protocol.
     """
 
     class Kind(models.TextChoices):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 
 from consultations.models import Consultation, ConsultationReminder
 
@@ -34,6 +34,17 @@ def reminder_is_due(*, kind: str, start_at: datetime, now: datetime) -> bool:
     return start_at - lead <= now < start_at - until
 
 
+def reminder_was_possible(*, kind: str, start_at: datetime, created_at: datetime) -> bool:
+    """A reminder kind is owed only if the booking existed at its moment (start - lead).
+
+    Booked 5 hours ahead, a consultation never gets the "24 hours" reminder: sending it late
+    would be a false label, and the confirmation already told the time. (A rescheduled
+    consultation is a new row, so the rule applies from the moment it was moved.)
+    """
+    lead, _ = REMINDER_WINDOWS[kind]
+    return created_at <= start_at - lead
+
+
 def due_reminders(*, now: datetime, limit: int = 500) -> list[DueReminder]:
     """Reminders to claim now: in their window, and with no record for this start time yet."""
     due: list[DueReminder] = []
@@ -46,6 +57,8 @@ def due_reminders(*, now: datetime, limit: int = 500) -> list[DueReminder]:
                 status__in=REMINDABLE_STATUSES,
                 start_at__gt=now + until,
                 start_at__lte=now + lead,
+                # Booked after this kind's moment: never owed (reminder_was_possible).
+                created_at__lte=F("start_at") - lead,
             )
             .filter(~Exists(already))
             .order_by("start_at")

@@ -167,6 +167,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "duration_minutes",
             "topic",
             "notes",
+            "client_timezone",
             "user",
             "expert",
             "price",

@@ -120,11 +120,14 @@ def book_consultation(
     duration_minutes: int,
     topic: str,
     notes: str = "",
+    client_timezone: str = "",
     now: datetime | None = None,
 ) -> Consultation:
     now = now or timezone.now()
     try:
-        return _book(user, expert_id, start_at, duration_minutes, topic, notes, now)
+        return _book(
+            user, expert_id, start_at, duration_minutes, topic, notes, now, client_timezone
+        )
     except ServiceError as exc:
         # Suggestions are computed after the expert lock is released, so losers of a
         # race don't hold up everybody else while searching the calendar.
@@ -140,6 +143,7 @@ def _book(
     topic: str,
     notes: str,
     now: datetime,
+    client_timezone: str = "",
 ) -> Consultation:
     _require_aware(start_at, "start_at")
     topic = _clean_text(topic, field="topic", max_length=200)
@@ -172,6 +176,7 @@ def _book(
                 topic=topic,
                 notes=notes,
                 status=Status.PENDING,
+                client_timezone=client_timezone,
                 price=quote.amount,
                 currency=quote.currency,
                 payment_status=provider.initial_status(quote),
@@ -421,6 +426,7 @@ def _reschedule(
                 price=old.price,
                 currency=old.currency,
                 payment_status=paid_status,
+                client_timezone=old.client_timezone,
                 meeting_room_id=JitsiService.create_meeting_room(),
                 rescheduled_from=old,
                 # The policy agreed at booking time stays; client moves count against it.

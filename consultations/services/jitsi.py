@@ -127,18 +127,27 @@ class JitsiService:
         if now < window.opens_at:
             raise NotAllowed(
                 f"The meeting opens {settings.JITSI_JOIN_BEFORE_MINUTES} minutes before the "
-                f"start, at {window.opens_at.isoformat()}.",
+                f"start, at {cls._when(user, consultation, window.opens_at)}.",
                 code="meeting_not_open_yet",
                 extra=extra,
             )
         if now > window.closes_at:
             raise NotAllowed(
                 f"The meeting closed {settings.JITSI_GRACE_AFTER_MINUTES} minutes after the "
-                f"scheduled end, at {window.closes_at.isoformat()}.",
+                f"scheduled end, at {cls._when(user, consultation, window.closes_at)}.",
                 code="meeting_closed",
                 extra=extra,
             )
         return window
+
+    @staticmethod
+    def _when(user: User, consultation: Consultation, moment: datetime) -> str:
+        """A moment as this participant reads it: their zone, named, their clock."""
+        from accounts.selectors import display_prefs
+        from project.timefmt import format_datetime_for
+
+        fallback = consultation.client_timezone if user.pk == consultation.user_id else ""
+        return format_datetime_for(moment, display_prefs(user, fallback_zone=fallback))
 
     @classmethod
     def jwt_enabled(cls) -> bool:

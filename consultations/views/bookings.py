@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import display_prefs
 from consultations.models import Consultation
 from consultations.selectors import consultations as selectors
 from consultations.selectors.scheduling import own_expert_profile
@@ -135,6 +136,8 @@ class BookConsultationView(APIView):
                 duration_minutes=v["duration_minutes"],
                 topic=v["topic"],
                 notes=v.get("notes", ""),
+                # The zone the booking page showed the slot in, else the profile's.
+                client_timezone=v.get("timezone") or display_prefs(request.user).zone,
             )
             return status.HTTP_201_CREATED, _out(request, c.pk)
 

@@ -248,11 +248,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "send-consultation-reminders": {
-        "task": "consultations.tasks.send_consultation_reminders",
+        "task": "notifications.tasks.send_consultation_reminders",
         "schedule": timedelta(minutes=5),
     },
     "check-upcoming-consultations": {
-        "task": "consultations.tasks.check_upcoming_consultations",
+        "task": "notifications.tasks.check_upcoming_consultations",
         "schedule": timedelta(minutes=15),
     },
     "cleanup-old-meetings": {

@@ -1,4 +1,4 @@
-"""Settings for a REAL Celery worker started by a test (see consultations/tests/test_reminders.py).
+"""Settings for a REAL Celery worker started by a test (see notifications/tests/test_reminders.py).
 
 Same as the test settings, except that tasks really go through the broker, results come
 back through Redis so the test can wait on them, and emails are written to files (the

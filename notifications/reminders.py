@@ -1,5 +1,14 @@
 """Consultation reminders (24 h and 1 h before the start), each sent once.
 
+Delivery lives here, in notifications, which owns every email and in-app notification;
+the consultations app only says which consultations owe which reminder
+(consultations.selectors.reminders) and keeps the send records (ConsultationReminder).
+Nothing in consultations imports notifications.
+
+What a reminder says is true: it states the real time left ("starts in 23 hours") and the
+start in the reader's zone; a kind whose moment (start - 24 h, start - 1 h) had already
+passed when the booking was made is never sent (see consultations.selectors.reminders).
+
 Delivery protocol ("claim, then send under a lock"):
 
 1. Claim. ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` of a ConsultationReminder row
@@ -42,8 +51,14 @@ from consultations.selectors.reminders import (
     REMINDABLE_STATUSES,
     due_reminders,
     reminder_is_due,
+    reminder_was_possible,
     stale_claims,
+    upcoming_counts,
 )
+from notifications.models import Notification
+from notifications.people import display_prefs_for
+from notifications.services import create_notification
+from project.timefmt import format_lead, format_span_for
 
 logger = logging.getLogger(__name__)
 
@@ -106,12 +121,17 @@ def _stale_reason(
         return "consultation moved to another time"
     if not reminder_is_due(kind=reminder.kind, start_at=consultation.start_at, now=now):
         return "outside the reminder window"
+    if not reminder_was_possible(
+        kind=reminder.kind, start_at=consultation.start_at, created_at=consultation.created_at
+    ):
+        return "booked after this reminder's moment"
     return ""
 
 
 def deliver_reminder(reminder_id: int, *, now: datetime | None = None) -> str:
     """Send one claimed reminder. Returns "sent", "skipped", "busy" or "failed"."""
-    from notifications.emails import reminder_email, send_messages
+    # Looked up at call time so tests can replace the transport.
+    from notifications import emails
 
     now = now or timezone.now()
     try:
@@ -136,19 +156,20 @@ def deliver_reminder(reminder_id: int, *, now: datetime | None = None) -> str:
                 reminder.save(update_fields=["status", "last_error"])
                 return "skipped"
             recipients = [consultation.user, consultation.expert.user]
+            lead = consultation.start_at - now
             messages = [
-                reminder_email(consultation, person, kind=reminder.kind)
+                emails.reminder_email(consultation, person, kind=reminder.kind, lead=lead)
                 for person in recipients
-                if person.email
+                if person.email and emails.wants_email(person, "reminder")
             ]
             # Every database write first and the email last, so that after the mail server
             # accepted it only the COMMIT itself can still fail.
-            _notify_in_app(consultation, reminder.kind)
+            _notify_in_app(consultation, reminder.kind, lead)
             reminder.status = Status.SENT
             reminder.sent_at = timezone.now()
             reminder.attempts = F("attempts") + 1
             reminder.save(update_fields=["status", "sent_at", "attempts"])
-            send_messages(messages)
+            emails.send_messages(messages)
             return "sent"
     except Exception as exc:
         logger.exception("reminder %s could not be sent", reminder_id)
@@ -156,18 +177,15 @@ def deliver_reminder(reminder_id: int, *, now: datetime | None = None) -> str:
         return "failed"
 
 
-def _notify_in_app(consultation: Consultation, kind: str) -> None:
-    from notifications.emails import REMINDER_LEADS
-    from notifications.models import Notification
-    from notifications.services import create_notification
-
-    lead = REMINDER_LEADS.get(kind, "soon")
-    for person in (consultation.user_id, consultation.expert.user_id):
+def _notify_in_app(consultation: Consultation, kind: str, lead: timedelta) -> None:
+    for person in (consultation.user, consultation.expert.user):
+        prefs = display_prefs_for(consultation, person)
+        when = format_span_for(consultation.start_at, consultation.end_at, prefs)
         create_notification(
-            recipient=person,
+            recipient=person.pk,
             kind=Notification.Kind.CONSULTATION_REMINDER,
-            title=f"Your consultation starts {lead}",
-            body=consultation.topic,
+            title=f"Your consultation starts in {format_lead(lead.total_seconds())}",
+            body=f"{consultation.topic} — {when}",
             data={
                 "consultation_id": consultation.pk,
                 "reminder": kind,
@@ -226,8 +244,6 @@ def upcoming_check(*, now: datetime | None = None) -> dict[str, int]:
     Retries stale claims, and logs how many consultations start within a day and how many
     of those the expert still has not confirmed (those will get no reminder).
     """
-    from consultations.selectors.reminders import upcoming_counts
-
     now = now or timezone.now()
     result = {f"retry_{k}": v for k, v in retry_stale_reminders(now=now).as_dict().items()}
     counts = upcoming_counts(now=now, within=timedelta(hours=24))

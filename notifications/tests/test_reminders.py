@@ -1,4 +1,4 @@
-"""Reminders (consultations.services.reminders, consultations.tasks): each sent exactly once.
+"""Reminders (notifications.reminders, notifications.tasks): each sent exactly once.
 
 Time is frozen with time_machine; the tasks run through Celery (eagerly here, and through
 a real worker against Redis in the slow test at the end).
@@ -30,11 +30,11 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from consultations.models import Consultation, ConsultationReminder
-from consultations.services import reminders
-from consultations.tasks import check_upcoming_consultations, send_consultation_reminders
 from consultations.tests.factories import make_consultation, make_expert, make_user
+from notifications import reminders
 from notifications.calendar import invite_uid
 from notifications.models import Notification
+from notifications.tasks import check_upcoming_consultations, send_consultation_reminders
 
 Status = ConsultationReminder.Status
 START = datetime(2031, 3, 4, 10, 0, tzinfo=UTC)
@@ -94,7 +94,10 @@ def test_24h_reminder_goes_out_once_even_when_the_task_runs_twice(consultation):
     assert second["claimed"] == 0 and second["sent"] == 0
     messages = reminder_mails()
     assert recipients_of(messages) == ["erin@example.com", "uma@example.com"]
-    assert all(m.subject == "Reminder: your consultation starts in 24 hours" for m in messages)
+    assert sorted(m.subject for m in messages) == [
+        "Reminder: your consultation starts in 24 hours (Tue 4 Mar, 10:00 UTC)",
+        "Reminder: your consultation starts in 24 hours (Tue 4 Mar, 11:00 CET)",
+    ]
     [row] = ConsultationReminder.objects.filter(consultation=consultation)
     assert (row.kind, row.status, row.scheduled_for, row.attempts) == ("24h", "sent", START, 1)
     assert row.sent_at is not None
@@ -114,9 +117,10 @@ def test_reminder_email_carries_the_invite_with_the_right_times(consultation):
         assert event.decoded("dtend") == consultation.end_at
         assert str(event["uid"]) == invite_uid(consultation)
         assert consultation.meeting_room_id in str(event["location"])
-        assert message.subject == "Reminder: your consultation starts in 1 hour"
+        # Sent 50 minutes before: it says 50 minutes, not "1 hour".
+        assert message.subject.startswith("Reminder: your consultation starts in 50 minutes (")
     [to_expert] = [m for m in reminder_mails() if m.to == ["erin@example.com"]]
-    assert "11:00" in to_expert.body and "(Europe/Paris)" in to_expert.body
+    assert "Tue 4 Mar, 11:00–12:00 CET" in to_expert.body
 
 
 @pytest.mark.django_db
@@ -146,10 +150,10 @@ def test_a_day_of_task_runs_sends_exactly_the_24h_and_the_1h_reminders(consultat
     assert [(r.kind, r.status) for r in rows] == [("1h", "sent"), ("24h", "sent")]
     subjects = sorted(m.subject for m in reminder_mails())
     assert subjects == [
-        "Reminder: your consultation starts in 1 hour",
-        "Reminder: your consultation starts in 1 hour",
-        "Reminder: your consultation starts in 24 hours",
-        "Reminder: your consultation starts in 24 hours",
+        "Reminder: your consultation starts in 1 hour (Tue 4 Mar, 10:00 UTC)",
+        "Reminder: your consultation starts in 1 hour (Tue 4 Mar, 11:00 CET)",
+        "Reminder: your consultation starts in 24 hours (Tue 4 Mar, 10:00 UTC)",
+        "Reminder: your consultation starts in 24 hours (Tue 4 Mar, 11:00 CET)",
     ]
 
 
@@ -441,8 +445,8 @@ def test_tasks_are_registered_under_the_beat_schedule_names_and_ack_late():
 # --------------------------------------------------------------------------- real worker
 
 BROKER = os.environ.get("TEST_WORKER_BROKER_URL", "redis://127.0.0.1:6379/7")
-TASK_SEND = "consultations.tasks.send_consultation_reminders"
-TASK_CHECK = "consultations.tasks.check_upcoming_consultations"
+TASK_SEND = "notifications.tasks.send_consultation_reminders"
+TASK_CHECK = "notifications.tasks.check_upcoming_consultations"
 
 
 def _worker_database_url() -> str:
@@ -634,3 +638,73 @@ def test_a_worker_killed_mid_send_is_recovered_with_one_email(people, tmp_path, 
     assert (row.status, row.attempts) == ("sent", 1)
     sent = _sent_mail(tmp_path / "mail")
     assert sorted(m["To"] for m in sent) == ["erin@example.com", "uma@example.com"]
+
+
+# --------------------------------------------------------------------------- truthful labels
+
+
+def _beat_until(start: datetime, since: datetime) -> None:
+    """Beat every 5 minutes from `since` until the start (skipping the quiet middle of long
+    leads, where nothing is due)."""
+    moment = since
+    while moment < start:
+        with at(moment):
+            reminders.send_due_reminders()
+        step = timedelta(minutes=5)
+        quiet_until = start - timedelta(hours=24, minutes=10)
+        moment = quiet_until if moment + step < quiet_until else moment + step
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("ahead", "expected"),
+    [
+        (timedelta(minutes=30), []),
+        (timedelta(minutes=75), ["1 hour"]),
+        (timedelta(hours=5), ["1 hour"]),
+        (timedelta(hours=23), ["1 hour"]),
+        (timedelta(days=3), ["1 hour", "24 hours"]),
+    ],
+    ids=["30min", "75min", "5h", "23h", "3days"],
+)
+def test_a_reminder_whose_moment_passed_before_the_booking_is_skipped(people, ahead, expected):
+    """Booked 75 minutes ahead: no "24 hours" reminder at once, only the true 1-hour one."""
+    client, expert = people
+    booked_at = START - ahead
+    with at(booked_at):
+        consultation = make_consultation(user=client, expert=expert, start_at=START)
+    assert consultation.created_at == booked_at
+    _beat_until(START, booked_at)
+    leads = sorted(
+        m.subject.split("starts in ")[1].split(" (")[0]
+        for m in reminder_mails()
+        if m.to == ["uma@example.com"]
+    )
+    assert leads == expected
+    sent = sorted(r.kind for r in ConsultationReminder.objects.filter(status="sent"))
+    assert sent == sorted({"1 hour": "1h", "24 hours": "24h"}[lead] for lead in expected)
+    titles = sorted(
+        n.title for n in Notification.objects.filter(kind=Notification.Kind.CONSULTATION_REMINDER)
+    )
+    assert titles == sorted(f"Your consultation starts in {lead}" for lead in expected * 2)
+
+
+@pytest.mark.django_db
+def test_a_late_sweep_states_the_real_lead_time(consultation):
+    """The 24 h reminder sent 5 hours late (the scheduler was down) says so."""
+    with at(START - timedelta(hours=19)):
+        run_reminders()
+    [subject] = {m.subject for m in reminder_mails() if m.to == ["uma@example.com"]}
+    assert subject == "Reminder: your consultation starts in 19 hours (Tue 4 Mar, 10:00 UTC)"
+
+
+@pytest.mark.django_db
+def test_reminder_emails_honour_the_preference(consultation):
+    from accounts.models import Profile
+
+    Profile.objects.filter(user__email="uma@example.com").update(email_reminder=False)
+    with at(START - timedelta(minutes=59)):
+        run_reminders()
+    assert recipients_of(reminder_mails()) == ["erin@example.com"]
+    # In-app still arrives for both.
+    assert Notification.objects.filter(kind=Notification.Kind.CONSULTATION_REMINDER).count() == 2
