@@ -338,12 +338,21 @@ class ExpertUnavailabilityAdmin(admin.ModelAdmin):
 
 @admin.register(Consultation)
 class ConsultationAdmin(admin.ModelAdmin):
-    list_display = ["id", "expert", "user", "start_at", "status", "payment_status", "price"]
+    list_display = ["id", "expert", "user", "when", "status", "payment_status", "price"]
     list_filter = ["status", "payment_status", "start_at"]
     search_fields = ["topic", "user__email", "expert__name", "meeting_room_id"]
     list_select_related = ["expert", "user"]
     raw_id_fields = ["user", "expert", "cancelled_by", "rescheduled_from"]
     date_hierarchy = "start_at"
+
+    @admin.display(description="When (your time zone)", ordering="start_at")
+    def when(self, obj: Consultation) -> str:
+        from django.utils import timezone
+
+        from project.timefmt import format_span
+
+        # accounts.middleware activated the staff member's own zone for the admin.
+        return format_span(obj.start_at, obj.end_at, timezone.get_current_timezone_name())
 
 
 @admin.register(ConsultationReminder)

@@ -30,10 +30,10 @@ from project.timefmt import format_datetime_for, format_lead, format_span_for
 if TYPE_CHECKING:
     from consultations.models import Consultation
 
-# RFC 5322 header folding done right: encoded words start on the Subject line itself, so a
-# subject never arrives as " Consultation ..." (Django's default puts a line break, then a
-# space, before a long non-ASCII subject).
-_HEADER_POLICY = email.policy.SMTP
+# Subjects are written on one line (RFC 5322 allows 998 characters). Folding is what made
+# them arrive as " Consultation ..." with a leading space: Django's Header encoding, and
+# Python's folder too, break the line right after "Subject:" when the value is long.
+_HEADER_POLICY = email.policy.SMTP.clone(max_line_length=998)
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
@@ -355,21 +355,31 @@ def deliver_chat_message_email(
     conversation_url: str,
     conversation_id: int | None = None,
 ) -> int:
-    from chat.selectors import unread_counts
-
     recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
     if recipient is None or not recipient.email or not wants_email(recipient, "chat"):
         return 0
-    unread = 1
-    if conversation_id is not None:
-        unread = unread_counts(recipient.pk)["conversations"].get(str(conversation_id), 0)
-        if unread == 0:
-            return 0  # read in the meantime (on another device): nothing waits any more
+    unread = _unread_in(conversation_id, recipient.pk) if conversation_id is not None else None
+    if unread == 0:
+        return 0  # read meanwhile (on another device): nothing waits any more
     message = chat_message_email(
         recipient,
         sender_name=sender_name,
         excerpt=excerpt,
         conversation_url=conversation_url,
-        unread=unread,
+        unread=unread or 1,
     )
     return send_messages([message])
+
+
+def _unread_in(conversation_id: int, reader_id: int) -> int | None:
+    """How many messages of the conversation `reader_id` has not read; None if it is gone."""
+    from chat.models import ExpertChatConversation
+
+    row = (
+        ExpertChatConversation.objects.filter(pk=conversation_id)
+        .values("user_id", "user_unread", "expert_unread")
+        .first()
+    )
+    if row is None:
+        return None
+    return int(row["user_unread"] if row["user_id"] == reader_id else row["expert_unread"])

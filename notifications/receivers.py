@@ -43,9 +43,12 @@ def _listener(func: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def enqueue(task: Any, *args: Any) -> None:
+def enqueue(task: Any, *args: Any, countdown: int = 0) -> None:
     def enqueue_email_task() -> None:
-        task.delay(*args)
+        if countdown:
+            task.apply_async(args=args, countdown=countdown)
+        else:
+            task.delay(*args)
 
     # robust: a broker outage is logged, never raised into the committed request.
     # (A named function, not a partial: Django's robust path logs callback.__qualname__.)
@@ -310,6 +313,10 @@ def _chat_sender_name(message: Any) -> str:
     return display_name(message.sender)
 
 
+def chat_email_delay_seconds() -> int:
+    return int(getattr(settings, "CHAT_EMAIL_DELAY_SECONDS", 120))
+
+
 def chat_email_throttle_seconds() -> int:
     return settings.CHAT_EMAIL_THROTTLE_SECONDS
 
@@ -350,6 +357,9 @@ def on_chat_message_created(
             excerpt,
             f"{settings.SITE_URL.rstrip('/')}{path}",
             message.conversation_id,
+            # Sent a little later and counted then, so a burst is one email that says how
+            # many messages wait ("5 unread messages"), or none if they were read meanwhile.
+            countdown=chat_email_delay_seconds(),
         )
 
 

@@ -137,7 +137,7 @@ class BookConsultationView(APIView):
                 topic=v["topic"],
                 notes=v.get("notes", ""),
                 # The zone the booking page showed the slot in, else the profile's.
-                client_timezone=v.get("timezone") or display_prefs(request.user).zone,
+                client_timezone=v.get("timezone") or display_prefs(request_user(request)).zone,
             )
             return status.HTTP_201_CREATED, _out(request, c.pk)
 

@@ -4,6 +4,7 @@ Signals are sent the way services send them (after commit); on-commit callbacks,
 the email tasks the receivers enqueue, are executed, and Celery runs eagerly.
 """
 
+# ruff: noqa: RUF001 (expected strings use the en dash the output really uses)
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -57,6 +58,10 @@ def _ics_method_and_uid(message) -> tuple[str, str]:
     return str(calendar["method"]), str(calendar.walk("VEVENT")[0]["uid"])
 
 
+def _calendar_parts(message) -> list:
+    return [p for p in message.message().walk() if p.get_content_type() == "text/calendar"]
+
+
 def _mail_to(address: str) -> list:
     return [m for m in mail.outbox if m.to == [address]]
 
@@ -69,16 +74,19 @@ def test_new_booking_notifies_the_expert_and_emails_both(run_on_commit, client_u
     assert note.kind == Kind.CONSULTATION_CREATED
     assert note.title == "New booking request from Uma User"
     assert note.data["consultation_id"] == c.pk and note.url == f"/consultations/{c.pk}"
-    assert "11:00" in note.body  # 10:00 UTC in Paris
+    assert "Tue 4 Mar, 11:00–12:00 CET" in note.body  # 10:00 UTC in Paris, zone named
     assert _notes(client_user) == []  # the client made the booking: no badge for them
 
     assert len(mail.outbox) == 2
     [to_client] = _mail_to("uma@example.com")
     [to_expert] = _mail_to("erin@example.com")
-    assert to_client.subject == "Booking request sent to Erin Expert"
-    assert to_expert.subject == "New booking request from Uma User"
+    assert to_client.subject == "Request sent to Erin Expert for Tue 4 Mar, 10:00 UTC"
+    assert to_expert.subject == "New request from Uma User for Tue 4 Mar, 11:00 CET"
+    # A request is not yet an appointment: no invite, no way into the call.
     for message in (to_client, to_expert):
-        assert _ics_method_and_uid(message) == ("REQUEST", invite_uid(c))
+        assert not [p for p in message.message().walk() if p.get_content_type() == "text/calendar"]
+        assert c.meeting_room_id not in message.body
+        assert c.meeting_room_id not in message.alternatives[0][0]
 
 
 def test_confirmation_notifies_the_client_only_and_sends_invites_to_both(
@@ -98,7 +106,14 @@ def test_confirmation_notifies_the_client_only_and_sends_invites_to_both(
     assert note.title == "Consultation with Erin Expert confirmed"
     assert _notes(expert.user) == []  # the actor is not told about their own action
     assert sorted(m.to[0] for m in mail.outbox) == ["erin@example.com", "uma@example.com"]
-    assert all(m.subject.startswith("Consultation confirmed") for m in mail.outbox)
+    assert sorted(m.subject for m in mail.outbox) == [
+        "Confirmed: Tue 4 Mar, 10:00 UTC with Erin Expert",
+        "Confirmed: Tue 4 Mar, 11:00 CET with Uma User",
+    ]
+    # The invite and the join link come with the confirmation.
+    for message in mail.outbox:
+        assert _ics_method_and_uid(message) == ("REQUEST", invite_uid(c))
+        assert c.meeting_room_id in message.body
 
 
 def test_cancellation_by_the_client(run_on_commit, client_user, expert):
@@ -120,12 +135,20 @@ def test_cancellation_by_the_client(run_on_commit, client_user, expert):
     )
     [note] = _notes(expert.user)
     assert note.kind == Kind.CONSULTATION_CANCELLED
-    assert "Flu" in note.body and "Uma User" in note.body
+    assert note.title == "Uma User cancelled your consultation"
+    assert note.body == "Tue 4 Mar, 11:00–12:00 CET. Reason: Flu"
     assert _notes(client_user) == []
     assert len(mail.outbox) == 2
     for message in mail.outbox:
         assert _ics_method_and_uid(message) == ("CANCEL", invite_uid(c))
         assert "Flu" in message.body
+    # Each reader is told in their own terms.
+    [to_client] = _mail_to("uma@example.com")
+    [to_expert] = _mail_to("erin@example.com")
+    assert to_client.subject == "You cancelled your consultation on Tue 4 Mar, 10:00 UTC"
+    assert "You cancelled the consultation with Erin Expert" in to_client.body
+    assert to_expert.subject == "Uma User cancelled your consultation on Tue 4 Mar, 11:00 CET"
+    assert "Uma User cancelled your consultation on Tue 4 Mar, 11:00–12:00 CET" in to_expert.body
 
 
 def test_reschedule_cancels_the_old_event_and_invites_to_the_new(
@@ -153,14 +176,19 @@ def test_reschedule_cancels_the_old_event_and_invites_to_the_new(
     assert note.kind == Kind.CONSULTATION_RESCHEDULED
     assert note.data["consultation_id"] == new.pk
     assert note.data["previous_consultation_id"] == old.pk
-    assert "Tuesday 4 March 2031, 11:00" in note.body and "Wednesday 5 March" in note.body
+    assert note.body == "From Tue 4 Mar, 11:00–12:00 CET to Wed 5 Mar, 11:00–12:00 CET"
     assert _notes(client_user) == []
 
     assert len(mail.outbox) == 4
-    invites = sorted(_ics_method_and_uid(m) for m in mail.outbox)
-    assert invites == sorted([("CANCEL", invite_uid(old))] * 2 + [("REQUEST", invite_uid(new))] * 2)
-    moved = [m for m in mail.outbox if _ics_method_and_uid(m)[0] == "CANCEL"]
-    assert all("moved" in m.subject.lower() for m in moved)
+    cancels = [m for m in mail.outbox if _calendar_parts(m)]
+    assert sorted(_ics_method_and_uid(m) for m in cancels) == [("CANCEL", invite_uid(old))] * 2
+    assert all("moved" in m.subject.lower() for m in mail.outbox)
+    # The new time awaits the expert's confirmation: its invite comes with the confirmation.
+    moved_to = [m for m in mail.outbox if not _calendar_parts(m)]
+    assert sorted(m.subject for m in moved_to) == [
+        "Consultation moved to Wed 5 Mar, 10:00 UTC",
+        "Consultation moved to Wed 5 Mar, 11:00 CET",
+    ]
 
 
 def test_reschedule_signal_naming_the_old_row_works_too(run_on_commit, client_user, expert):
@@ -402,3 +430,23 @@ def test_the_chat_service_signal_reaches_the_chat_listener(
     assert note.data["conversation_id"] == conversation.pk
     assert [m.to for m in mail.outbox] == [["erin@example.com"]]  # the expert is offline
     assert _notes(client_user) == []
+
+
+def test_the_offline_chat_email_is_queued_to_count_the_burst(
+    run_on_commit, client_user, expert, monkeypatch, settings
+):
+    from notifications import tasks
+
+    settings.CHAT_EMAIL_DELAY_SECONDS = 90
+    queued: list = []
+    monkeypatch.setattr(
+        tasks.send_chat_message_email, "apply_async", lambda **kw: queued.append(kw)
+    )
+    run_on_commit(
+        chat_message_created,
+        message=_chat_message(expert.user, expert),
+        recipient_ids=[client_user.pk],
+    )
+    [call] = queued
+    assert call["countdown"] == 90
+    assert call["args"][0] == client_user.pk and call["args"][-1] == 42

@@ -4,6 +4,7 @@ Time is frozen with time_machine; the tasks run through Celery (eagerly here, an
 a real worker against Redis in the slow test at the end).
 """
 
+# ruff: noqa: RUF001 (expected strings use the en dash the output really uses)
 from __future__ import annotations
 
 import os
@@ -567,6 +568,8 @@ def test_a_real_celery_worker_sends_each_reminder_exactly_once(people, tmp_path,
     client, expert = people
     start = (timezone.now() + timedelta(minutes=40)).replace(second=0, microsecond=0)
     consultation = make_consultation(user=client, expert=expert, start_at=start)
+    # Booked well before the 1 h reminder's moment, so that reminder is owed.
+    Consultation.objects.filter(pk=consultation.pk).update(created_at=start - timedelta(days=2))
     queue = f"h7-reminders-{uuid.uuid4().hex[:12]}"
     worker = _start_worker(tmp_path, queue, "worker")
     results: list = []
@@ -601,6 +604,8 @@ def test_a_worker_killed_mid_send_is_recovered_with_one_email(people, tmp_path, 
     client, expert = people
     start = (timezone.now() + timedelta(minutes=40)).replace(second=0, microsecond=0)
     consultation = make_consultation(user=client, expert=expert, start_at=start)
+    # Booked well before the 1 h reminder's moment, so that reminder is owed.
+    Consultation.objects.filter(pk=consultation.pk).update(created_at=start - timedelta(days=2))
     queue = f"h7-reminders-{uuid.uuid4().hex[:12]}"
     marker = tmp_path / "in-send"
     doomed = _start_worker(

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -318,6 +319,8 @@ CHAT_TYPING_THROTTLE_SECONDS = int(os.environ.get("CHAT_TYPING_THROTTLE_SECONDS"
 CHAT_RESUME_MAX_MESSAGES = int(os.environ.get("CHAT_RESUME_MAX_MESSAGES", "500"))
 # At most one "new chat message" email per recipient and conversation in this window.
 CHAT_EMAIL_THROTTLE_SECONDS = int(os.environ.get("CHAT_EMAIL_THROTTLE_SECONDS", str(15 * 60)))
+# The offline chat email waits this long, then says how many messages are unread.
+CHAT_EMAIL_DELAY_SECONDS = int(os.environ.get("CHAT_EMAIL_DELAY_SECONDS", "120"))
 
 # Reminders: a row still "claimed" after this many minutes is retried (its sender died);
 # a reminder is given up after this many attempts.

@@ -1475,6 +1475,7 @@ export interface components {
             readonly duration_minutes: number;
             readonly topic: string;
             readonly notes: string;
+            readonly client_timezone: string;
             readonly user: components["schemas"]["ConsultationPerson"];
             readonly expert: components["schemas"]["ConsultationExpert"];
             /** Format: decimal */
