@@ -315,7 +315,7 @@ function TokensPanel() {
           ))}
         </ul>
       )}
-      <form onSubmit={onCreate} className="row">
+      <form onSubmit={onCreate} className="token-form">
         <TextField label="Token name" name="token_name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} error={error?.field("name")} />
         <button className="btn" type="submit">
           Create token
