@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,6 +38,7 @@ from chat.serializers import (
 from project.api_errors import NotFound
 from project.api_schema import ErrorSerializer
 from project.auth import request_user
+from project.parsers import JSONParser
 
 TAGS = ["chat"]
 ERRORS = {

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -130,11 +131,18 @@ def not_found_view(request, exception=None):
     URLs an API route cannot match (e.g. `/chat/-1/` against `<int:pk>`) never reach DRF,
     so without this a client that only understands JSON would get an HTML error page.
     """
-    from django.http import JsonResponse
     from django.views.defaults import page_not_found
 
     if not request.path.startswith("/api/"):
         return page_not_found(request, exception)
+    return api_not_found(request)
+
+
+@csrf_exempt  # answers every method; a POST to an unknown URL is a 404, not a CSRF 403
+def api_not_found(request, *args, **kwargs):
+    """The catch-all of /api/ in project/urls.py: an unknown API URL, any method."""
+    from django.http import JsonResponse
+
     message = "Not found."
     return JsonResponse(
         {"error": {"code": "not_found", "message": message, "fields": {}}, "detail": message},

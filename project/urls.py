@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from project.api_errors import api_not_found
 from project.metrics import metrics_view
 from project.spa import spa_index
 
@@ -16,6 +17,9 @@ urlpatterns = [
     path("api/v1/integrations/", include("integrations.urls")),
     path("healthz", include("realtime.health_urls")),
     path("metrics", metrics_view, name="metrics"),
+    # Any other /api/ URL (e.g. a non-integer id against <int:pk>) is a JSON 404 in the
+    # error shape, in DEBUG too (handler404 only applies when DEBUG is off).
+    re_path(r"^api/", api_not_found, name="api-not-found"),
     # Everything else is the single-page app; its client-side router takes over.
     re_path(r"^(?!api/|admin/|ws/|static/|healthz|metrics$).*$", spa_index, name="spa"),
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from consultations.serializers.expert_profile import (
 from consultations.services.expert_profile import update_expert_profile
 from project.api_schema import error_response
 from project.auth import request_user
+from project.parsers import JSONParser
 
 _UNAUTHENTICATED = error_response("Not logged in.")
 _NO_PROFILE = error_response("You have no expert profile.")

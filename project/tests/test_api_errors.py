@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from rest_framework import exceptions
+from rest_framework.test import APIClient
 
 from project.api_errors import exception_handler
 
@@ -28,3 +30,38 @@ def test_nested_errors_become_messages_that_name_their_item():
 def test_list_of_objects_skips_valid_items_and_names_the_bad_one():
     body = _body({"rules": [{}, {"start": ["Enter a valid time."]}]})
     assert body["error"]["fields"] == {"rules": ["1: start: Enter a valid time."]}
+
+
+# --------------------------------------------------------------- unknown /api/ URLs
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/consultations/consultations/abc/",
+        "/api/v1/consultations/chat/-1/",
+        "/api/v1/consultations/experts/1.5/time-slots/",
+        "/api/v1/nothing-here/",
+        "/api/v1/consultations/chat/messages/%00/attachment/",
+    ],
+)
+def test_unroutable_api_urls_are_json_404s(user, settings, debug, method, path):
+    settings.DEBUG = debug
+    client = APIClient()
+    client.force_login(user)  # a session: POST must not turn into a CSRF 403 page
+    response = getattr(client, method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "Not found.", "fields": {}},
+        "detail": "Not found.",
+    }
+
+
+@pytest.mark.django_db
+def test_non_api_paths_still_reach_the_single_page_app():
+    response = APIClient().get("/consultations/abc/")
+    assert response.status_code == 200
