@@ -14,6 +14,7 @@ from rest_framework import serializers
 from chat import selectors
 from chat.models import ExpertChatConversation
 from chat.payloads import message_payload
+from project.parsing import MAX_ID, IdField
 
 # --- responses -----------------------------------------------------------------------
 
@@ -159,12 +160,12 @@ class ReadResultSerializer(serializers.Serializer):
 
 
 class ConversationLookupSerializer(serializers.Serializer):
-    expert_id = serializers.IntegerField(min_value=1)
+    expert_id = IdField()
 
 
 class ConversationCreateSerializer(serializers.Serializer):
-    expert_id = serializers.IntegerField(min_value=1)
-    consultation_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    expert_id = IdField()
+    consultation_id = IdField(required=False, allow_null=True)
 
 
 class ConversationListQuerySerializer(serializers.Serializer):
@@ -173,13 +174,20 @@ class ConversationListQuerySerializer(serializers.Serializer):
 
 class MessagePageQuerySerializer(serializers.Serializer):
     before = serializers.IntegerField(
-        min_value=0, required=False, help_text="Messages with seq lower than this (older)."
+        min_value=0,
+        max_value=MAX_ID,
+        required=False,
+        help_text="Messages with seq lower than this (older).",
     )
     after = serializers.IntegerField(
-        min_value=0, required=False, help_text="Messages with seq higher than this (newer)."
+        min_value=0,
+        max_value=MAX_ID,
+        required=False,
+        help_text="Messages with seq higher than this (newer).",
     )
     after_rev = serializers.IntegerField(
         min_value=0,
+        max_value=MAX_ID,
         required=False,
         help_text="Messages created, edited or deleted after this rev, in rev order.",
     )
@@ -210,7 +218,7 @@ class SendMessageSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Client-generated id; resending the same one never makes a second message.",
     )
-    reply_to = serializers.IntegerField(required=False, allow_null=True)
+    reply_to = IdField(required=False, allow_null=True)
     attachment = serializers.FileField(
         required=False, help_text="PNG, JPEG, GIF, WebP or PDF (multipart only)."
     )
@@ -221,9 +229,13 @@ class EditMessageSerializer(serializers.Serializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
-    message_id = serializers.IntegerField(required=False, allow_null=True)
+    message_id = IdField(required=False, allow_null=True)
     seq = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, help_text="Read up to this seq."
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=MAX_ID,
+        help_text="Read up to this seq.",
     )
 
 

@@ -20,6 +20,7 @@ from chat import selectors, services
 from chat.payloads import message_payload
 from chat.serializers import MarkReadSerializer, SendMessageSerializer, TypingSerializer
 from project.api_errors import ServiceError
+from project.parsing import MAX_ID, IdField
 from realtime.executor import in_action_thread
 from realtime.handlers import register
 
@@ -40,7 +41,7 @@ def _in_db_thread(func):
 
 
 class _ConversationRef(serializers.Serializer):
-    conversation_id = serializers.IntegerField(min_value=1)
+    conversation_id = IdField()
 
 
 class _SocketSend(_ConversationRef, SendMessageSerializer):
@@ -81,6 +82,8 @@ def _counter(value: Any) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
+        return -1
+    if number > MAX_ID:  # past bigint: no row can have it
         return -1
     return number if number == value or isinstance(value, str) else -1
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -22,13 +21,15 @@ from consultations.serializers.policies import (
 from consultations.serializers.scheduling import TimeZoneField
 from consultations.services.timezones import aware_from_wall, get_zone
 from project.api_errors import ServiceError
+from project.parsing import IdField, ParseError, field_error, read_datetime
 
 
 def parse_instant(value: str, *, field: str, tz_name: str | None) -> datetime:
     """ISO 8601 -> aware UTC. A time without offset is read in `tz_name` (required then)."""
-    parsed = parse_datetime(value.strip()) if isinstance(value, str) else None
-    if parsed is None:
-        raise serializers.ValidationError({field: "Use ISO 8601, e.g. 2026-05-04T09:00:00Z."})
+    try:
+        parsed = read_datetime(value)
+    except ParseError as exc:  # impossible dates, far years, offsets beyond +/-14:00
+        raise field_error(field, exc) from None
     if timezone.is_aware(parsed):
         return parsed.astimezone(UTC)
     if not tz_name:
@@ -42,7 +43,7 @@ def parse_instant(value: str, *, field: str, tz_name: str | None) -> datetime:
 
 
 class BookingRequestSerializer(serializers.Serializer):
-    expert_id = serializers.IntegerField()
+    expert_id = IdField()
     start_at = serializers.CharField(
         help_text="ISO 8601 with offset (UTC stored), or a wall-clock time plus `timezone`."
     )

@@ -18,6 +18,7 @@ from consultations.models import (
 from consultations.services.availability import SETTINGS_FIELDS
 from consultations.services.timezones import END_OF_DAY, is_known_zone
 from project.api_schema import ErrorSerializer
+from project.parsing import DayField, InstantField
 
 _WALL_TIME = re.compile(r"^(?P<h>[01]\d|2[0-4]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?$")
 
@@ -117,6 +118,8 @@ class AvailabilitySerializer(serializers.Serializer):
 
 
 class UnavailabilitySerializer(serializers.ModelSerializer):
+    start_at = InstantField(help_text="ISO 8601 with a UTC offset (stored in UTC).")
+    end_at = InstantField(help_text="ISO 8601 with a UTC offset (stored in UTC).")
     kind = serializers.ChoiceField(
         choices=ExpertUnavailability.Kind.choices, default=ExpertUnavailability.Kind.ONE_OFF
     )
@@ -183,8 +186,8 @@ class DateOverridesQuerySerializer(serializers.Serializer):
 
 
 class TimeSlotsQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="One day (viewer-local), YYYY-MM-DD.")
-    to = serializers.DateField(required=False, help_text="Last day of the range (inclusive).")
+    date = DayField(required=False, help_text="One day (viewer-local), YYYY-MM-DD.")
+    to = DayField(required=False, help_text="Last day of the range (inclusive).")
     tz = TimeZoneField(required=False, help_text="Viewer's IANA zone (default: the expert's).")
     duration = serializers.IntegerField(
         required=False, min_value=1, help_text="Session length (default: the shortest offered)."
@@ -193,9 +196,7 @@ class TimeSlotsQuerySerializer(serializers.Serializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         # "from" is a Python keyword, so it can't be a class attribute.
-        fields["from"] = serializers.DateField(
-            required=False, help_text="First day of the range, YYYY-MM-DD."
-        )
+        fields["from"] = DayField(required=False, help_text="First day of the range, YYYY-MM-DD.")
         return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

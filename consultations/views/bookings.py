@@ -36,6 +36,7 @@ from consultations.services import booking, idempotency
 from consultations.services.timezones import is_known_zone
 from project.api_schema import error_response
 from project.auth import request_user
+from project.parsing import InstantFilter
 
 TAGS = ["consultations"]
 IDEMPOTENCY_PARAM = OpenApiParameter(
@@ -339,8 +340,8 @@ class PastConsultationsView(_ConsultationListView):
 
 class ExpertConsultationFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Consultation.Status.choices)
-    start_from = django_filters.IsoDateTimeFilter(field_name="start_at", lookup_expr="gte")
-    start_to = django_filters.IsoDateTimeFilter(field_name="start_at", lookup_expr="lt")
+    start_from = InstantFilter(field_name="start_at", lookup_expr="gte")
+    start_to = InstantFilter(field_name="start_at", lookup_expr="lt")
 
     class Meta:
         model = Consultation

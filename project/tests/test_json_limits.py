@@ -14,7 +14,9 @@ scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=5)
 scalars |= st.floats(allow_nan=False, allow_infinity=False)
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
     max_leaves=20,
 )
 
