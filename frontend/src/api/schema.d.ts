@@ -1396,6 +1396,7 @@ export interface components {
         /** @enum {unknown} */
         BlankEnum: "";
         BookingRequestRequest: {
+            /** Format: int64 */
             expert_id: number;
             /** @description ISO 8601 with offset (UTC stored), or a wall-clock time plus `timezone`. */
             start_at: string;
@@ -1568,7 +1569,9 @@ export interface components {
             created_at: string;
         };
         ConversationCreateRequest: {
+            /** Format: int64 */
             expert_id: number;
+            /** Format: int64 */
             consultation_id?: number | null;
         };
         /**
@@ -1943,8 +1946,12 @@ export interface components {
             unread_count: number;
         };
         MarkReadRequest: {
+            /** Format: int64 */
             message_id?: number | null;
-            /** @description Read up to this seq. */
+            /**
+             * Format: int64
+             * @description Read up to this seq.
+             */
             seq?: number | null;
         };
         Me: {
@@ -2404,6 +2411,7 @@ export interface components {
             text?: string;
             /** @description Client-generated id; resending the same one never makes a second message. */
             client_id?: string;
+            /** Format: int64 */
             reply_to?: number | null;
             /**
              * Format: binary
@@ -2503,9 +2511,15 @@ export interface components {
         };
         Unavailability: {
             readonly id: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset (stored in UTC).
+             */
             start_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset (stored in UTC).
+             */
             end_at: string;
             /** @default one_off */
             kind: components["schemas"]["UnavailabilityKindEnum"];
@@ -2514,9 +2528,15 @@ export interface components {
         };
         UnavailabilityCreated: {
             readonly id: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset (stored in UTC).
+             */
             start_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset (stored in UTC).
+             */
             end_at: string;
             /** @default one_off */
             kind: components["schemas"]["UnavailabilityKindEnum"];
@@ -2533,9 +2553,15 @@ export interface components {
          */
         UnavailabilityKindEnum: "holiday" | "vacation" | "one_off";
         UnavailabilityRequest: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset (stored in UTC).
+             */
             start_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset (stored in UTC).
+             */
             end_at: string;
             /** @default one_off */
             kind: components["schemas"]["UnavailabilityKindEnum"];
