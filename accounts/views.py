@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
@@ -32,11 +32,20 @@ from accounts.serializers import (
     SessionSerializer,
     TokenResultSerializer,
 )
+from project import throttling
 from project.api_errors import ServiceError
+from project.api_schema import error_response
 from project.auth import request_user
+from project.csrf import CsrfForBrowsers
+
+AUTH_ERRORS = {
+    400: error_response("Invalid input or wrong credentials; the field is named."),
+    403: error_response("A browser request without a valid CSRF token."),
+    429: error_response("Too many attempts from this address or for this account."),
+}
 
 
-class AuthThrottle(AnonRateThrottle):
+class AuthThrottle(throttling.ClientAddressThrottle):
     scope = "auth"
 
 
@@ -59,10 +68,10 @@ RESET_ANSWER = (
 
 
 class RegisterView(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, CsrfForBrowsers]
     throttle_classes = [AuthThrottle]
 
-    @extend_schema(request=RegisterSerializer, responses={201: AuthResultSerializer})
+    @extend_schema(request=RegisterSerializer, responses={201: AuthResultSerializer, **AUTH_ERRORS})
     def post(self, request: Request) -> Response:
         ser = RegisterSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -73,22 +82,24 @@ class RegisterView(APIView):
 
 
 class LoginView(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, CsrfForBrowsers]
     throttle_classes = [AuthThrottle]
 
-    @extend_schema(request=LoginSerializer, responses={200: AuthResultSerializer})
+    @extend_schema(request=LoginSerializer, responses={200: AuthResultSerializer, **AUTH_ERRORS})
     def post(self, request: Request) -> Response:
         ser = LoginSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
+        email = ser.validated_data["email"].strip().lower()
+        throttling.check_login_allowed(email)  # per account, whatever the address
         user = authenticate(
-            request._request,
-            username=ser.validated_data["email"].strip().lower(),
-            password=ser.validated_data["password"],
+            request._request, username=email, password=ser.validated_data["password"]
         )
         if user is None:
+            throttling.record_login_failure(email)
             raise ServiceError(
                 "Email or password is wrong.", field="password", code="invalid_credentials"
             )
+        throttling.clear_login_failures(email)
         login(request._request, user)
         return Response({"user": MeSerializer(user).data, "token": services.issue_token(user)})
 

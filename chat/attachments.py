@@ -1,16 +1,19 @@
-"""Checks an uploaded chat attachment by its bytes, not by the name or header the client sent."""
+"""Checks an uploaded chat attachment by its bytes, not by the name or header the client sent.
+
+Sniffing and naming are project/uploads.py's, shared with verification documents.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
-import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from project.api_errors import ServiceError
+from project.uploads import sanitise_filename, sniff_mime
 
+# Images are shown inline only if also in project.uploads.INLINE_IMAGE_TYPES.
 IMAGE_TYPES = {
     "image/png": "png",
     "image/jpeg": "jpg",
@@ -18,7 +21,6 @@ IMAGE_TYPES = {
     "image/webp": "webp",
 }
 FILE_TYPES = {"application/pdf": "pdf", **IMAGE_TYPES}
-SNIFF_BYTES = 262  # filetype never needs more than this
 
 
 @dataclass(frozen=True)
@@ -29,15 +31,6 @@ class CheckedAttachment:
     extension: str
     name: str
     size: int
-
-
-def clean_display_name(raw: str | None, extension: str) -> str:
-    # Keep only the last path component: browsers may send full client paths.
-    name = PurePosixPath((raw or "").replace("\\", "/")).name.strip()
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>')
-    if not name:
-        name = f"attachment.{extension}"
-    return name[-255:]
 
 
 def check_attachment(upload: UploadedFile) -> CheckedAttachment:
@@ -52,11 +45,7 @@ def check_attachment(upload: UploadedFile) -> CheckedAttachment:
             code="attachment_too_large",
             extra={"max_bytes": limit},
         )
-    upload.seek(0)
-    head = upload.read(SNIFF_BYTES)
-    upload.seek(0)
-    guessed = filetype.guess(head)
-    mime = guessed.mime if guessed else None
+    mime = sniff_mime(upload)
     if mime not in FILE_TYPES:
         raise ServiceError(
             "Only PNG, JPEG, GIF, WebP images and PDF files can be sent.",
@@ -70,6 +59,8 @@ def check_attachment(upload: UploadedFile) -> CheckedAttachment:
         kind="image" if mime in IMAGE_TYPES else "file",
         content_type=mime,
         extension=extension,
-        name=clean_display_name(upload.name, extension),
+        # The name always ends in the sniffed type's extension: "invoice.html" holding a PDF
+        # is stored and served as "invoice.pdf", "../../etc/passwd" as "passwd.pdf".
+        name=sanitise_filename(upload.name or "", extension, default_stem="attachment"),
         size=size,
     )

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import selectors, services
+from chat.attachments import FILE_TYPES
 from chat.payloads import message_payload
 from chat.serializers import (
     ConversationCreateSerializer,
@@ -39,6 +40,7 @@ from project.api_errors import NotFound
 from project.api_schema import ErrorSerializer
 from project.auth import request_user
 from project.parsers import JSONParser
+from project.uploads import DOWNLOAD_HEADERS, sanitise_filename, serves_inline
 
 TAGS = ["chat"]
 ERRORS = {
@@ -349,12 +351,18 @@ class AttachmentDownloadView(APIView):
         message = selectors.get_message_for(request_user(request).pk, pk)
         if message.deleted_at is not None or not message.attachment:
             raise NotFound("This message has no attachment.", code="attachment_not_found")
+        content_type = message.attachment_content_type or "application/octet-stream"
+        extension = FILE_TYPES.get(content_type, "bin")
         response = FileResponse(
             message.attachment.open("rb"),
-            as_attachment=message.kind != "image",
-            filename=message.attachment_name,
-            content_type=message.attachment_content_type or "application/octet-stream",
+            # Only allowlisted raster images render in the browser; the rest downloads.
+            as_attachment=not serves_inline(content_type),
+            # Rows stored before names were forced get the sniffed extension here too.
+            filename=sanitise_filename(
+                message.attachment_name, extension, default_stem="attachment"
+            ),
+            content_type=content_type,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
+        for header, value in DOWNLOAD_HEADERS.items():
+            response[header] = value
         return response

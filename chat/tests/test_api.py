@@ -349,3 +349,68 @@ def test_openapi_schema_documents_chat_operations():
     assert paths[f"{BASE}unread-count/"]["get"]["operationId"] == "chat_unread_count"
     listed = paths[f"{BASE}list/"]["get"]["responses"]["200"]["content"]["application/json"]
     assert listed["schema"]["$ref"].endswith("/PaginatedConversationList")
+
+
+HTML = b"<html><script>alert(document.cookie)</script></html>"
+
+
+@pytest.mark.parametrize(
+    ("sent_name", "content", "served_type", "disposition"),
+    [
+        # A PDF whose bytes also hold HTML, named .html: a .pdf download.
+        (
+            "invoice.html",
+            b"%PDF-1.4\n" + HTML + b"\n%%EOF\n",
+            "application/pdf",
+            'attachment; filename="invoice.pdf"',
+        ),
+        # An image+HTML polyglot named .html: an allowlisted image, inline, as .png.
+        ("poly.html", PNG_BYTES + HTML, "image/png", 'inline; filename="poly.png"'),
+        ("../../etc/passwd", PDF_BYTES, "application/pdf", 'attachment; filename="passwd.pdf"'),
+    ],
+)
+def test_hostile_attachment_names_are_stored_and_served_with_the_sniffed_extension(
+    client_for, conversation, user, expert_user, sent_name, content, served_type, disposition
+):
+    upload = SimpleUploadedFile(sent_name, content, content_type="text/html")
+    response = client_for(user).post(
+        f"{BASE}{conversation.pk}/send/", {"attachment": upload}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["attachment"]["name"] == disposition.split('"')[1]
+    message = ExpertChatMessage.objects.get(pk=body["id"])
+    assert message.attachment.name.endswith("." + disposition.split('"')[1].rsplit(".")[1])
+    assert ".." not in message.attachment.name and "passwd" not in message.attachment.name
+
+    download = client_for(expert_user).get(body["attachment"]["url"])
+    assert download["Content-Type"] == served_type
+    assert download["Content-Disposition"] == disposition
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+def test_rows_stored_before_the_fix_are_served_with_the_right_extension(
+    client_for, conversation, user
+):
+    upload = SimpleUploadedFile("cv.pdf", PDF_BYTES)
+    body = (
+        client_for(user)
+        .post(f"{BASE}{conversation.pk}/send/", {"attachment": upload}, format="multipart")
+        .json()
+    )
+    ExpertChatMessage.objects.filter(pk=body["id"]).update(attachment_name="evil.html")
+    download = client_for(user).get(body["attachment"]["url"])
+    assert download["Content-Disposition"] == 'attachment; filename="evil.pdf"'
+
+
+@pytest.mark.parametrize(
+    "content_type", ["multipart/form-data; boundary=xyz", "multipart/form-data"]
+)
+def test_empty_multipart_body_is_a_json_400(client_for, conversation, user, content_type):
+    response = client_for(user).generic(
+        "POST", f"{BASE}{conversation.pk}/send/", b"", content_type=content_type
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["message"]

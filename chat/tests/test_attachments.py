@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from chat.attachments import check_attachment, clean_display_name
+from chat.attachments import check_attachment
 from chat.tests.conftest import PDF_BYTES, PNG_BYTES
 from project.api_errors import ServiceError
 
@@ -44,7 +44,16 @@ def test_too_large_and_empty_files_are_refused(settings):
     assert exc.value.code == "attachment_empty"
 
 
-def test_display_name_drops_paths_and_quotes():
-    assert clean_display_name('C:\\Users\\me\\re"port.pdf', "pdf") == "report.pdf"
-    assert clean_display_name("../../etc/passwd", "pdf") == "passwd"
-    assert clean_display_name("", "png") == "attachment.png"
+@pytest.mark.parametrize(
+    ("sent_name", "content", "stored_name"),
+    [
+        ("invoice.html", PDF_BYTES, "invoice.pdf"),
+        ("poly.html", PNG_BYTES, "poly.png"),
+        ("../../etc/passwd", PDF_BYTES, "passwd.pdf"),
+        ('C:\\Users\\me\\re"port.pdf', PDF_BYTES, "re_port.pdf"),
+        ("photo.pdf", PNG_BYTES, "photo.png"),
+        ("a\x00b\u202e.exe", PDF_BYTES, "ab.pdf"),
+    ],
+)
+def test_name_always_carries_the_sniffed_extension_and_no_path(sent_name, content, stored_name):
+    assert check_attachment(SimpleUploadedFile(sent_name, content)).name == stored_name

@@ -28,6 +28,17 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+# Reverse proxies in front of daphne. X-Forwarded-For (client address for throttles) and
+# X-Forwarded-Proto are trusted only from them: TRUSTED_PROXY_COUNT hops (0 = daphne faces
+# clients, the headers are ignored), optionally only when the peer is in TRUSTED_PROXIES
+# (comma-separated addresses or CIDR networks). See project/client_ip.py.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+# Per-account login limit: after this many failed logins within the window (counted from
+# the first failure) the account's logins answer 429 with Retry-After.
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "10"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -52,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "project.metrics.RequestMetricsMiddleware",
+    "project.middleware.ChunkedBodyMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -207,6 +219,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "project.api_errors.exception_handler",
+    # DRF throttles key anonymous callers on project.client_ip (see TRUSTED_PROXY_COUNT).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "auth": "30/min",
         "password_reset": os.environ.get("PASSWORD_RESET_RATE", "10/hour"),

@@ -65,3 +65,35 @@ def test_unroutable_api_urls_are_json_404s(user, settings, debug, method, path):
 def test_non_api_paths_still_reach_the_single_page_app():
     response = APIClient().get("/consultations/abc/")
     assert response.status_code == 200
+
+
+def test_list_item_errors_are_flattened_to_the_documented_fields_shape():
+    from consultations.tests.factories import make_expert
+
+    client = APIClient()
+    client.force_authenticate(make_expert().user)
+    response = client.post(
+        "/api/v1/consultations/experts/availability/update/",
+        {
+            "rules": [
+                {"weekday": 0, "start_time": "09:00", "end_time": "10:00"},
+                {"weekday": 9, "start_time": "25:00", "end_time": "10:00"},
+            ]
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert set(fields) == {"rules.1.weekday", "rules.1.start_time"}
+    assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in fields.values())
+    assert response.json()["error"]["message"].startswith("rules.1.")
+
+
+def test_flatten_errors_shapes():
+    from project.api_errors import flatten_errors
+
+    assert flatten_errors({"a": ["x"]}) == {"a": ["x"]}
+    assert flatten_errors({"tags": {0: ["bad"]}}) == {"tags.0": ["bad"]}
+    assert flatten_errors({"rules": [{}, {"day": ["no"]}]}) == {"rules.1.day": ["no"]}
+    assert flatten_errors(["whole body"]) == {"non_field_errors": ["whole body"]}
+    assert flatten_errors({"a": []}) == {}

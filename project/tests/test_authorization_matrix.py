@@ -47,7 +47,7 @@ ROLES = ("anon", "user", "other_user", "expert", "other_expert", "staff")
 
 # Routes outside the API contract: Django admin (its own staff login), the SPA catch-all.
 EXCLUDED_PREFIXES = ("admin/",)
-EXCLUDED_NAMES = {"spa"}
+EXCLUDED_NAMES = {"spa", "api-not-found"}  # the JSON 404 for unknown /api/ URLs
 
 _seq = itertools.count(1)
 

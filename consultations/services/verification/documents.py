@@ -1,12 +1,10 @@
-"""Verification documents: size limits, content sniffing, safe names, the upload."""
+"""Verification documents: size limits, content sniffing, safe names, the upload.
+
+Sniffing and safe names are project/uploads.py's, shared with chat attachments.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from pathlib import PureWindowsPath
-
-import filetype
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
@@ -17,6 +15,7 @@ from consultations.models import (
     ExpertVerificationDocument,
 )
 from project.api_errors import ServiceError
+from project.uploads import MAX_NAME_LENGTH, sanitise_filename, sniff_mime
 
 # Sniffed MIME type -> extension used for the stored file and the download name.
 ALLOWED_DOCUMENT_TYPES: dict[str, str] = {
@@ -25,7 +24,7 @@ ALLOWED_DOCUMENT_TYPES: dict[str, str] = {
     "image/jpeg": "jpg",
 }
 MAX_DOCUMENTS_PER_APPLICATION = 20
-MAX_ORIGINAL_NAME_LENGTH = 150
+MAX_ORIGINAL_NAME_LENGTH = MAX_NAME_LENGTH
 # Room for the multipart boundaries and the other form fields around the file.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
@@ -36,23 +35,6 @@ def _human_size(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:g} KB"
     return f"{n} bytes"
-
-
-def sanitise_filename(name: str, extension: str) -> str:
-    """A display-safe file name: no path, no control or odd characters, right extension.
-
-    Only used for display and the download's Content-Disposition; the stored name is random.
-    """
-    # PureWindowsPath strips both "/" and "\" directory parts.
-    base = PureWindowsPath(name or "").name
-    base = unicodedata.normalize("NFKC", base)
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
-    base = re.sub(r"[^\w.\- ()]+", "_", base)
-    base = re.sub(r"\s+", " ", base)
-    stem = base.rsplit(".", 1)[0] if "." in base else base
-    stem = stem.strip(" ._")[: MAX_ORIGINAL_NAME_LENGTH - len(extension) - 1] or "document"
-    # The extension follows the sniffed content, so "cv.html" holding a PDF downloads as .pdf.
-    return f"{stem}.{extension}"
 
 
 def _too_large(max_bytes: int) -> ServiceError:
@@ -77,17 +59,13 @@ def refuse_oversized_body(content_length: str | int | None) -> None:
 
 def sniff_document(file: UploadedFile) -> str:
     """The real MIME type from the file's first bytes; refuses anything not allowed."""
-    file.seek(0)
-    head = file.read(8192)
-    file.seek(0)
-    kind = filetype.guess(head) if head else None
-    if kind is None or kind.mime not in ALLOWED_DOCUMENT_TYPES:
+    mime = sniff_mime(file)
+    if mime is None or mime not in ALLOWED_DOCUMENT_TYPES:
         raise ServiceError(
             "Only PDF, PNG and JPEG documents are accepted (checked by content, not name).",
             field="file",
             code="unsupported_file_type",
         )
-    mime: str = kind.mime
     return mime
 
 
