@@ -59,7 +59,8 @@ class NotFound(ServiceError):
 
 def _first_message(detail: Any) -> str:
     if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
+        # Lists of per-item errors hold {} for the valid items: report the first bad one.
+        return _first_message(next((item for item in detail if item), detail[0]))
     if isinstance(detail, dict) and detail:
         key, value = next(iter(detail.items()))
         msg = _first_message(value)

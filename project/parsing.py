@@ -108,7 +108,9 @@ def read_id(value: Any) -> int:
         raise ParseError("Must be an integer id.")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 25:
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        if len(value.strip()) > 19:
+            raise ParseError(f"Must be between 1 and {MAX_ID}.")
         number = int(value.strip())
     else:
         raise ParseError("Must be an integer id.")

@@ -234,6 +234,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the 400/403/404 it can answer, in the shared error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "project.api_schema.document_common_errors",
+    ],
     # Several models have a `status` field; name each choice set instead of hashing it.
     "ENUM_NAME_OVERRIDES": {
         "ExpertApplicationStatusEnum": "consultations.models.ExpertApplication.Status",

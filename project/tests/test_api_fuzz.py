@@ -1,13 +1,16 @@
 """Schemathesis against our own OpenAPI schema, in-process through the WSGI app.
 
-Every operation in /api/schema/ is called with generated input by a signed-in normal user
-who has data (a consultation, a conversation with messages, a notification), and every
-answer must be a non-5xx whose body matches the schema documented for its status code.
-Bounded: a few examples per operation, fixed seed, so the whole run takes seconds.
+Every operation in /api/schema/ is called with generated input by four actors: anonymous,
+a client who has data (a consultation, a conversation with messages, a notification), the
+expert of that consultation and conversation, and staff. Every answer must be a non-5xx
+whose body matches the schema documented for its status code, and every 4xx must be the
+project's JSON error shape. Bounded: a few examples per operation and actor, fixed seed
+(FUZZ_EXAMPLES overrides; bench/bench_fuzz_api.py runs the long version).
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -21,11 +24,14 @@ from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from consultations.tests.factories import make_consultation, make_expert, make_user
+from project.tests.fuzz_checks import error_shape
 
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
+ACTORS = ("anon", "client", "expert", "staff")
 
 
 @pytest.fixture
@@ -45,8 +51,8 @@ def api_schema(db, settings, tmp_path):
 
 
 @pytest.fixture
-def fuzz_token(db) -> str:
-    """A normal user with data in every area, and their API token."""
+def actor_tokens(db) -> dict[str, str | None]:
+    """Tokens of the four actors; the client and expert share a consultation and a chat."""
     from chat import services as chat_services
     from notifications.models import Notification
 
@@ -58,22 +64,45 @@ def fuzz_token(db) -> str:
         sender=user, conversation_id=conversation.pk, text="hi", client_id="fuzz-1"
     )
     Notification.objects.create(recipient=user, kind=Notification.Kind.values[0], title="Welcome")
-    return Token.objects.create(user=user).key
+    staff = make_user(first_name="Staff", last_name="Fuzz", is_staff=True)
+    return {
+        "anon": None,
+        "client": Token.objects.create(user=user).key,
+        "expert": Token.objects.create(user=expert.user).key,
+        "staff": Token.objects.create(user=staff).key,
+    }
 
 
 schema = schemathesis.from_pytest_fixture("api_schema")
 
 
-@schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-)
-def test_api_conforms_to_its_schema(case, fuzz_token):
-    response = case.call_wsgi(headers={"Authorization": f"Token {fuzz_token}"})
-    case.validate_response(
-        response,
-        checks=(not_a_server_error, content_type_conformance, response_schema_conformance),
+def _fuzz_as(actor: str):
+    @schema.parametrize()
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
     )
+    def test(case, actor_tokens):
+        token = actor_tokens[actor]
+        response = case.call_wsgi(headers={"Authorization": f"Token {token}"} if token else {})
+        case.validate_response(
+            response,
+            checks=(
+                not_a_server_error,
+                content_type_conformance,
+                response_schema_conformance,
+                status_code_conformance,
+                error_shape,
+            ),
+        )
+
+    return test
+
+
+# One test per actor (schemathesis runs each operation as a subtest of these).
+test_api_as_anonymous = _fuzz_as("anon")
+test_api_as_client = _fuzz_as("client")
+test_api_as_expert = _fuzz_as("expert")
+test_api_as_staff = _fuzz_as("staff")
