@@ -4681,6 +4681,15 @@ export interface operations {
                     "application/json": components["schemas"]["Consultation"];
                 };
             };
+            /** @description Invalid input; `error.fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Only the expert waives. */
             403: {
                 headers: {
