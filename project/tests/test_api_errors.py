@@ -67,6 +67,7 @@ def test_non_api_paths_still_reach_the_single_page_app():
     assert response.status_code == 200
 
 
+@pytest.mark.django_db
 def test_list_item_errors_are_flattened_to_the_documented_fields_shape():
     from consultations.tests.factories import make_expert
 
