@@ -89,4 +89,4 @@ def test_list_item_errors_are_flattened_to_the_documented_fields_shape():
     assert sorted(m.split(": ")[1] for m in fields["rules"]) == ["start_time", "weekday"]
     assert all(isinstance(m, str) and m.startswith("1: ") for m in fields["rules"])
     # The message names the bad item's field, not the valid first item ("{}").
-    assert response.json()["error"]["message"].startswith("rules: weekday: ")
+    assert response.json()["error"]["message"].startswith("rules: 1: weekday: ")
