@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from consultations.models import (
+    AttendanceInterval,
     Consultation,
     ConsultationReminder,
     Expert,
@@ -336,8 +337,23 @@ class ExpertUnavailabilityAdmin(admin.ModelAdmin):
     list_select_related = ["expert"]
 
 
+class AttendanceInline(admin.TabularInline):
+    """What the call page reported: staff see who was in the call and when."""
+
+    model = AttendanceInterval
+    extra = 0
+    can_delete = False
+    fields = ("role", "user", "joined_at", "left_at", "closed_by")
+    readonly_fields = ("role", "user", "joined_at", "left_at", "closed_by")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Consultation)
 class ConsultationAdmin(admin.ModelAdmin):
+    inlines = [AttendanceInline]
+    readonly_fields = ["minutes_both_present"]
     list_display = ["id", "expert", "user", "when", "status", "payment_status", "price"]
     list_filter = ["status", "payment_status", "start_at"]
     search_fields = ["topic", "user__email", "expert__name", "meeting_room_id"]
@@ -353,6 +369,13 @@ class ConsultationAdmin(admin.ModelAdmin):
 
         # accounts.middleware activated the staff member's own zone for the admin.
         return format_span(obj.start_at, obj.end_at, timezone.get_current_timezone_name())
+
+    @admin.display(description="Minutes both were in the call")
+    def minutes_both_present(self, obj: Consultation) -> str:
+        from consultations.services.attendance import summary
+
+        s = summary(obj)
+        return f"{s['both_minutes']} (client {s['client_minutes']}, expert {s['expert_minutes']})"
 
 
 @admin.register(ConsultationReminder)

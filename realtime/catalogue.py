@@ -102,6 +102,22 @@ class MeetingEndedPayload(MeetingPayload):
     reason: Literal["ended", "timed_out"]
 
 
+class MeetingPresencePayload(_Payload):
+    """Someone joined or left the call (reported by the call page; server clock)."""
+
+    consultation_id: int
+    user_id: int
+    role: Literal["client", "expert"]
+    state: Literal["joined", "left"]
+    client_minutes: int
+    expert_minutes: int
+    both_minutes: int = Field(description="Minutes both were in the call (interval overlap).")
+    client_joined: bool
+    expert_joined: bool
+    client_present: bool
+    expert_present: bool
+
+
 # --------------------------------------------------------------------------- chat
 
 
@@ -270,6 +286,7 @@ BOOKING_NO_SHOW = "booking.no_show"
 BOOKING_POLICY_WAIVED = "booking.policy_waived"
 MEETING_STARTED = "meeting.started"
 MEETING_ENDED = "meeting.ended"
+MEETING_PRESENCE = "meeting.presence"
 CHAT_MESSAGE = "chat.message"
 CHAT_MESSAGE_EDITED = "chat.message_edited"
 CHAT_MESSAGE_DELETED = "chat.message_deleted"
@@ -360,6 +377,13 @@ _SPECS = [
         MeetingEndedPayload,
         "client and expert",
         "a participant ends the call, or the cleanup task closes it",
+    ),
+    EventSpec(
+        MEETING_PRESENCE,
+        MeetingPresencePayload,
+        "client and expert",
+        "a participant joins or leaves the call (or their socket closes)",
+        durable=False,
     ),
     EventSpec(CHAT_MESSAGE, ChatMessagePayload, "both participants", "a message is sent"),
     EventSpec(CHAT_MESSAGE_EDITED, ChatMessagePayload, "both participants", "a message is edited"),

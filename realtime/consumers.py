@@ -33,7 +33,7 @@ from realtime.catalogue import SESSION_READY, STREAM_RESET
 from realtime.events import make_envelope, publish_batched
 from realtime.executor import ensure_executor
 from realtime.groups import user_group
-from realtime.handlers import get_handler
+from realtime.handlers import disconnect_hooks, get_handler
 from realtime.presence import mark_connected, mark_disconnected, presence_ttl, refresh
 
 if TYPE_CHECKING:
@@ -155,6 +155,11 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             OPEN_SOCKETS.dec()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        for hook in disconnect_hooks():
+            try:
+                await hook(self)
+            except Exception:
+                logger.exception("websocket cleanup: disconnect hook %s failed", hook.__name__)
         try:
             await self.channel_layer.group_discard(self.group, self.channel_name)
         except Exception:

@@ -25,3 +25,19 @@ def register(message_type: str) -> Callable[[Handler], Handler]:
 
 def get_handler(message_type: str) -> Handler | None:
     return _HANDLERS.get(message_type)
+
+
+DisconnectHook = Callable[[Any], Awaitable[None]]
+_DISCONNECT_HOOKS: list[DisconnectHook] = []
+
+
+def on_disconnect(func: DisconnectHook) -> DisconnectHook:
+    """Register `async def hook(consumer)`, run once when an authenticated socket closes
+    (e.g. to close the call attendance the socket reported). Hooks must be cheap for
+    sockets they have nothing to do with."""
+    _DISCONNECT_HOOKS.append(func)
+    return func
+
+
+def disconnect_hooks() -> tuple[DisconnectHook, ...]:
+    return tuple(_DISCONNECT_HOOKS)

@@ -1,3 +1,4 @@
+from consultations.models.attendance import AttendanceInterval
 from consultations.models.availability import (
     ExpertAvailability,
     ExpertDateOverride,
@@ -19,6 +20,7 @@ from consultations.models.verification import (
 )
 
 __all__ = [
+    "AttendanceInterval",
     "BookingAuditLog",
     "Consultation",
     "ConsultationReminder",

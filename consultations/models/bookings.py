@@ -78,6 +78,14 @@ class Consultation(models.Model):
     meeting_room_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     meeting_started_at = models.DateTimeField(null=True, blank=True)
     meeting_ended_at = models.DateTimeField(null=True, blank=True)
+    # Who started the call (the start button, or the first join reported by the call page).
+    meeting_started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

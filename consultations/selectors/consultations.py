@@ -19,7 +19,7 @@ Status = Consultation.Status
 def _base() -> QuerySet[Consultation]:
     return Consultation.objects.select_related(
         "user", "expert", "expert__user", "rescheduled_from"
-    ).prefetch_related("rescheduled_to", "ledger_entries")
+    ).prefetch_related("rescheduled_to", "ledger_entries", "attendance")
 
 
 def visible_to(user: User) -> QuerySet[Consultation]:

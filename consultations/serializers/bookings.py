@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from consultations import policies
 from consultations.models import Consultation
+from consultations.serializers.attendance import AttendanceSerializer
 from consultations.serializers.policies import (
     LedgerEntrySerializer,
     PolicySnapshotSerializer,
@@ -19,6 +20,7 @@ from consultations.serializers.policies import (
     RefusalSerializer,
 )
 from consultations.serializers.scheduling import TimeZoneField
+from consultations.services.attendance import summary as attendance_summary
 from consultations.services.timezones import aware_from_wall, get_zone
 from project.api_errors import ServiceError
 from project.parsing import IdField, ParseError, field_error, read_datetime
@@ -157,6 +159,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
     refund_if_cancelled_now = serializers.SerializerMethodField()
     reschedule_refusal = serializers.SerializerMethodField()
     ledger = serializers.SerializerMethodField()
+    attendance = serializers.SerializerMethodField()
 
     class Meta:
         model = Consultation
@@ -204,6 +207,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "refund_if_cancelled_now",
             "reschedule_refusal",
             "ledger",
+            "attendance",
         ]
         read_only_fields = fields
 
@@ -280,6 +284,10 @@ class ConsultationSerializer(serializers.ModelSerializer):
         return RefusalSerializer(
             {"code": refusal.code, "message": refusal.message, "cutoff_at": refusal.cutoff_at}
         ).data
+
+    @extend_schema_field(AttendanceSerializer)
+    def get_attendance(self, obj: Consultation) -> dict[str, Any]:
+        return attendance_summary(obj, rows=list(obj.attendance.all()))
 
     @extend_schema_field(LedgerEntrySerializer(many=True))
     def get_ledger(self, obj: Consultation) -> list[dict[str, Any]]:

@@ -9,10 +9,13 @@ cannot both win):
 close_stale_meetings(now) rules, applied once a consultation can no longer be joined:
 
 - confirmed, end + JITSI_GRACE_AFTER_MINUTES passed, meeting started but never ended
-  -> completed; meeting_ended_at = completed_at = the scheduled end (the real end is
+  -> completed; meeting_ended_at = completed_at = the last time the call page saw anyone
+  in the call, else the scheduled end (the real end is
   unknown and the scheduled end is the honest upper bound of what was booked).
-- confirmed, end + grace passed, meeting never started -> the expert never joined: an
-  expert no-show, cancelled with a full refund due (services/cancellation.py).
+- confirmed, end + grace passed: attendance reported by the call page decides (see
+  _close_confirmed): an expert who never joined -> cancelled with a full refund due; a
+  client who never joined -> no_show under the booking's policy; without any report, a
+  never-started meeting is the expert's no-show.
 - pending (never confirmed) whose scheduled end passed -> cancelled with reason
   "expired unconfirmed" and a full refund due, since the expert never accepted it.
 
@@ -36,7 +39,7 @@ from django.utils import timezone
 from consultations import signals
 from consultations.models import Consultation
 from consultations.policies import Cause
-from consultations.services import cancellation
+from consultations.services import attendance, cancellation
 from consultations.services.jitsi import JitsiService
 from project.api_errors import Conflict, NotAllowed, NotFound
 from realtime.events import publish_to_users
@@ -106,7 +109,8 @@ def start_meeting(
                 extra={"meeting_started_at": locked.meeting_started_at.isoformat()},
             )
         locked.meeting_started_at = now
-        locked.save(update_fields=["meeting_started_at", "updated_at"])
+        locked.meeting_started_by = user
+        locked.save(update_fields=["meeting_started_at", "meeting_started_by", "updated_at"])
         publish_to_users(
             locked.participant_ids,
             "meeting.started",
@@ -145,6 +149,7 @@ def end_meeting(
                 code="meeting_not_started",
             )
         old_status = locked.status
+        attendance.close_all_open(locked, now, "meeting_ended")
         locked.status = Consultation.Status.COMPLETED
         locked.meeting_ended_at = now
         locked.completed_at = now
@@ -203,22 +208,54 @@ def close_stale_meetings(now: datetime | None = None) -> StaleMeetingsResult:
             if row.status == Consultation.Status.PENDING:
                 _expire_unconfirmed(row, now)
                 result.expired += 1
-            elif row.meeting_started_at is not None:
-                _complete_unended(row)
+            elif _close_confirmed(row, now) == "completed":
                 result.completed += 1
             else:
-                _mark_no_show(row, now)
                 result.no_show += 1
     if candidate_ids:
         logger.info("closed stale meetings: %s", result.as_dict())
     return result
 
 
-def _complete_unended(row: Consultation) -> None:
+def _close_confirmed(row: Consultation, now: datetime) -> str:
+    """After the grace period: who was there decides (attendance first, buttons second).
+
+    - reports from the call page exist: the expert never joined (and did not press start)
+      -> expert no-show, full refund; the client never joined -> client no-show, the
+      booking's policy applies; both joined -> completed;
+    - no reports at all (an old page, the call opened in another tab): started -> completed,
+      never started -> expert no-show, as before attendance was reported.
+    """
+    closes_at = row.end_at + timedelta(minutes=settings.JITSI_GRACE_AFTER_MINUTES)
+    attendance.close_all_open(row, closes_at, "cleanup")
+    seen = attendance.summary(row, now=closes_at)
+    started_by = row.meeting_started_by_id
+    expert_there = seen["expert_joined"] or started_by == row.expert.user_id
+    client_there = seen["client_joined"] or started_by == row.user_id
+    if not (seen["expert_joined"] or seen["client_joined"]):
+        if row.meeting_started_at is None:
+            cancellation.settle(row, cause=Cause.EXPERT_NO_SHOW, actor=None, now=now)
+            return "no_show"
+    elif not expert_there:
+        cancellation.settle(row, cause=Cause.EXPERT_NO_SHOW, actor=None, now=now)
+        return "no_show"
+    elif not client_there:
+        cancellation.settle(row, cause=Cause.CLIENT_NO_SHOW, actor=None, now=now)
+        return "no_show"
+    _complete_unended(row, seen)
+    return "completed"
+
+
+def _complete_unended(row: Consultation, seen: dict[str, Any] | None = None) -> None:
     old_status = row.status
     row.status = Consultation.Status.COMPLETED
-    row.meeting_ended_at = row.meeting_ended_at or row.end_at
-    row.completed_at = row.end_at
+    # The last time anyone was seen in the call, else the scheduled end (an upper bound).
+    last_seen = max(
+        (i["left_at"] for i in (seen or {}).get("intervals", []) if i["left_at"]), default=None
+    )
+    ended = datetime.fromisoformat(last_seen) if last_seen else row.end_at
+    row.meeting_ended_at = row.meeting_ended_at or ended
+    row.completed_at = ended
     row.save(update_fields=["status", "meeting_ended_at", "completed_at", "updated_at"])
     publish_to_users(
         row.participant_ids,
@@ -226,11 +263,6 @@ def _complete_unended(row: Consultation) -> None:
         meeting_event_data(row, ended_by=None, reason="timed_out"),
     )
     _send_status_changed(row, old_status, None, "completed")
-
-
-def _mark_no_show(row: Consultation, now: datetime) -> None:
-    # Nobody started the call, so the expert never joined: full refund, both are told.
-    cancellation.settle(row, cause=Cause.EXPERT_NO_SHOW, actor=None, now=now)
 
 
 def _expire_unconfirmed(row: Consultation, now: datetime) -> None:

@@ -387,6 +387,8 @@ MATRIX: dict[tuple[str, str], Row] = {
             "max_reschedules": 2,
         },
     ),
+    (C + "experts/me/earnings/", "GET"): Row((403, 403, 403, 200, 200, 403)),
+    (C + "experts/me/ledger.csv", "GET"): Row((403, 403, 403, 200, 200, 403)),
     (C + "experts/apply/", "POST"): Row((403, 400, 201, 400, 400, 201), body=_apply_body),
     (C + "experts/my-application/", "GET"): Row((403, 200, 404, 404, 404, 404)),
     (C + "experts/upload-document/", "POST"): Row(

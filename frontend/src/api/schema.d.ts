@@ -951,6 +951,40 @@ export interface paths {
         patch: operations["consultations_experts_me_partial_update"];
         trace?: never;
     };
+    "/api/v1/consultations/experts/me/earnings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My earnings from the ledger (amounts owed, not money moved) */
+        get: operations["v1_consultations_experts_me_earnings_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/me/ledger.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My ledger as CSV (one row per entry) */
+        get: operations["v1_consultations_experts_me_ledger.csv_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/consultations/experts/me/policy/": {
         parameters: {
             query?: never;
@@ -1376,6 +1410,25 @@ export interface components {
             size: number;
             content_type: string;
         };
+        Attendance: {
+            client_minutes: number;
+            expert_minutes: number;
+            /** @description Minutes both were in the call. */
+            both_minutes: number;
+            client_joined: boolean;
+            expert_joined: boolean;
+            /** @description In the call right now. */
+            client_present: boolean;
+            expert_present: boolean;
+            intervals: components["schemas"]["AttendanceInterval"][];
+        };
+        AttendanceInterval: {
+            role: components["schemas"]["RoleEnum"];
+            /** Format: date-time */
+            joined_at: string;
+            /** Format: date-time */
+            left_at: string | null;
+        };
         AuthResult: {
             user: components["schemas"]["Me"];
             token: string;
@@ -1525,6 +1578,7 @@ export interface components {
             readonly refund_if_cancelled_now: components["schemas"]["RefundQuote"] | null;
             readonly reschedule_refusal: components["schemas"]["Refusal"] | null;
             readonly ledger: components["schemas"]["LedgerEntry"][];
+            readonly attendance: components["schemas"]["Attendance"];
         };
         ConsultationExpert: {
             id: number;
@@ -1661,6 +1715,27 @@ export interface components {
              * @description Price of pending and confirmed bookings.
              */
             upcoming_value: string;
+        };
+        EarningsResponse: {
+            currency: string;
+            /**
+             * Format: decimal
+             * @description Owed for bookings that are over (completed, kept fees, no-shows).
+             */
+            earned: string;
+            /**
+             * Format: decimal
+             * @description What active bookings would bring.
+             */
+            expected: string;
+            /** Format: decimal */
+            due: string;
+            /** Format: decimal */
+            refunded: string;
+            /** Format: decimal */
+            waived: string;
+            /** Format: decimal */
+            moved: string;
         };
         EmailChangeRequest: {
             /** Format: email */
@@ -2387,6 +2462,12 @@ export interface components {
              */
             notes: string;
         };
+        /**
+         * @description * `client` - client
+         *     * `expert` - expert
+         * @enum {string}
+         */
+        RoleEnum: "client" | "expert";
         /** @description Schema of `user_roles()`, so generated client types know the keys. */
         Roles: {
             is_expert: boolean;
@@ -5685,6 +5766,62 @@ export interface operations {
             };
             /** @description You have no expert profile. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_me_earnings_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarningsResponse"];
+                };
+            };
+            /** @description Not an expert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "v1_consultations_experts_me_ledger.csv_retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not an expert. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -33,6 +33,9 @@ export function ConsultationDetailPage() {
     if (d.id === id || d.consultation_id === id || d.previous?.id === id) void detail.reload();
   });
   useResyncOnReconnect(() => void detail.reload());
+  useRealtimeEvent("meeting.presence", (event) => {
+    if (event.data.consultation_id === id) void detail.reload();
+  });
 
   if (detail.loading && !detail.data) return <Loading label="Loading consultation…" />;
   if (detail.error || !detail.data)
@@ -90,6 +93,27 @@ export function ConsultationDetailPage() {
             <>
               <dt>Call started</dt>
               <dd>{formatDateTime(c.meeting_started_at)}</dd>
+            </>
+          )}
+          {(c.attendance.client_joined || c.attendance.expert_joined) && (
+            <>
+              <dt>In the call</dt>
+              <dd data-testid="attendance">
+                {isExpert ? "Client" : "You"}: {c.attendance.client_minutes} min · {isExpert ? "you" : "expert"}: {c.attendance.expert_minutes} min ·
+                together: <strong>{c.attendance.both_minutes} min</strong>
+                {(c.attendance.client_present || c.attendance.expert_present) && (
+                  <span className="muted">
+                    {" "}
+                    (in the call now: {[c.attendance.client_present && (isExpert ? "client" : "you"), c.attendance.expert_present && (isExpert ? "you" : "expert")].filter(Boolean).join(", ")})
+                  </span>
+                )}
+              </dd>
+            </>
+          )}
+          {c.no_show_party && (
+            <>
+              <dt>No-show</dt>
+              <dd>{c.no_show_party === "expert" ? "The expert did not join: the client gets a full refund." : "The client did not join: the booking's cancellation policy applies."}</dd>
             </>
           )}
           {c.meeting_ended_at && (

@@ -25,18 +25,18 @@ const LINK = {
   meeting_started_at: null,
 };
 
-function renderCall() {
-  // A socket that never opens: this page must work from REST alone.
-  const Never = class {
-    readyState = 0;
-    onopen = null;
-    onclose = null;
-    onerror = null;
-    onmessage = null;
-    send() {}
-    close() {}
-  };
-  const realtime = new RealtimeClient({ WebSocketImpl: Never, pingIntervalMs: 0 });
+// A socket that never opens: this page must work from REST alone.
+const Never = class {
+  readyState = 0;
+  onopen = null;
+  onclose = null;
+  onerror = null;
+  onmessage = null;
+  send() {}
+  close() {}
+};
+
+function renderCall(realtime = new RealtimeClient({ WebSocketImpl: Never, pingIntervalMs: 0 })) {
   return render(
     <MemoryRouter initialEntries={["/consultations/9/call"]}>
       <AuthProvider>
@@ -95,6 +95,27 @@ describe("VideoCallPage", () => {
     expect(constructed[0]).toMatchObject({ domain: "meet.example.org", roomName: "consult-abc123", jwt: "tok", userInfo: { displayName: "Erin" } });
     listeners.videoConferenceJoined();
     await waitFor(() => expect(calls.some((c) => c.path === "/api/v1/consultations/consultations/9/start/")).toBe(true));
+  });
+
+  it("reports joining and leaving the conference to the server over the socket", async () => {
+    const listeners: Record<string, () => void> = {};
+    class FakeJitsi {
+      addListener(event: string, handler: () => void) {
+        listeners[event] = handler;
+      }
+      executeCommand() {}
+      dispose() {}
+    }
+    loadJitsiApi.mockResolvedValue(FakeJitsi);
+    const realtime = new RealtimeClient({ WebSocketImpl: Never, pingIntervalMs: 0 });
+    const request = vi.spyOn(realtime, "request").mockResolvedValue({});
+    renderCall(realtime);
+    await waitFor(() => expect(listeners.videoConferenceJoined).toBeDefined());
+    listeners.videoConferenceJoined();
+    expect(request).toHaveBeenCalledWith("meeting.presence", { consultation_id: 9, state: "joined" }, expect.anything());
+    listeners.videoConferenceLeft();
+    expect(request).toHaveBeenLastCalledWith("meeting.presence", { consultation_id: 9, state: "left" }, expect.anything());
+    expect(request).toHaveBeenCalledTimes(2);
   });
 
   it("explains when the call is not open yet instead of failing", async () => {

@@ -7,7 +7,7 @@ import { useAuth } from "../auth/AuthContext";
 import { ErrorBox, Loading, Notice } from "../components/ui";
 import { loadJitsiApi, type JitsiApi } from "../lib/jitsi";
 import { formatDateTime, relativeFromNow } from "../lib/time";
-import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+import { useRealtime, useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
 import { paths } from "../routes";
 
 type MeetingLink = Schemas["MeetingLink"];
@@ -34,8 +34,27 @@ export function VideoCallPage() {
   const userInfo = useRef({ displayName: user?.name, email: user?.email });
   userInfo.current = { displayName: user?.name, email: user?.email };
   const attempt = useRef(0);
+  const realtime = useRealtime();
+  // Whether the server was told we are in the call (Jitsi's videoConferenceJoined).
+  const inConference = useRef(false);
+  const [presence, setPresence] = useState<{ other: boolean; both: number } | null>(null);
+
+  /** Attendance comes from the call itself: join/leave go to the server over /ws/. A closed
+   * socket counts as leaving (server side); after a reconnect we report the join again. */
+  const reportPresence = useCallback(
+    (state: "joined" | "left") => {
+      inConference.current = state === "joined";
+      realtime
+        .request("meeting.presence", { consultation_id: id, state }, { timeoutMs: 10_000 })
+        .catch(() => {
+          /* best effort: the start/end buttons and the server's cleanup still apply */
+        });
+    },
+    [id, realtime],
+  );
 
   const dispose = () => {
+    if (inConference.current) reportPresence("left");
     try {
       jitsi.current?.dispose();
     } catch {
@@ -88,7 +107,11 @@ export function VideoCallPage() {
         configOverwrite: { prejoinPageEnabled: false, disableDeepLinking: true },
       });
       jitsi.current = apiInstance;
-      apiInstance.addListener("videoConferenceJoined", () => void markStarted());
+      apiInstance.addListener("videoConferenceJoined", () => {
+        reportPresence("joined");
+        void markStarted();
+      });
+      apiInstance.addListener("videoConferenceLeft", () => reportPresence("left"));
       apiInstance.addListener("readyToClose", () => {
         dispose();
         setPhase({ kind: "left", link });
@@ -96,7 +119,7 @@ export function VideoCallPage() {
     } catch (err) {
       if (mine === attempt.current) setPhase({ kind: "script-failed", link, message: errorMessage(err) });
     }
-  }, [id, markStarted]);
+  }, [id, markStarted, reportPresence]);
 
   useEffect(() => {
     void join();
@@ -114,6 +137,16 @@ export function VideoCallPage() {
     const t = window.setTimeout(() => void join(), Math.max(1000, wait + 500));
     return () => window.clearTimeout(t);
   }, [phase, join]);
+
+  useResyncOnReconnect(() => {
+    if (inConference.current) reportPresence("joined");
+  });
+
+  useRealtimeEvent("meeting.presence", (event) => {
+    const d = event.data;
+    if (d.consultation_id !== id || d.user_id === user?.id) return;
+    setPresence({ other: d.role === "client" ? d.client_present : d.expert_present, both: d.both_minutes });
+  });
 
   useRealtimeEvent(["meeting.started", "meeting.ended"], (event) => {
     const d = event.data as { consultation_id?: number; started_by?: number; ended_by?: number };
@@ -154,6 +187,12 @@ export function VideoCallPage() {
         </div>
       </div>
       {notice && <Notice>{notice}</Notice>}
+      {presence && phase.kind === "in-call" && (
+        <p className="muted" data-testid="call-presence">
+          {presence.other ? "The other participant is in the call." : "The other participant is not in the call right now."} Together so far:{" "}
+          {presence.both} min.
+        </p>
+      )}
       <ErrorBox message={actionError} />
       {phase.kind === "loading" && <Loading label="Preparing the call…" />}
       {phase.kind === "error" && <ErrorBox message={phase.message} onRetry={() => void join()} />}

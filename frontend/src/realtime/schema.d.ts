@@ -359,6 +359,7 @@ export interface components {
             "booking.policy_waived": components["schemas"]["BookingPayload"];
             "meeting.started": components["schemas"]["MeetingStartedPayload"];
             "meeting.ended": components["schemas"]["MeetingEndedPayload"];
+            "meeting.presence": components["schemas"]["MeetingPresencePayload"];
             "chat.message": components["schemas"]["ChatMessagePayload"];
             "chat.message_edited": components["schemas"]["ChatMessagePayload"];
             "chat.message_deleted": components["schemas"]["ChatMessagePayload"];
@@ -395,6 +396,43 @@ export interface components {
              * @enum {string}
              */
             reason: "ended" | "timed_out";
+        };
+        /**
+         * MeetingPresencePayload
+         * @description Someone joined or left the call (reported by the call page; server clock).
+         */
+        MeetingPresencePayload: {
+            /** Consultation Id */
+            consultation_id: number;
+            /** User Id */
+            user_id: number;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "client" | "expert";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "joined" | "left";
+            /** Client Minutes */
+            client_minutes: number;
+            /** Expert Minutes */
+            expert_minutes: number;
+            /**
+             * Both Minutes
+             * @description Minutes both were in the call (interval overlap).
+             */
+            both_minutes: number;
+            /** Client Joined */
+            client_joined: boolean;
+            /** Expert Joined */
+            expert_joined: boolean;
+            /** Client Present */
+            client_present: boolean;
+            /** Expert Present */
+            expert_present: boolean;
         };
         /** MeetingStartedPayload */
         MeetingStartedPayload: {

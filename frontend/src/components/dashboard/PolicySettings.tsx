@@ -100,6 +100,13 @@ export function PolicySettings() {
       <button type="submit" className="btn btn-primary" disabled={busy}>
         {busy ? "Saving…" : "Save policy"}
       </button>
+      <p className="muted">
+        Every booking's money (due, refunds, waived fees) is in its ledger:{" "}
+        <a href="/api/v1/consultations/experts/me/ledger.csv" download>
+          download it as CSV
+        </a>
+        .
+      </p>
     </form>
   );
 }
