@@ -52,11 +52,12 @@ def read_date(value: Any) -> date:
         day = value
     elif isinstance(value, str):
         try:
-            day = parse_date(value.strip())
+            maybe_day = parse_date(value.strip())
         except ValueError:  # well-formed but impossible, e.g. 2027-02-30
             raise ParseError(f"Not a real date. {DATE_FORMAT_HINT}") from None
-        if day is None:
+        if maybe_day is None:
             raise ParseError(DATE_FORMAT_HINT)
+        day = maybe_day
     else:
         raise ParseError(DATE_FORMAT_HINT)
     _check_date_range(day)
@@ -73,11 +74,12 @@ def read_datetime(value: Any) -> datetime:
         parsed = value
     elif isinstance(value, str):
         try:
-            parsed = parse_datetime(value.strip())
+            maybe = parse_datetime(value.strip())
         except ValueError:  # well-formed but impossible: 2027-02-30, 25:00, offset +99:00
             raise ParseError(f"Not a real date and time. {INSTANT_FORMAT_HINT}") from None
-        if parsed is None:
+        if maybe is None:
             raise ParseError(INSTANT_FORMAT_HINT)
+        parsed = maybe
     else:
         raise ParseError(INSTANT_FORMAT_HINT)
     offset = parsed.utcoffset()

@@ -11,10 +11,10 @@ from project.client_ip import client_ip
 
 
 def _request(peer: str, xff: str | None = None):
-    extra = {"REMOTE_ADDR": peer}
+    request = RequestFactory().get("/", REMOTE_ADDR=peer)
     if xff is not None:
-        extra["HTTP_X_FORWARDED_FOR"] = xff
-    return RequestFactory().get("/", **extra)
+        request.META["HTTP_X_FORWARDED_FOR"] = xff
+    return request
 
 
 @pytest.mark.parametrize(

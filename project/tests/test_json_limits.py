@@ -10,8 +10,13 @@ from hypothesis import strategies as st
 
 from project import json_limits
 
-scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=5)
-scalars |= st.floats(allow_nan=False, allow_infinity=False)
+scalars: st.SearchStrategy[object] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=5),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
 json_values = st.recursive(
     scalars,
     lambda inner: (

@@ -15,7 +15,8 @@ from consultations.models import (
     ExpertVerificationDocument,
 )
 from project.api_errors import ServiceError
-from project.uploads import MAX_NAME_LENGTH, sanitise_filename, sniff_mime
+from project.uploads import MAX_NAME_LENGTH, sniff_mime
+from project.uploads import sanitise_filename as sanitise_filename  # re-exported
 
 # Sniffed MIME type -> extension used for the stored file and the download name.
 ALLOWED_DOCUMENT_TYPES: dict[str, str] = {
