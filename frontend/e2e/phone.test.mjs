@@ -30,6 +30,83 @@ function inViewport(box, viewport) {
   return box && box.y >= 0 && box.y + box.height <= viewport.height + 1 && box.x >= 0 && box.x + box.width <= viewport.width + 1;
 }
 
+describe("booking on a phone", () => {
+  test("a visitor picks a slot, reloads, signs in and comes back to the same step, books, adds it to a calendar", async () => {
+    const expertId = server.shell(`
+from consultations.models import Expert
+print(Expert.objects.get(user__email="lucas.pereira@demo.consult").pk)
+`).trim().split("\n").pop();
+    const visitor = await newWatchedPage(chrome.browser, server.baseUrl, { name: "phone-booker", device: PHONE, timezoneId: "Europe/Berlin" });
+    try {
+      const { page } = visitor;
+      await page.goto(`/consultations/book?expert=${expertId}`);
+      await page.getByRole("heading", { name: "Lucas Pereira" }).waitFor(LIVE);
+      await page.getByTestId("viewer-tz").filter({ hasText: "Europe/Berlin" }).waitFor(LIVE);
+      // The month calendar marks days with free times; one is chosen and its times are listed.
+      await page.locator('[data-testid="day"][aria-pressed="true"]').waitFor(LIVE);
+      await page.getByRole("radio", { name: /60 min/ }).check();
+      await page.waitForURL(/length=60/, LIVE);
+      const slot = page.getByTestId("slot").first();
+      await slot.waitFor(LIVE);
+      const startUtc = await slot.getAttribute("data-start");
+      // 24-hour clock on request.
+      await page.getByRole("button", { name: "24 h" }).click();
+      assert.match((await slot.textContent()).trim(), /^\d{2}:\d{2}$/);
+      await slot.click();
+
+      // Step 2 restates the time in both zones, the length and the price.
+      const summary = page.getByTestId("selected-slot");
+      await summary.waitFor(LIVE);
+      const text = await summary.textContent();
+      assert.match(text, /Europe\/Berlin/);
+      assert.match(text, /For Lucas/);
+      assert.match(text, /Europe\/Lisbon/);
+      assert.match(text, /60 minutes/);
+      assert.match(text, /110\.00/);
+      assert.doesNotMatch(text, /awaiting payment/i);
+      assert.match(page.url(), /length=60/);
+      await page.getByLabel("Topic").fill("D7 visa documents");
+      await page.getByLabel("Notes for the expert (optional)").fill("I arrive in March.");
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: `${RESULTS}/phone-booking-confirm.png`, fullPage: true });
+
+      // A reload keeps the step, the slot, the topic and the notes.
+      await page.reload();
+      await page.getByTestId("selected-slot").waitFor(LIVE);
+      assert.equal(await page.getByLabel("Topic").inputValue(), "D7 visa documents");
+      assert.equal(await page.getByLabel("Notes for the expert (optional)").inputValue(), "I arrive in March.");
+
+      // Signing in comes back to the same step with everything still chosen.
+      await page.getByRole("button", { name: "Sign in to book" }).click();
+      await page.waitForURL(/\/login/, LIVE);
+      await page.getByLabel("Email").fill("client@demo.consult");
+      await page.getByLabel("Password").fill(DEMO_PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByTestId("selected-slot").waitFor(LIVE);
+      assert.equal(await page.getByLabel("Topic").inputValue(), "D7 visa documents");
+      assert.equal(new URL(page.url()).searchParams.get("slot"), startUtc);
+      await page.getByRole("button", { name: "Book this time" }).click();
+
+      // The success page offers the calendar: an .ics file and Google/Outlook links with the same time.
+      await page.waitForURL(/\/consultations\/\d+$/, LIVE);
+      await page.getByTestId("booking-success").waitFor(LIVE);
+      const stamp = new Date(startUtc).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+      const ics = decodeURIComponent((await page.getByTestId("ics-download").getAttribute("href")).split(",")[1]);
+      assert.match(ics, new RegExp(`DTSTART:${stamp}`));
+      assert.match(await page.getByTestId("google-calendar").getAttribute("href"), new RegExp(stamp));
+      assert.match(await page.getByTestId("money").textContent(), /paid to Lucas Pereira directly/);
+      await page.screenshot({ path: `${RESULTS}/phone-booking-success.png`, fullPage: true });
+      assert.deepEqual(visitor.problems, []);
+    } catch (err) {
+      await visitor.page.screenshot({ path: `${RESULTS}/failure-phone-booking.png`, fullPage: true }).catch(() => undefined);
+      console.error(visitor.problems.join("\n"));
+      throw err;
+    } finally {
+      await visitor.context.close();
+    }
+  });
+});
+
 describe("chat on a phone", () => {
   test("opens at the newest message with the composer on screen, loads history upwards, keeps the draft", async () => {
     // 70 messages: more than one page (50), alternating senders; the expert has read them all.

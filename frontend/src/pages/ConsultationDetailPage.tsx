@@ -1,23 +1,18 @@
 import { Link, useLocation, useParams } from "react-router-dom";
 
-import { api, unwrap } from "../api/client";
+import { api, unwrap, type Schemas } from "../api/client";
+import "../styles/booking.css";
+import { AddToCalendar } from "../components/booking/AddToCalendar";
 import { ConsultationActions } from "../components/consultations/ConsultationActions";
 import { PolicyPanel } from "../components/consultations/PolicyPanel";
-import { ErrorBox, Loading, Notice, StatusBadge } from "../components/ui";
-import { formatDateTime, formatMoney, formatRange, timeZoneLabel, viewerTimeZone } from "../lib/time";
+import { moneyInWords } from "../lib/money";
+import { ErrorBox, Loading, StatusBadge } from "../components/ui";
+import { formatDateTime, formatRange, timeZoneLabel, viewerTimeZone } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
 import { CONSULTATION_EVENTS } from "./MyConsultationsPage";
 import { paths } from "../routes";
 
-const PAYMENT_LABELS: Record<string, string> = {
-  not_required: "Free",
-  unpaid: "Awaiting payment",
-  paid: "Paid",
-  refund_due: "Refund due",
-  refunded: "Refunded",
-  not_refundable: "Not refundable",
-};
 
 export function ConsultationDetailPage() {
   const id = Number(useParams().id);
@@ -54,7 +49,15 @@ export function ConsultationDetailPage() {
         <Link to={isExpert ? paths.dashboard : paths.myConsultations}>← {isExpert ? "Dashboard" : "My consultations"}</Link>
       </p>
       {justBooked && c.status === "pending" && (
-        <Notice kind="success">Booked! {c.expert.name} has been told and will confirm shortly; this page updates by itself.</Notice>
+        <section className="card booking-success" aria-labelledby="booked-title" data-testid="booking-success">
+          <h2 id="booked-title">Request sent to {c.expert.name}</h2>
+          <p>
+            {formatRange(c.start_at, c.end_at)} <span className="muted">({timeZoneLabel(viewerTimeZone())})</span>. {c.expert.name} has been told and
+            will confirm shortly; this page updates by itself and you get an email.
+          </p>
+          <p className="muted" style={{ marginBottom: 0 }}>Put it in your calendar now:</p>
+          <AddToCalendar event={calendarEvent(c)} fileName={`consultation-${c.id}.ics`} />
+        </section>
       )}
       <section className="card" aria-labelledby="c-title">
         <div className="section-head">
@@ -73,10 +76,7 @@ export function ConsultationDetailPage() {
           <dt>Length</dt>
           <dd>{c.duration_minutes} minutes</dd>
           <dt>Price</dt>
-          <dd>
-            {Number(c.price) > 0 ? formatMoney(c.price, c.currency) : "Free"} · {PAYMENT_LABELS[c.payment_status] ?? c.payment_status}
-            {c.refund_amount && Number(c.refund_amount) > 0 && <> · refund {formatMoney(c.refund_amount, c.currency)}</>}
-          </dd>
+          <dd data-testid="money">{moneyInWords(c, isExpert ? "expert" : "client", isExpert ? c.user.name : c.expert.name)}</dd>
           {c.notes && (
             <>
               <dt>Notes</dt>
@@ -157,6 +157,12 @@ export function ConsultationDetailPage() {
           )}
         </dl>
         {c.status === "pending" && !isExpert && <p className="muted">Waiting for {c.expert.name} to confirm.</p>}
+        {!justBooked && (c.status === "pending" || c.status === "confirmed") && Date.parse(c.end_at) > Date.now() && (
+          <details className="calendar-details">
+            <summary>Add to calendar</summary>
+            <AddToCalendar event={calendarEvent(c)} fileName={`consultation-${c.id}.ics`} />
+          </details>
+        )}
         <div style={{ marginTop: "1rem" }}>
           <ConsultationActions consultation={c} onChanged={(u) => detail.setData(u)} />
         </div>
@@ -171,4 +177,17 @@ export function ConsultationDetailPage() {
       <PolicyPanel consultation={c} onChanged={(u) => detail.setData(u)} />
     </div>
   );
+}
+
+function calendarEvent(c: Schemas["Consultation"]) {
+  const other = c.my_role === "expert" ? c.user.name : c.expert.name;
+  const url = `${window.location.origin}${paths.consultation(c.id)}`;
+  return {
+    uid: `consultation-${c.id}@${window.location.host || "consult"}`,
+    title: `Consultation with ${other}${c.topic ? `: ${c.topic}` : ""}`,
+    description: `Video call on Consult. Join from the consultation page: ${url}`,
+    start: c.start_at,
+    end: c.end_at,
+    url,
+  };
 }

@@ -1,23 +1,32 @@
-import { useRef, useState, type FormEvent } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router-dom";
 
-import { api, unwrap } from "../api/client";
+import { api, unwrap, type Schemas } from "../api/client";
 import { ApiError, errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
-import { alternativesOf, ConflictAlternatives, type Alternative } from "../components/booking/ConflictAlternatives";
-import { SlotPicker, type TimeSlot } from "../components/booking/SlotPicker";
-import { ErrorBox, Loading, SelectField, Stars, TextArea, TextField, VerifiedBadge } from "../components/ui";
-import { newIdempotencyKey } from "../lib/idempotency";
-import { formatDateTime, formatMoney, formatRange, viewerTimeZone } from "../lib/time";
-import { useAsync } from "../lib/useAsync";
 import { Avatar } from "../components/Avatar";
+import { alternativesOf, ConflictAlternatives, type Alternative } from "../components/booking/ConflictAlternatives";
+import { groupSlotsByDay, longDay, SlotPicker, TimeDisplayControls, type TimeSlot } from "../components/booking/SlotPicker";
+import { ErrorBox, Loading, Stars, TextArea, TextField, VerifiedBadge } from "../components/ui";
+import { newIdempotencyKey } from "../lib/idempotency";
+import { languageList } from "../lib/languages";
+import { priceLabel, sessionPrice } from "../lib/money";
+import { useStoredState } from "../lib/stored";
+import { formatDate, formatMoney } from "../lib/time";
+import { useAsync } from "../lib/useAsync";
+import { clockTime, preferredClock, preferredTimeZone, rememberClock, rememberTimeZone, zoneWithOffset, type ClockPref } from "../lib/zones";
 import { paths } from "../routes";
 
+type Expert = Schemas["ExpertDetail"];
+
+/**
+ * The booking page. Everything chosen lives in the URL (expert, length, day, slot, topic), so
+ * a reload, a shared link or the sign-in round trip comes back to the same step; the notes
+ * are kept in localStorage.
+ */
 export function ExpertDetailPage() {
   const [search] = useSearchParams();
   const id = Number(search.get("expert"));
-  const { user } = useAuth();
-  const navigate = useNavigate();
   const expert = useAsync(
     () =>
       id > 0
@@ -25,16 +34,6 @@ export function ExpertDetailPage() {
         : Promise.reject(new Error("No expert was chosen.")),
     [id],
   );
-  const [duration, setDuration] = useState<number | null>(null);
-  const [slot, setSlot] = useState<TimeSlot | null>(null);
-  const [topic, setTopic] = useState("");
-  const [notes, setNotes] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | string | null>(null);
-  const [conflict, setConflict] = useState<{ message: string; alternatives: Alternative[] } | null>(null);
-  const [refreshKey, setRefreshKey] = useState(0);
-  const [focusStart, setFocusStart] = useState<string | null>(null);
-  const idemKey = useRef<string | null>(null);
 
   if (expert.loading && !expert.data) return <Loading label="Loading expert…" />;
   if (expert.error || !expert.data)
@@ -44,88 +43,18 @@ export function ExpertDetailPage() {
         <Link to={paths.experts}>← Back to experts</Link>
       </div>
     );
-  const e = expert.data;
-  const lengths = e.session_lengths.length ? e.session_lengths : [60];
-  const chosenDuration = duration ?? lengths[0];
+  return <ExpertBooking expert={expert.data} />;
+}
+
+function ExpertBooking({ expert: e }: { expert: Expert }) {
+  const { user } = useAuth();
   const ownProfile = user?.roles.expert_id === e.id;
-
-  function pick(next: TimeSlot | null) {
-    setSlot(next);
-    setConflict(null);
-    setError(null);
-    idemKey.current = null;
-  }
-
-  function pickAlternative(alt: Alternative) {
-    setConflict(null);
-    setFocusStart(alt.start);
-    setSlot({ start: alt.start, end: alt.end } as TimeSlot);
-    idemKey.current = null;
-  }
-
-  async function book(event: FormEvent) {
-    event.preventDefault();
-    if (!user) {
-      navigate(`/login?next=${encodeURIComponent(paths.expert(id))}`);
-      return;
-    }
-    if (!slot) {
-      setError("Choose a time first.");
-      return;
-    }
-    if (!topic.trim()) {
-      setError(new ApiError(400, { error: { code: "required", message: "Tell the expert what it is about.", fields: { topic: ["Tell the expert what it is about."] } } }));
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setConflict(null);
-    idemKey.current ??= newIdempotencyKey();
-    try {
-      const booked = await unwrap(
-        api.POST("/api/v1/consultations/consultations/book/", {
-          params: { header: { "Idempotency-Key": idemKey.current } },
-          body: {
-            expert_id: id,
-            start_at: slot.start,
-            duration_minutes: chosenDuration,
-            timezone: viewerTimeZone(),
-            topic: topic.trim(),
-            notes: notes.trim(),
-          },
-        }),
-      );
-      navigate(paths.consultation(booked.id), { state: { justBooked: true } });
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
-        setConflict({ message: err.message, alternatives: alternativesOf(err.body) });
-        setSlot(null);
-        idemKey.current = null;
-        setRefreshKey((k) => k + 1);
-      } else if (err instanceof ApiError && err.status === 400 && alternativesOf(err.body).length) {
-        setConflict({ message: err.message, alternatives: alternativesOf(err.body) });
-        idemKey.current = null;
-      } else if (err instanceof ApiError && err.status > 0) {
-        setError(err);
-        idemKey.current = null;
-      } else {
-        // Network failure: keep the key so pressing Book again cannot double-book.
-        setError(errorMessage(err));
-      }
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const apiError = error instanceof ApiError ? error : null;
-  const generalError = typeof error === "string" ? error : apiError && !apiError.field("topic") && !apiError.field("notes") ? apiError.message : null;
-
   return (
     <div className="page">
       <p>
         <Link to={paths.experts}>← All experts</Link>
       </p>
-      <div className="detail-layout">
+      <div className="detail-layout booking-layout">
         <section className="card" aria-labelledby="expert-name">
           <div className="profile-head">
             <Avatar name={e.name} url={e.avatar_url} size={72} />
@@ -147,20 +76,12 @@ export function ExpertDetailPage() {
               </dd>
             </div>
             <div>
-              <dt>Languages</dt>
-              <dd>{e.languages.join(", ") || "—"}</dd>
+              <dt>Speaks</dt>
+              <dd>{languageList(e.languages) || "—"}</dd>
             </div>
             <div>
-              <dt>Expert&apos;s time zone</dt>
-              <dd>{e.timezone.replace(/_/g, " ")}</dd>
-            </div>
-            <div>
-              <dt>Next free</dt>
-              <dd>{e.next_available_at ? formatDateTime(e.next_available_at) : "No open slots"}</dd>
-            </div>
-            <div>
-              <dt>Session lengths</dt>
-              <dd>{lengths.map((l) => `${l} min`).join(", ")}</dd>
+              <dt>Based in</dt>
+              <dd>{e.timezone.replace(/_/g, " ")} time</dd>
             </div>
           </dl>
           <ul className="tags" aria-label="Expertise">
@@ -180,59 +101,295 @@ export function ExpertDetailPage() {
 
         <section className="card" aria-labelledby="book-heading">
           <h2 id="book-heading">Book a consultation</h2>
-          {ownProfile ? (
-            <p className="muted">This is your own profile; you cannot book yourself.</p>
-          ) : (
-            <form onSubmit={book} noValidate>
-              <SelectField
-                label="Length"
-                name="duration"
-                value={String(chosenDuration)}
-                onChange={(ev) => {
-                  setDuration(Number(ev.target.value));
-                  pick(null);
-                }}
-              >
-                {lengths.map((l) => (
-                  <option key={l} value={l}>
-                    {l} minutes · {formatMoney((Number(e.hourly_rate) * l) / 60, e.currency)}
-                  </option>
-                ))}
-              </SelectField>
-              <SlotPicker
-                expertId={e.id}
-                duration={chosenDuration}
-                selected={slot}
-                onSelect={pick}
-                refreshKey={refreshKey}
-                focusStart={focusStart}
-                horizonDays={e.booking_horizon_days}
-              />
-              {conflict && <ConflictAlternatives message={conflict.message} alternatives={conflict.alternatives} onPick={pickAlternative} />}
-              {slot && (
-                <p className="alert alert-info" data-testid="selected-slot">
-                  Selected: {formatRange(slot.start, slot.end ?? slot.start)}
-                </p>
-              )}
-              <TextField label="Topic" name="topic" required maxLength={200} value={topic} onChange={(ev) => setTopic(ev.target.value)} error={apiError?.field("topic")} placeholder="What would you like to discuss?" />
-              <TextArea label="Notes for the expert (optional)" name="notes" value={notes} onChange={(ev) => setNotes(ev.target.value)} error={apiError?.field("notes")} />
-              <div className="alert alert-info" data-testid="booking-policy">
-                <strong>Cancellation policy: {e.cancellation_policy.label}</strong>
-                <ul>
-                  {e.cancellation_policy.summary.map((line) => (
-                    <li key={line}>{line}</li>
-                  ))}
-                </ul>
-                <span className="muted">This policy is fixed for your booking when you book.</span>
-              </div>
-              <ErrorBox message={generalError} />
-              <button type="submit" className="btn btn-primary" disabled={busy || !slot}>
-                {busy ? "Booking…" : user ? "Book this time" : "Sign in to book"}
-              </button>
-            </form>
-          )}
+          {ownProfile ? <p className="muted">This is your own profile; you cannot book yourself.</p> : <BookingFlow expert={e} />}
         </section>
       </div>
     </div>
+  );
+}
+
+function BookingFlow({ expert: e }: { expert: Expert }) {
+  const { user } = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [search, setSearch] = useSearchParams();
+  const lengths = e.session_lengths.length ? e.session_lengths : [60];
+  const askedLength = Number(search.get("length"));
+  const duration = lengths.includes(askedLength) ? askedLength : lengths[0];
+  const slotStart = search.get("slot");
+  const day = search.get("date");
+  const topic = search.get("topic") ?? "";
+
+  const profileZone = (user as unknown as { timezone?: string | null } | null)?.timezone ?? null;
+  const [tz, setTz] = useState(() => preferredTimeZone(profileZone));
+  const [clock, setClock] = useState<ClockPref>(() => preferredClock());
+  const [notes, setNotes, clearNotes] = useStoredState(`booking-notes:${e.id}`, "");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | string | null>(null);
+  const [conflict, setConflict] = useState<{ message: string; alternatives: Alternative[] } | null>(null);
+  const [refreshKey, setRefreshKey] = useState(0);
+  const [focusStart, setFocusStart] = useState<string | null>(null);
+  const idemKey = useRef<string | null>(null);
+  const stepHeading = useRef<HTMLHeadingElement>(null);
+
+  // A profile zone that arrives after sign-in wins over the browser's, unless one was chosen here.
+  useEffect(() => {
+    if (profileZone) setTz(preferredTimeZone(profileZone));
+  }, [profileZone]);
+
+  const slot = useMemo<{ start: string; end: string } | null>(() => {
+    if (!slotStart || Number.isNaN(Date.parse(slotStart))) return null;
+    return { start: slotStart, end: new Date(Date.parse(slotStart) + duration * 60_000).toISOString() };
+  }, [slotStart, duration]);
+  const step: "pick" | "confirm" = slot || conflict ? "confirm" : "pick";
+
+  useEffect(() => {
+    if (step === "confirm") stepHeading.current?.focus();
+  }, [step]);
+
+  function update(changes: Record<string, string | null>) {
+    setSearch(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        for (const [k, v] of Object.entries(changes)) {
+          if (v === null || v === "") next.delete(k);
+          else next.set(k, v);
+        }
+        return next;
+      },
+      { replace: true },
+    );
+  }
+
+  function pick(next: TimeSlot | null) {
+    setConflict(null);
+    setError(null);
+    idemKey.current = null;
+    if (next) {
+      const key = groupSlotsByDay([next], tz).keys().next().value as string;
+      // A new history entry, so the browser's Back returns to the calendar.
+      setSearch(
+        (prev) => {
+          const p = new URLSearchParams(prev);
+          p.set("slot", next.start);
+          p.set("date", key);
+          return p;
+        },
+        { replace: false },
+      );
+    } else update({ slot: null });
+  }
+
+  // The conflict box stays until the new slot is in the URL, so the step never flips back to the calendar.
+  useEffect(() => {
+    if (slotStart) setConflict(null);
+  }, [slotStart]);
+
+  function pickAlternative(alt: Alternative) {
+    setFocusStart(alt.start);
+    idemKey.current = null;
+    update({ slot: alt.start, date: groupSlotsByDay([{ start: alt.start } as TimeSlot], tz).keys().next().value as string });
+  }
+
+  async function book(event: FormEvent) {
+    event.preventDefault();
+    if (!user) {
+      navigate(`${paths.login}?next=${encodeURIComponent(location.pathname + location.search)}`);
+      return;
+    }
+    if (!slot) {
+      setError("Choose a time first.");
+      return;
+    }
+    if (!topic.trim()) {
+      setError(new ApiError(400, { error: { code: "required", message: "Tell the expert what it is about.", fields: { topic: ["Tell the expert what it is about."] } } }));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setConflict(null);
+    idemKey.current ??= newIdempotencyKey();
+    try {
+      const booked = await unwrap(
+        api.POST("/api/v1/consultations/consultations/book/", {
+          params: { header: { "Idempotency-Key": idemKey.current } },
+          body: {
+            expert_id: e.id,
+            start_at: slot.start,
+            duration_minutes: duration,
+            timezone: tz,
+            topic: topic.trim(),
+            notes: notes.trim(),
+          },
+        }),
+      );
+      clearNotes();
+      navigate(paths.consultation(booked.id), { state: { justBooked: true } });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) {
+        setConflict({ message: err.message, alternatives: alternativesOf(err.body) });
+        update({ slot: null });
+        idemKey.current = null;
+        setRefreshKey((k) => k + 1);
+      } else if (err instanceof ApiError && err.status === 400 && alternativesOf(err.body).length) {
+        setConflict({ message: err.message, alternatives: alternativesOf(err.body) });
+        update({ slot: null });
+        idemKey.current = null;
+      } else if (err instanceof ApiError && err.status > 0) {
+        setError(err);
+        idemKey.current = null;
+      } else {
+        // Network failure: keep the key so pressing Book again cannot double-book.
+        setError(errorMessage(err));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const apiError = error instanceof ApiError ? error : null;
+  const generalError = typeof error === "string" ? error : apiError && !apiError.field("topic") && !apiError.field("notes") ? apiError.message : null;
+  const price = sessionPrice(e.hourly_rate, duration);
+  const firstName = e.name.replace(/^Dr\.\s+/, "").split(" ")[0];
+
+  return (
+    <>
+      <ol className="booking-steps" aria-label="Steps">
+        <li aria-current={step === "pick" ? "step" : undefined}>1. Choose a time</li>
+        <li aria-hidden="true">›</li>
+        <li aria-current={step === "confirm" ? "step" : undefined}>2. Confirm</li>
+      </ol>
+      <fieldset className="length-choice">
+        <legend>Length</legend>
+        <div className="options">
+          {lengths.map((l) => (
+            <label key={l}>
+              <input
+                type="radio"
+                name="length"
+                value={l}
+                checked={l === duration}
+                onChange={() => {
+                  setConflict(null);
+                  update({ length: String(l), slot: null });
+                }}
+              />
+              {l} min · {priceLabel(sessionPrice(e.hourly_rate, l), e.currency)}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      {step === "pick" ? (
+        <>
+          <TimeDisplayControls
+            timeZone={tz}
+            onTimeZone={(z) => {
+              setTz(z);
+              rememberTimeZone(z);
+              update({ date: null });
+            }}
+            clock={clock}
+            onClock={(c) => {
+              setClock(c);
+              rememberClock(c);
+            }}
+          />
+          <SlotPicker
+            key={tz}
+            expertId={e.id}
+            duration={duration}
+            selected={slot ? ({ start: slot.start } as TimeSlot) : null}
+            onSelect={pick}
+            timeZone={tz}
+            clock={clock}
+            day={day}
+            onDayChange={(d) => update({ date: d })}
+            refreshKey={refreshKey}
+            focusStart={focusStart}
+            nextAvailableAt={e.next_available_at}
+            horizonDays={e.booking_horizon_days}
+          />
+          {!e.next_available_at && (
+            <p className="muted">
+              {firstName} has no free times in the next {e.booking_horizon_days} days.{" "}
+              {user && <Link to={paths.startChat(e.id)}>Send a message</Link>}
+            </p>
+          )}
+        </>
+      ) : (
+        <form onSubmit={book} noValidate>
+          <h3 ref={stepHeading} tabIndex={-1} className="visually-hidden">
+            Confirm your booking
+          </h3>
+          {conflict && <ConflictAlternatives message={conflict.message} alternatives={conflict.alternatives} onPick={pickAlternative} />}
+          {slot && (
+            <div className="booking-summary" data-testid="selected-slot">
+              <dl>
+                <dt>When</dt>
+                <dd>
+                  <strong>
+                    {longDay(groupSlotsByDay([{ start: slot.start } as TimeSlot], tz).keys().next().value as string)},{" "}
+                    {clockTime(slot.start, tz, clock)}–{clockTime(slot.end, tz, clock)}
+                  </strong>
+                  <br />
+                  <span className="muted">{zoneWithOffset(tz, new Date(slot.start))}</span>
+                </dd>
+                {e.timezone !== tz && (
+                  <>
+                    <dt>For {firstName}</dt>
+                    <dd>
+                      {formatDate(slot.start, e.timezone)}, {clockTime(slot.start, e.timezone, clock)}–{clockTime(slot.end, e.timezone, clock)}{" "}
+                      <span className="muted">({zoneWithOffset(e.timezone, new Date(slot.start))})</span>
+                    </dd>
+                  </>
+                )}
+                <dt>Length</dt>
+                <dd>{duration} minutes, video call in the browser</dd>
+                <dt>Price</dt>
+                <dd>
+                  {price > 0 ? (
+                    <>
+                      {formatMoney(price, e.currency)} <span className="muted">— paid to {firstName} directly; Consult does not charge your card.</span>
+                    </>
+                  ) : (
+                    "Free"
+                  )}
+                </dd>
+              </dl>
+              <button type="button" className="btn btn-small" style={{ marginTop: "0.75rem" }} onClick={() => pick(null)}>
+                ← Change time
+              </button>
+            </div>
+          )}
+          <TextField
+            label="Topic"
+            name="topic"
+            required
+            maxLength={200}
+            value={topic}
+            onChange={(ev) => update({ topic: ev.target.value })}
+            error={apiError?.field("topic")}
+            placeholder="What would you like to discuss?"
+          />
+          <TextArea label="Notes for the expert (optional)" name="notes" value={notes} onChange={(ev) => setNotes(ev.target.value)} error={apiError?.field("notes")} />
+          <div className="alert alert-info" data-testid="booking-policy">
+            <strong>Cancellation policy: {e.cancellation_policy.label}</strong>
+            <ul>
+              {e.cancellation_policy.summary.map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+            <span className="muted">This policy is fixed for your booking when you book.</span>
+          </div>
+          <ErrorBox message={generalError} />
+          <button type="submit" className="btn btn-primary" disabled={busy || !slot}>
+            {busy ? "Booking…" : user ? "Book this time" : "Sign in to book"}
+          </button>
+          {!user && <p className="muted">You will come back to this step after signing in; nothing you chose is lost.</p>}
+          {slot && <p className="muted">{firstName} confirms each request; the page of your booking updates by itself and you get an email.</p>}
+        </form>
+      )}
+    </>
   );
 }

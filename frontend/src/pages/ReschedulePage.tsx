@@ -4,7 +4,8 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { ApiError, errorMessage } from "../api/http";
 import { alternativesOf, ConflictAlternatives, type Alternative } from "../components/booking/ConflictAlternatives";
-import { SlotPicker, type TimeSlot } from "../components/booking/SlotPicker";
+import { SlotPicker, TimeDisplayControls, type TimeSlot } from "../components/booking/SlotPicker";
+import { preferredClock, preferredTimeZone, rememberClock, rememberTimeZone, type ClockPref } from "../lib/zones";
 import { ErrorBox, Loading, TextArea } from "../components/ui";
 import { newIdempotencyKey } from "../lib/idempotency";
 import { formatRange, viewerTimeZone } from "../lib/time";
@@ -18,6 +19,8 @@ export function ReschedulePage() {
     () => unwrap(api.GET("/api/v1/consultations/consultations/{id}/", { params: { path: { id } } })),
     [id],
   );
+  const [tz, setTz] = useState(() => preferredTimeZone());
+  const [clock, setClock] = useState<ClockPref>(() => preferredClock());
   const [slot, setSlot] = useState<TimeSlot | null>(null);
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
@@ -78,7 +81,22 @@ export function ReschedulePage() {
           <ErrorBox message={c.reschedule_refusal?.message ?? "This consultation can no longer be rescheduled."} />
         ) : (
           <form onSubmit={submit}>
+            <TimeDisplayControls
+              timeZone={tz}
+              onTimeZone={(z) => {
+                setTz(z);
+                rememberTimeZone(z);
+              }}
+              clock={clock}
+              onClock={(v) => {
+                setClock(v);
+                rememberClock(v);
+              }}
+            />
             <SlotPicker
+              key={tz}
+              timeZone={tz}
+              clock={clock}
               expertId={c.expert.id}
               duration={c.duration_minutes}
               selected={slot}

@@ -1,25 +1,28 @@
-import { useEffect, useMemo, useState } from "react";
+import "../../styles/booking.css";
+
+import { useEffect, useMemo, useRef, useState } from "react";
 
 import { api, unwrap, type Schemas } from "../../api/client";
-import { addDays, formatTime, timeZoneLabel, todayKey, viewerTimeZone } from "../../lib/time";
+import { addDays, todayKey } from "../../lib/time";
 import { useAsync } from "../../lib/useAsync";
+import { allTimeZones, clockTime, localeUses12h, zoneWithOffset, type ClockPref } from "../../lib/zones";
 import { ErrorBox, Loading } from "../ui";
 
 export type TimeSlot = Schemas["TimeSlot"];
 
-const RANGE_DAYS = 14;
-
-/** Slot buttons for one day; times shown in `timeZone` (the viewer's, by default). */
+/** Slot buttons for one day; times shown in `timeZone` with the chosen clock. */
 export function SlotList({
   slots,
   timeZone,
   selected,
   onSelect,
+  clock = "auto",
 }: {
   slots: TimeSlot[];
   timeZone: string;
   selected: string | null;
   onSelect: (slot: TimeSlot) => void;
+  clock?: ClockPref;
 }) {
   if (slots.length === 0) return <p className="muted">No free times on this day.</p>;
   return (
@@ -33,7 +36,7 @@ export function SlotList({
             data-testid="slot"
             data-start={slot.start}
           >
-            {formatTime(slot.start, timeZone)}
+            {clockTime(slot.start, timeZone, clock)}
           </button>
         </li>
       ))}
@@ -55,15 +58,74 @@ export function groupSlotsByDay(slots: TimeSlot[], timeZone: string): Map<string
   return byDay;
 }
 
-function dayLabel(key: string, timeZone: string) {
-  // Noon UTC of that date keeps the weekday right in every zone from UTC-11 to UTC+11.
-  const date = new Date(`${key}T12:00:00Z`);
-  return {
-    weekday: new Intl.DateTimeFormat(undefined, { weekday: "short", timeZone: "UTC" }).format(date),
-    day: new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", timeZone: "UTC" }).format(date),
-    full: new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" }).format(date),
-    tz: timeZone,
-  };
+/** The weeks (Monday first) covering a month, as YYYY-MM-DD keys; null pads the edges. */
+export function monthGrid(month: string): (string | null)[][] {
+  const [y, m] = month.split("-").map(Number);
+  const first = new Date(Date.UTC(y, m - 1, 1));
+  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const lead = (first.getUTCDay() + 6) % 7; // Monday = 0
+  const cells: (string | null)[] = Array.from({ length: lead }, () => null);
+  for (let d = 1; d <= days; d++) cells.push(`${month}-${String(d).padStart(2, "0")}`);
+  while (cells.length % 7) cells.push(null);
+  const weeks: (string | null)[][] = [];
+  for (let i = 0; i < cells.length; i += 7) weeks.push(cells.slice(i, i + 7));
+  return weeks;
+}
+
+export function shiftMonth(month: string, by: number): string {
+  const [y, m] = month.split("-").map(Number);
+  const d = new Date(Date.UTC(y, m - 1 + by, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+function lastDayOf(month: string): string {
+  const [y, m] = month.split("-").map(Number);
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+}
+
+const utcNoon = (key: string) => new Date(`${key}T12:00:00Z`);
+const fmtUtc = (key: string, opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(undefined, { ...opts, timeZone: "UTC" }).format(utcNoon(key));
+export const longDay = (key: string) => fmtUtc(key, { weekday: "long", day: "numeric", month: "long" });
+
+/** Time zone dropdown and 12/24-hour toggle shown above the calendar. */
+export function TimeDisplayControls({
+  timeZone,
+  onTimeZone,
+  clock,
+  onClock,
+}: {
+  timeZone: string;
+  onTimeZone: (zone: string) => void;
+  clock: ClockPref;
+  onClock: (pref: ClockPref) => void;
+}) {
+  const zones = useMemo(() => {
+    const list = allTimeZones();
+    return list.includes(timeZone) ? list : [timeZone, ...list];
+  }, [timeZone]);
+  const twelve = clock === "auto" ? localeUses12h() : clock === "12";
+  return (
+    <div className="time-controls">
+      <label className="tz-select">
+        <span>Time zone</span>
+        <select value={timeZone} onChange={(e) => onTimeZone(e.target.value)}>
+          {zones.map((z) => (
+            <option key={z} value={z}>
+              {z.replace(/_/g, " ")}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="segmented" role="group" aria-label="Clock">
+        <button type="button" aria-pressed={twelve} onClick={() => onClock("12")}>
+          12 h
+        </button>
+        <button type="button" aria-pressed={!twelve} onClick={() => onClock("24")}>
+          24 h
+        </button>
+      </div>
+    </div>
+  );
 }
 
 interface PickerProps {
@@ -71,123 +133,184 @@ interface PickerProps {
   duration: number | null;
   selected: TimeSlot | null;
   onSelect: (slot: TimeSlot | null) => void;
+  timeZone: string;
+  clock?: ClockPref;
+  /** The chosen day (YYYY-MM-DD in `timeZone`), if the parent keeps it (e.g. in the URL). */
+  day?: string | null;
+  onDayChange?: (day: string) => void;
   /** Bumped by the parent to refetch (e.g. after a 409). */
   refreshKey?: number;
   /** Jump to the day holding this instant (e.g. an alternative offered on conflict). */
   focusStart?: string | null;
+  /** Where to open when no day is chosen: the expert's next free time. */
+  nextAvailableAt?: string | null;
   horizonDays?: number;
 }
 
-/** Date strip + slots for two weeks at a time, fetched in the viewer's zone. */
-export function SlotPicker({ expertId, duration, selected, onSelect, refreshKey = 0, focusStart, horizonDays = 60 }: PickerProps) {
-  const tz = viewerTimeZone();
+/**
+ * A month calendar with the days that have free times marked, and the free times of the
+ * chosen day beside it (below it on a phone). One request per month shown.
+ */
+export function SlotPicker({
+  expertId,
+  duration,
+  selected,
+  onSelect,
+  timeZone: tz,
+  clock = "auto",
+  day: controlledDay,
+  onDayChange,
+  refreshKey = 0,
+  focusStart,
+  nextAvailableAt,
+  horizonDays = 60,
+}: PickerProps) {
   const today = todayKey(tz);
-  const [rangeStart, setRangeStart] = useState(today);
-  const [day, setDay] = useState<string | null>(null);
-  const rangeEnd = addDays(rangeStart, RANGE_DAYS - 1);
   const lastBookable = addDays(today, horizonDays);
+  const startKey = controlledDay ?? (nextAvailableAt ? groupSlotsByDay([{ start: nextAvailableAt } as TimeSlot], tz).keys().next().value : null) ?? today;
+  const [month, setMonth] = useState(startKey.slice(0, 7));
+  const [ownDay, setOwnDay] = useState<string | null>(controlledDay ?? null);
+  const day = controlledDay !== undefined ? controlledDay : ownDay;
+  const setDay = (next: string) => {
+    setOwnDay(next);
+    onDayChange?.(next);
+  };
+  const from = `${month}-01` < today ? today : `${month}-01`;
+  const to = lastDayOf(month) > lastBookable ? lastBookable : lastDayOf(month);
+  const slotsRef = useRef<HTMLDivElement>(null);
 
-  const { data, error, loading, reload } = useAsync(
+  // The answer carries the question it answers, so a list for another length or zone is never shown.
+  const reqKey = [expertId, from, to, tz, duration, refreshKey].join("|");
+  const answer = useAsync(
     () =>
-      unwrap(
-        api.GET("/api/v1/consultations/experts/{id}/time-slots/", {
-          params: {
-            path: { id: expertId },
-            query: { from: rangeStart, to: rangeEnd, tz, ...(duration ? { duration } : {}) },
-          },
-        }),
-      ),
-    [expertId, rangeStart, duration, refreshKey],
+      (from > to
+        ? Promise.resolve({ slots: [] as TimeSlot[] })
+        : unwrap(
+            api.GET("/api/v1/consultations/experts/{id}/time-slots/", {
+              params: { path: { id: expertId }, query: { from, to, tz, ...(duration ? { duration } : {}) } },
+            }),
+          )
+      ).then((r) => ({ key: reqKey, slots: r.slots })),
+    [reqKey],
   );
+  const { error, reload } = answer;
+  const data = answer.data?.key === reqKey ? answer.data : undefined;
+  const loading = answer.loading || (!data && !error);
 
   const byDay = useMemo(() => groupSlotsByDay(data?.slots ?? [], tz), [data, tz]);
-  const days = useMemo(() => Array.from({ length: RANGE_DAYS }, (_, i) => addDays(rangeStart, i)), [rangeStart]);
+  const firstFree = useMemo(() => [...byDay.keys()].sort()[0] ?? null, [byDay]);
 
-  // Pick the first day with free times when the data changes, unless the chosen day still has some.
+  // When the data for a month arrives and no day of that month with free times is chosen, choose the first one.
   useEffect(() => {
-    if (!data) return;
-    if (day && byDay.has(day)) return;
-    setDay(days.find((d) => byDay.has(d)) ?? days[0]);
+    if (!data || loading) return;
+    if (day && day.startsWith(month) && byDay.has(day)) return;
+    if (firstFree) setDay(firstFree);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [data]);
+  }, [data, loading]);
 
   useEffect(() => {
     if (!focusStart) return;
     const key = groupSlotsByDay([{ start: focusStart } as TimeSlot], tz).keys().next().value as string;
-    if (key < rangeStart || key > rangeEnd) setRangeStart(key < today ? today : key);
+    setMonth(key.slice(0, 7));
     setDay(key);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [focusStart]);
 
   const daySlots = day ? (byDay.get(day) ?? []) : [];
+  const monthLabel = new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric", timeZone: "UTC" }).format(utcNoon(`${month}-15`));
+  const weekdays = monthGrid("2026-06")[1].map((k) => fmtUtc(k!, { weekday: "short" }));
 
   return (
     <div className="slot-picker">
-      <div className="section-head" style={{ marginBottom: "0.5rem" }}>
-        <h3 style={{ margin: 0 }}>Pick a time</h3>
-        <span className="muted" data-testid="viewer-tz">
-          Times in your zone: {timeZoneLabel(tz)}
-        </span>
+      <div className="month-cal">
+        <div className="month-head">
+          <button
+            type="button"
+            className="btn btn-icon"
+            disabled={month <= today.slice(0, 7)}
+            onClick={() => setMonth(shiftMonth(month, -1))}
+            aria-label="Previous month"
+          >
+            ‹
+          </button>
+          <h3 aria-live="polite">{monthLabel}</h3>
+          <button
+            type="button"
+            className="btn btn-icon"
+            disabled={shiftMonth(month, 1) > lastBookable.slice(0, 7)}
+            onClick={() => setMonth(shiftMonth(month, 1))}
+            aria-label="Next month"
+          >
+            ›
+          </button>
+        </div>
+        <table className="cal-grid" aria-label={`Days in ${monthLabel}`}>
+          <thead>
+            <tr>
+              {weekdays.map((w) => (
+                <th key={w} scope="col">
+                  {w}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {monthGrid(month).map((week, i) => (
+              <tr key={i}>
+                {week.map((key, j) => {
+                  if (!key) return <td key={j} />;
+                  const count = byDay.get(key)?.length ?? 0;
+                  const outside = key < today || key > lastBookable;
+                  return (
+                    <td key={key}>
+                      <button
+                        type="button"
+                        className={count ? "has-slots" : undefined}
+                        aria-pressed={key === day}
+                        disabled={outside || (!loading && count === 0)}
+                        aria-label={`${longDay(key)}: ${loading ? "loading" : count ? `${count} free ${count === 1 ? "time" : "times"}` : "no free times"}`}
+                        onClick={() => {
+                          setDay(key);
+                          slotsRef.current?.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
+                        }}
+                        data-testid="day"
+                        data-date={key}
+                      >
+                        {Number(key.slice(8))}
+                      </button>
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="muted cal-note" data-testid="viewer-tz">
+          Times in {zoneWithOffset(tz)}
+        </p>
       </div>
-      <div className="actions" style={{ marginBottom: "0.5rem" }}>
-        <button
-          type="button"
-          className="btn btn-small"
-          disabled={rangeStart <= today}
-          onClick={() => {
-            const prev = addDays(rangeStart, -RANGE_DAYS);
-            setRangeStart(prev < today ? today : prev);
-          }}
-        >
-          ← Earlier
-        </button>
-        <button type="button" className="btn btn-small" disabled={rangeEnd >= lastBookable} onClick={() => setRangeStart(addDays(rangeStart, RANGE_DAYS))}>
-          Later →
-        </button>
-        <label className="muted" style={{ display: "inline-flex", alignItems: "center", gap: "0.4rem" }}>
-          Go to date
-          <input
-            type="date"
-            min={today}
-            max={lastBookable}
-            value={day ?? ""}
-            style={{ width: "auto" }}
-            onChange={(e) => {
-              const key = e.target.value;
-              if (!key) return;
-              if (key < rangeStart || key > rangeEnd) setRangeStart(key);
-              setDay(key);
-            }}
-          />
-        </label>
+      <div className="day-slots" ref={slotsRef}>
+        <ErrorBox message={error} onRetry={() => void reload()} />
+        {loading ? (
+          <Loading label="Loading free times…" />
+        ) : day && day.startsWith(month) ? (
+          <>
+            <h3 className="day-title">{longDay(day)}</h3>
+            <SlotList slots={daySlots} timeZone={tz} selected={selected?.start ?? null} onSelect={onSelect} clock={clock} />
+          </>
+        ) : (
+          !loading && (
+            <p className="muted">
+              No free times in {monthLabel}.{" "}
+              {shiftMonth(month, 1) <= lastBookable.slice(0, 7) && (
+                <button type="button" className="linklike" onClick={() => setMonth(shiftMonth(month, 1))}>
+                  Look at the next month
+                </button>
+              )}
+            </p>
+          )
+        )}
       </div>
-      <div className="date-strip" role="group" aria-label="Days">
-        {days.map((d) => {
-          const label = dayLabel(d, tz);
-          const count = byDay.get(d)?.length ?? 0;
-          return (
-            <button
-              key={d}
-              type="button"
-              aria-pressed={d === day}
-              aria-label={`${label.full}: ${count ? `${count} free times` : "no free times"}`}
-              onClick={() => setDay(d)}
-              data-testid="day"
-              data-date={d}
-            >
-              <small>{label.weekday}</small>
-              <span>{label.day}</span>
-              <small>{loading ? "…" : count ? `${count} free` : "—"}</small>
-            </button>
-          );
-        })}
-      </div>
-      <ErrorBox message={error} onRetry={() => void reload()} />
-      {loading && !data ? (
-        <Loading label="Loading free times…" />
-      ) : (
-        <SlotList slots={daySlots} timeZone={tz} selected={selected?.start ?? null} onSelect={onSelect} />
-      )}
     </div>
   );
 }
