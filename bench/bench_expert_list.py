@@ -62,6 +62,7 @@ def seed(count: int) -> None:
 
     if Expert.objects.filter(verification_status="approved").count() >= count:
         common.log(f"reusing {count} experts already in {DB}")
+        _ensure_weekly_hours()
         return
     rng = random.Random(42)
     now = timezone.now()
@@ -117,10 +118,27 @@ def seed(count: int) -> None:
             ],
             batch_size=5000,
         )
+    _ensure_weekly_hours()
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
+
+
+def _ensure_weekly_hours() -> None:
+    """The public list shows bookable experts only (weekly hours set): give each one hours."""
+    from datetime import time
+
+    from consultations.models import Expert, ExpertAvailability
+
+    missing = Expert.objects.filter(availability_rules__isnull=True).values_list("pk", flat=True)
+    ExpertAvailability.objects.bulk_create(
+        [
+            ExpertAvailability(expert_id=pk, weekday=0, start_time=time(9), end_time=time(12))
+            for pk in missing
+        ],
+        batch_size=5000,
+    )
 
 
 def measure(repeat: int) -> list[tuple[str, dict, float, int, int]]:

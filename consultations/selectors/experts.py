@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from consultations.models import Expert
+from consultations.models import Expert, ExpertAvailability
 from project.api_errors import NotFound
 
 
@@ -17,6 +17,20 @@ def public_experts() -> QuerySet[Expert]:
     return Expert.objects.filter(
         verification_status=Expert.VerificationStatus.APPROVED
     ).prefetch_related("expertise_areas", "languages")
+
+
+def listed_experts() -> QuerySet[Expert]:
+    """Experts shown in the marketplace: approved AND bookable (weekly hours set, at least
+    one session length and a price). A newly approved expert stays off the list until the
+    onboarding checklist is done, so visitors never meet a profile with nothing to book.
+    The profile page (`get_public_expert`) stays reachable so the expert can preview it.
+    """
+    has_hours = ExpertAvailability.objects.filter(expert_id=OuterRef("pk"))
+    return (
+        public_experts()
+        .filter(Exists(has_hours), hourly_rate__isnull=False)
+        .exclude(session_lengths=[])
+    )
 
 
 def get_public_expert(expert_id: int) -> Expert:

@@ -72,3 +72,15 @@ def make_consultation(
         status=status,
         **defaults,
     )
+
+
+def add_weekly_hours(expert: Expert, weekday: int = 0) -> Expert:
+    """Give an expert weekly hours, which makes them bookable and so listed publicly."""
+    from datetime import time
+
+    from consultations.models import ExpertAvailability
+
+    ExpertAvailability.objects.get_or_create(
+        expert=expert, weekday=weekday, start_time=time(9), end_time=time(12)
+    )
+    return expert

@@ -14,7 +14,7 @@ from consultations.models import (
     VerificationAuditLog,
 )
 from consultations.services import verification as services
-from consultations.tests.factories import make_consultation, make_expert
+from consultations.tests.factories import add_weekly_hours, make_consultation, make_expert
 from consultations.tests.verification_helpers import (
     PDF_BYTES,
     make_application,
@@ -193,7 +193,7 @@ def test_view_only_staff_cannot_run_actions(client, make_user, user):
 def test_bulk_suspend_and_reinstate(
     admin_client, admin_user, api_client, django_capture_on_commit_callbacks
 ):
-    a, b = make_expert(), make_expert()
+    a, b = add_weekly_hours(make_expert()), add_weekly_hours(make_expert())
     public = reverse("expert-list")
     with record_signals() as calls, django_capture_on_commit_callbacks(execute=True):
         messages = run_action(admin_client, EXPERTS, "suspend_selected", [a, b])

@@ -14,7 +14,7 @@ from consultations.models import Expert, ExpertAvailability, ExpertiseArea, Lang
 from consultations.services import expert_profile as profile_service
 from consultations.services.expert_profile import update_expert_profile
 from consultations.services.scheduling import refresh_next_available_at
-from consultations.tests.factories import make_expert, make_user
+from consultations.tests.factories import add_weekly_hours, make_expert, make_user
 from project.api_errors import NotAllowed, ServiceError
 
 ME = reverse("expert-me")
@@ -136,7 +136,8 @@ def test_patch_edits_every_field_and_the_public_profile_shows_it(client_for, api
     assert public["session_lengths"] == [45, 90]
     assert public["expertise_areas"] == ["International tax", "VAT"]
     assert sorted(public["languages"]) == ["fr", "pt-br"]
-    # The list's filters see the new areas too.
+    # The list's filters see the new areas too (once the expert has hours, i.e. is bookable).
+    add_weekly_hours(expert)
     listed = api_client.get(reverse("expert-list"), {"expertise": "vat"}).json()["results"]
     assert [e["id"] for e in listed] == [expert.pk]
 

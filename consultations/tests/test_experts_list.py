@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations.models import Expert, ExpertiseArea, Language
-from consultations.tests.factories import make_expert, make_user
+from consultations.tests.factories import add_weekly_hours, make_expert, make_user
 
 LIST = reverse("expert-list")
 
@@ -32,7 +32,7 @@ def lang(code: str, name: str = "") -> Language:
 
 
 def expert(name: str, *, areas=(), langs=(), **fields) -> Expert:
-    e = make_expert(user=make_user(first_name=name), name=name, **fields)
+    e = add_weekly_hours(make_expert(user=make_user(first_name=name), name=name, **fields))
     e.expertise_areas.set([area(a) for a in areas])
     e.languages.set([lang(c) for c in langs])
     return e
@@ -278,3 +278,20 @@ def test_filtered_and_ordered_list_is_also_constant(
     with django_assert_num_queries(4):
         resp = api_client.get(LIST, params)
     assert len(resp.json()["results"]) == page_size
+
+
+# --------------------------------------------------------------------------- bookable only
+
+
+def test_an_approved_expert_is_listed_only_once_bookable(api_client):
+    fresh = make_expert(user=make_user(first_name="Fresh"), name="Fresh")
+    assert names(api_client.get(LIST)) == []
+    # The profile itself stays reachable (the expert previews it while onboarding).
+    assert api_client.get(detail(fresh.pk)).status_code == 200
+
+    add_weekly_hours(fresh)
+    assert names(api_client.get(LIST)) == ["Fresh"]
+
+    fresh.session_lengths = []
+    fresh.save(update_fields=["session_lengths"])
+    assert names(api_client.get(LIST)) == []

@@ -21,7 +21,7 @@ from consultations.models import (
     VerificationAuditLog,
 )
 from consultations.services import verification as services
-from consultations.tests.factories import make_expert
+from consultations.tests.factories import add_weekly_hours, make_expert
 from consultations.tests.verification_helpers import (
     PDF_BYTES,
     apply_payload,
@@ -471,6 +471,9 @@ def test_apply_upload_review_then_listed_with_badge(user, staff_user, client_for
     assert listed[0]["documents"][0]["original_name"] == "diploma.pdf"
     assert staff.post(review_url(app_id), {"decision": "approve"}, "json").status_code == 200
 
+    # Approved but not bookable yet: off the list until weekly hours are set.
+    assert api_client.get(EXPERTS).json()["count"] == 0
+    add_weekly_hours(Expert.objects.get(user=user))
     results = api_client.get(EXPERTS).json()["results"]
     assert len(results) == 1
     assert results[0]["is_verified"] is True

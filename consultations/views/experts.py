@@ -9,7 +9,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 
 from consultations.filters import ExpertFilter
-from consultations.selectors.experts import get_public_expert, public_experts
+from consultations.selectors.experts import get_public_expert, listed_experts, public_experts
 from consultations.serializers.experts import ExpertDetailSerializer, ExpertListSerializer
 from project.api_schema import error_response
 
@@ -28,11 +28,11 @@ class ExpertListView(ListAPIView):
     filterset_class = ExpertFilter
 
     def get_queryset(self):
-        return public_experts()
+        return listed_experts()
 
     @extend_schema(
         tags=["experts"],
-        summary="List approved experts",
+        summary="List approved experts who can be booked (weekly hours and session lengths set)",
         responses={
             200: ExpertListSerializer(many=True),
             400: error_response("A filter or ordering value is invalid."),

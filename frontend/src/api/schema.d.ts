@@ -684,7 +684,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List approved experts */
+        /** List approved experts who can be booked (weekly hours and session lengths set) */
         get: operations["v1_consultations_experts_list"];
         put?: never;
         post?: never;

@@ -147,18 +147,15 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
     if (step === "confirm") stepHeading.current?.focus();
   }, [step]);
 
-  function update(changes: Record<string, string | null>) {
-    setSearch(
-      (prev) => {
-        const next = new URLSearchParams(prev);
-        for (const [k, v] of Object.entries(changes)) {
-          if (v === null || v === "") next.delete(k);
-          else next.set(k, v);
-        }
-        return next;
-      },
-      { replace: true },
-    );
+  // Built from the address bar, not from this render's params: two changes in one tick
+  // (a length click and the calendar choosing a day) must both land.
+  function update(changes: Record<string, string | null>, replace = true) {
+    const next = new URLSearchParams(window.location.search);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null || v === "") next.delete(k);
+      else next.set(k, v);
+    }
+    setSearch(next, { replace });
   }
 
   function pick(next: TimeSlot | null) {
@@ -168,15 +165,7 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
     if (next) {
       const key = groupSlotsByDay([next], tz).keys().next().value as string;
       // A new history entry, so the browser's Back returns to the calendar.
-      setSearch(
-        (prev) => {
-          const p = new URLSearchParams(prev);
-          p.set("slot", next.start);
-          p.set("date", key);
-          return p;
-        },
-        { replace: false },
-      );
+      update({ slot: next.start, date: key }, false);
     } else update({ slot: null });
   }
 
