@@ -71,7 +71,8 @@ class ExpertChatConversation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Chat #{self.pk} user={self.user_id} expert={self.expert_id}"
+        who = self.user.get_full_name() or self.user.email
+        return f"Conversation between {who} and {self.expert}"
 
     @property
     def expert_user_id(self) -> int:

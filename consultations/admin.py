@@ -36,6 +36,10 @@ from consultations.services import verification as services
 from project.api_errors import ServiceError
 from project.auth import request_user
 
+admin.site.site_header = "Consult administration"
+admin.site.site_title = "Consult admin"
+admin.site.index_title = "Experts, bookings and messages"
+
 
 def _document_link(document: ExpertVerificationDocument) -> str:
     if not document.pk:

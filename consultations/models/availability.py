@@ -24,6 +24,8 @@ class ExpertAvailability(models.Model):
     end_time = models.TimeField()
 
     class Meta:
+        verbose_name = "weekly hours"
+        verbose_name_plural = "expert availability (weekly hours)"
         ordering = ["weekday", "start_time"]
         constraints = [
             models.CheckConstraint(
@@ -35,7 +37,10 @@ class ExpertAvailability(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start_time}-{self.end_time}"
+        return (
+            f"{self.get_weekday_display()} {self.start_time:%H:%M} to {self.end_time:%H:%M}"
+            f" ({self.expert})"
+        )
 
 
 class ExpertUnavailability(models.Model):
@@ -53,6 +58,8 @@ class ExpertUnavailability(models.Model):
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = "time off"
+        verbose_name_plural = "time off"
         ordering = ["start_at"]
         indexes = [models.Index(fields=["expert", "start_at", "end_at"])]
         constraints = [

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 class Consultation(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending confirmation"
+        PENDING = "pending", "Waiting for confirmation"
         CONFIRMED = "confirmed", "Confirmed"
         CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"
@@ -150,7 +150,10 @@ class Consultation(models.Model):
         # migration (0002_no_double_booking) so the SQLite fallback still migrates.
 
     def __str__(self) -> str:
-        return f"Consultation #{self.pk} {self.start_at:%Y-%m-%d %H:%M} ({self.status})"
+        return (
+            f"{self.topic or 'Consultation'} with {self.expert} on "
+            f"{self.start_at:%Y-%m-%d %H:%M} UTC ({self.get_status_display().lower()})"
+        )
 
     @property
     def participant_ids(self) -> tuple[int, int]:

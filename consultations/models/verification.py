@@ -16,7 +16,7 @@ def document_upload_path(instance: ExpertVerificationDocument, filename: str) ->
 
 class ExpertApplication(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
+        PENDING = "pending", "Waiting for review"
         UNDER_REVIEW = "under_review", "Under review"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         APPROVED = "approved", "Approved"
@@ -63,7 +63,8 @@ class ExpertApplication(models.Model):
         indexes = [models.Index(fields=["status", "submitted_at"])]
 
     def __str__(self) -> str:
-        return f"Application #{self.pk} by {self.applicant_id} ({self.status})"
+        who = self.applicant.get_full_name() or self.applicant.email
+        return f"{who}'s application ({self.get_status_display().lower()})"
 
 
 class ExpertVerificationDocument(models.Model):
@@ -95,7 +96,7 @@ class ExpertVerificationDocument(models.Model):
         ordering = ["uploaded_at"]
 
     def __str__(self) -> str:
-        return f"{self.document_type}: {self.original_name}"
+        return f"{self.get_document_type_display()}: {self.original_name}"
 
 
 class VerificationAuditLog(models.Model):

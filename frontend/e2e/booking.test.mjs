@@ -105,6 +105,11 @@ describe("booking, live confirmation, chat with receipts, cancellation", () => {
       const alert = b.locator(`[data-testid="live-alert"][data-booking-id="${consultationId}"]`);
       await alert.waitFor(LIVE);
       assert.match(await alert.textContent(), new RegExp(topic));
+      // A toast says it too (the tab title counts it when the dashboard is not in view).
+      await b.getByTestId("booking-toast").filter({ hasText: topic }).waitFor(LIVE);
+      // The agenda shows the request once, under "Requests waiting for you".
+      await b.locator(`[data-testid="pending-item"][data-id="${consultationId}"]`).waitFor(LIVE);
+      assert.equal(await b.locator(`[data-id="${consultationId}"]`).count(), 1);
       await assertNotReloaded(b);
       await b.screenshot({ path: `${RESULTS}/03-expert-live-alert.png`, fullPage: true });
       await alert.getByTestId("alert-confirm").click();
@@ -159,7 +164,14 @@ describe("booking, live confirmation, chat with receipts, cancellation", () => {
       await a.getByText("is cancelled; it is now under Past").waitFor(LIVE);
       await a.getByRole("tab", { name: "Past" }).click();
       await a.locator(`[data-testid="consultation-item"][data-id="${consultationId}"][data-status="cancelled"]`).waitFor(LIVE);
-      await b.locator(`[data-testid="live-alert"][data-booking-id="${consultationId}"]`).filter({ hasText: "Booking cancelled" }).waitFor(LIVE);
+      const cancelledAlert = b.locator(`[data-testid="live-alert"][data-booking-id="${consultationId}"]`);
+      await cancelledAlert.filter({ hasText: "Booking cancelled" }).waitFor(LIVE);
+      // One alert per booking, showing its current state: no stale "Confirmed" left behind.
+      assert.equal(await cancelledAlert.count(), 1);
+      assert.doesNotMatch(await cancelledAlert.textContent(), /Confirmed/);
+      await cancelledAlert.getByText("Cancelled", { exact: true }).waitFor(LIVE);
+      // The agenda lists each booking once.
+      assert.equal(await b.locator(`[data-id="${consultationId}"]`).count(), 0);
       await assertNotReloaded(a);
 
       assertNoProblems(client.problems, expert.problems);

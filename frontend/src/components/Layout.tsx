@@ -4,6 +4,7 @@ import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router-do
 import { useAuth } from "../auth/AuthContext";
 import { useConnectionStatus } from "../realtime/RealtimeProvider";
 import { NotificationBell } from "./NotificationBell";
+import { BookingToasts } from "./BookingToasts";
 import { ChatUnreadBadge } from "./ChatUnreadBadge";
 import { MenuIcon } from "./icons";
 import { paths } from "../routes";
@@ -100,6 +101,7 @@ export function Layout() {
       <main id="main" tabIndex={-1}>
         <Outlet />
       </main>
+      {user?.roles.is_expert && <BookingToasts />}
     </div>
   );
 }

@@ -43,30 +43,57 @@ export function VerifiedBadge() {
   );
 }
 
-const STATUS_LABELS: Record<string, string> = {
-  pending: "Pending confirmation",
-  confirmed: "Confirmed",
-  cancelled: "Cancelled",
-  completed: "Completed",
-  no_show: "No show",
-  under_review: "Under review",
-  changes_requested: "Changes requested",
-  approved: "Approved",
-  rejected: "Rejected",
-  suspended: "Suspended",
-  accepted: "Accepted",
+/** Status words per domain: a "pending" booking waits for the expert, a "pending" application is under review. */
+export type StatusDomain = "booking" | "application" | "document" | "conversation";
+
+const STATUS_LABELS: Record<StatusDomain, Record<string, string>> = {
+  booking: {
+    pending: "Waiting for confirmation",
+    confirmed: "Confirmed",
+    cancelled: "Cancelled",
+    completed: "Completed",
+    no_show: "Missed",
+  },
+  application: {
+    pending: "Under review",
+    under_review: "Under review",
+    changes_requested: "Changes requested",
+    approved: "Approved",
+    rejected: "Not approved",
+    suspended: "Suspended",
+  },
+  document: {
+    pending: "Not checked yet",
+    accepted: "Accepted",
+    rejected: "Not accepted",
+  },
+  conversation: {
+    active: "Active",
+    archived: "Archived",
+    blocked: "Blocked",
+    closed: "Closed",
+  },
 };
 
-export function StatusBadge({ status }: { status: string | null | undefined }) {
+export function statusLabel(status: string, domain: StatusDomain = "booking"): string {
+  return STATUS_LABELS[domain][status] ?? status.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
+
+export function StatusBadge({ status, domain = "booking" }: { status: string | null | undefined; domain?: StatusDomain }) {
   if (!status) return null;
-  return <span className={`badge status-${status}`}>{STATUS_LABELS[status] ?? status}</span>;
+  return <span className={`badge status-${status}`}>{statusLabel(status, domain)}</span>;
+}
+
+/** "1 document", "3 documents". */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 export function Stars({ value, count }: { value: number | string | null | undefined; count?: number | null }) {
   const n = Number(value ?? 0);
   if (!count) return <span className="muted">No reviews yet</span>;
   return (
-    <span className="stars" aria-label={`Rated ${n.toFixed(1)} out of 5 from ${count} reviews`}>
+    <span className="stars" aria-label={`Rated ${n.toFixed(1)} out of 5 from ${plural(count, "review")}`}>
       <span aria-hidden="true">★</span> {n.toFixed(1)} <span className="muted">({count})</span>
     </span>
   );

@@ -87,7 +87,7 @@ function ApplicationCard({ application: a, onReviewed }: { application: Applicat
         <h2 id={`app-${a.id}`}>
           {a.applicant.name} <span className="muted">({a.applicant.email})</span>
         </h2>
-        <StatusBadge status={a.status} />
+        <StatusBadge domain="application" status={a.status} />
       </div>
       {a.headline && <p className="headline">{a.headline}</p>}
       <dl className="kv">

@@ -4,7 +4,7 @@ import { Link } from "react-router-dom";
 import { api, unwrap, type Schemas } from "../api/client";
 import { ApiError, errorMessage, uploadForm } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
-import { ErrorBox, Field, Loading, Notice, ProgressBar, SelectField, StatusBadge, TextArea, TextField } from "../components/ui";
+import { ErrorBox, Field, Loading, Notice, plural, ProgressBar, SelectField, StatusBadge, statusLabel, TextArea, TextField } from "../components/ui";
 import { formatBytes } from "../lib/chat";
 import { formatDateTime, viewerTimeZone } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
@@ -35,6 +35,15 @@ const DOC_TYPES: Array<{ value: DocumentType; label: string }> = [
 const ALLOWED_TYPES = ["application/pdf", "image/png", "image/jpeg"];
 const MAX_DOC_BYTES = 10 * 1024 * 1024;
 
+const LIVE_TEXT: Record<string, string> = {
+  approved: "Good news: your application is approved. You are now an expert on Consult.",
+  rejected: "Your application was not approved. The reviewer's note below says why.",
+  changes_requested: "The reviewer asked for changes; see their note below, then send your application again.",
+  under_review: "A reviewer has started looking at your application.",
+  pending: "Your application is waiting for a reviewer.",
+  suspended: "Your expert profile is suspended; clients cannot book you for now.",
+};
+
 export function BecomeExpertPage() {
   const { refresh } = useAuth();
   const status = useAsync(() => unwrap(api.GET("/api/v1/consultations/experts/verification-status/")), []);
@@ -53,7 +62,8 @@ export function BecomeExpertPage() {
 
   useRealtimeEvent("verification.updated", (event) => {
     const d = event.data as { application_status?: string | null; expert_status?: string | null };
-    setLive(`Your verification status changed to ${(d.expert_status ?? d.application_status ?? "").replace("_", " ")}.`);
+    const now = d.expert_status ?? d.application_status ?? "";
+    setLive(LIVE_TEXT[now] ?? `Your application is now: ${statusLabel(now, "application").toLowerCase()}.`);
     void status.reload();
     void refresh();
   });
@@ -71,7 +81,7 @@ export function BecomeExpertPage() {
       {live && <Notice kind="info">{live}</Notice>}
       <section className="card" aria-labelledby="status-h" data-testid="verification-status" data-status={s.status}>
         <h2 id="status-h">
-          Verification status <StatusBadge status={s.status === "not_applied" ? null : s.status} />
+          Verification status <StatusBadge domain="application" status={s.status === "not_applied" ? null : s.status} />
         </h2>
         <p>{STATUS_TEXT[s.status] ?? s.status}</p>
         {s.application?.review_notes && (
@@ -84,7 +94,7 @@ export function BecomeExpertPage() {
         {s.application && (
           <p className="muted">
             Submitted {formatDateTime(s.application.submitted_at)}
-            {s.application.reviewed_at && <> · reviewed {formatDateTime(s.application.reviewed_at)}</>} · {s.application.documents_count} document(s)
+            {s.application.reviewed_at && <> · reviewed {formatDateTime(s.application.reviewed_at)}</>} · {plural(s.application.documents_count, "document")}
           </p>
         )}
         {s.is_verified && (
@@ -256,7 +266,7 @@ function DocumentsSection({ application, canUpload, onUploaded }: { application:
                   · {DOC_TYPES.find((t) => t.value === d.document_type)?.label ?? d.document_type} · {formatBytes(d.size)}
                 </span>
               </span>
-              <StatusBadge status={d.status} />
+              <StatusBadge domain="document" status={d.status} />
             </li>
           ))}
         </ul>

@@ -1,3 +1,5 @@
+import "../styles/agenda.css";
+
 import { useState } from "react";
 import { Link } from "react-router-dom";
 
@@ -7,11 +9,10 @@ import { useAuth } from "../auth/AuthContext";
 import { ConsultationActions, type Consultation } from "../components/consultations/ConsultationActions";
 import { AvailabilityEditor } from "../components/dashboard/AvailabilityEditor";
 import { PolicySettings } from "../components/dashboard/PolicySettings";
-import { Empty, ErrorBox, Loading } from "../components/ui";
-import { formatDateTime, formatMoney, formatRange } from "../lib/time";
+import { Empty, ErrorBox, Loading, StatusBadge } from "../components/ui";
+import { addDays, formatDate, formatDateTime, formatMoney, formatRange, formatTime, localDateKey, todayKey } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
-import { ConsultationSummary } from "./MyConsultationsPage";
 import { paths } from "../routes";
 
 /** The booking fields carried by booking.* events. */
@@ -25,11 +26,30 @@ interface BookingEvent {
 }
 
 interface LiveAlert {
-  key: string;
+  /** One alert per booking: later events update it instead of adding another. */
+  bookingId: number;
   kind: "created" | "cancelled" | "rescheduled";
   booking: BookingEvent;
-  confirmed?: boolean;
   error?: string;
+}
+
+const ALERT_TITLES: Record<LiveAlert["kind"], string> = {
+  created: "New booking",
+  cancelled: "Booking cancelled",
+  rescheduled: "Booking moved",
+};
+
+/** Applies a booking event to the alert list: a new alert, or the current state of an old one. */
+export function applyBookingEvent(prev: LiveAlert[], type: string, booking: BookingEvent): LiveAlert[] {
+  const existing = prev.find((a) => a.bookingId === booking.id);
+  const kind = type.split(".")[1];
+  if (kind === "created" || kind === "cancelled" || kind === "rescheduled") {
+    const updated: LiveAlert = { bookingId: booking.id, kind, booking: { ...existing?.booking, ...booking }, error: undefined };
+    return [updated, ...prev.filter((a) => a.bookingId !== booking.id)].slice(0, 10);
+  }
+  // confirmed, no_show…: only the state of an alert already shown changes.
+  if (!existing) return prev;
+  return prev.map((a) => (a.bookingId === booking.id ? { ...a, booking: { ...a.booking, status: booking.status ?? a.booking.status } } : a));
 }
 
 export function ExpertDashboardPage() {
@@ -38,34 +58,39 @@ export function ExpertDashboardPage() {
   const dashboard = useAsync(() => unwrap(api.GET("/api/v1/consultations/experts/dashboard/")), []);
   const [alerts, setAlerts] = useState<LiveAlert[]>([]);
 
-  useRealtimeEvent(["booking.created", "booking.cancelled", "booking.rescheduled"], (event) => {
-    const booking = event.data;
-    const kind = event.type.split(".")[1] as LiveAlert["kind"];
-    setAlerts((prev) => [{ key: event.id, kind, booking }, ...prev].slice(0, 10));
+  useRealtimeEvent(["booking.created", "booking.cancelled", "booking.rescheduled", "booking.confirmed", "booking.no_show"], (event) => {
+    const booking = event.data as unknown as BookingEvent;
+    const status = event.type === "booking.confirmed" ? "confirmed" : event.type === "booking.cancelled" ? "cancelled" : booking.status;
+    setAlerts((prev) => applyBookingEvent(prev, event.type, { ...booking, status }));
     void dashboard.reload();
   });
-  useRealtimeEvent(
-    ["booking.confirmed", "booking.no_show", "meeting.started", "meeting.ended"],
-    () => void dashboard.reload(),
-  );
+  useRealtimeEvent(["meeting.started", "meeting.ended"], () => void dashboard.reload());
   useResyncOnReconnect(() => void dashboard.reload());
+
+  function setAlertStatus(id: number, status: string, error?: string) {
+    setAlerts((prev) => prev.map((a) => (a.bookingId === id ? { ...a, booking: { ...a.booking, status }, error } : a)));
+  }
 
   async function confirmFromAlert(alert: LiveAlert) {
     try {
-      await unwrap(api.POST("/api/v1/consultations/consultations/{id}/confirm/", { params: { path: { id: alert.booking.id } } }));
-      setAlerts((prev) => prev.map((a) => (a.key === alert.key ? { ...a, confirmed: true, error: undefined } : a)));
+      await unwrap(api.POST("/api/v1/consultations/consultations/{id}/confirm/", { params: { path: { id: alert.bookingId } } }));
+      setAlertStatus(alert.bookingId, "confirmed");
       void dashboard.reload();
     } catch (err) {
-      setAlerts((prev) => prev.map((a) => (a.key === alert.key ? { ...a, error: errorMessage(err) } : a)));
+      setAlertStatus(alert.bookingId, alert.booking.status, errorMessage(err));
     }
   }
 
   function replaced(updated: Consultation) {
     void dashboard.reload();
-    setAlerts((prev) => prev.map((a) => (a.booking.id === updated.id && updated.status === "confirmed" ? { ...a, confirmed: true } : a)));
+    setAlertStatus(updated.id, updated.status);
   }
 
   const d = dashboard.data;
+  // Each booking once: requests needing an answer first, then the rest by day.
+  const requests = d?.pending_confirmation ?? [];
+  const upcoming = (d?.upcoming ?? []).filter((c) => c.status !== "pending");
+  const byDay = groupByDay(upcoming);
 
   return (
     <div className="page">
@@ -78,33 +103,33 @@ export function ExpertDashboardPage() {
         )}
       </div>
 
+      {user?.roles.expert_id && <OnboardingChecklist expertId={user.roles.expert_id} onOpenAvailability={() => setTab("availability")} />}
+
       <section aria-label="Live booking alerts" aria-live="polite" data-testid="live-alerts">
         {alerts.map((a) => (
-          <div key={a.key} className="card live-alert" style={{ marginBottom: "0.75rem" }} data-testid="live-alert" data-booking-id={a.booking.id}>
+          <div key={a.bookingId} className="card live-alert" style={{ marginBottom: "0.75rem" }} data-testid="live-alert" data-booking-id={a.bookingId} data-status={a.booking.status}>
             <div className="section-head" style={{ marginBottom: 0 }}>
               <div>
-                <strong>
-                  {a.kind === "created" ? "New booking" : a.kind === "cancelled" ? "Booking cancelled" : "Booking moved"}
-                </strong>{" "}
-                — {a.booking.user_name}: “{a.booking.topic}”
+                <strong>{ALERT_TITLES[a.kind]}</strong> — {a.booking.user_name}: “{a.booking.topic}”
                 <div className="muted">{formatRange(a.booking.start_at, a.booking.end_at)}</div>
                 {a.error && <div className="field-error">{a.error}</div>}
               </div>
               <div className="actions">
-                {a.kind !== "cancelled" && a.booking.status === "pending" && !a.confirmed && (
+                {a.booking.status === "pending" ? (
                   <button type="button" className="btn btn-primary btn-small" onClick={() => void confirmFromAlert(a)} data-testid="alert-confirm">
                     Confirm
                   </button>
+                ) : (
+                  <StatusBadge status={a.booking.status} />
                 )}
-                {a.confirmed && <span className="badge status-confirmed">Confirmed</span>}
-                <Link className="btn btn-small" to={paths.consultation(a.booking.id)}>
+                <Link className="btn btn-small" to={paths.consultation(a.bookingId)}>
                   Open
                 </Link>
                 <button
                   type="button"
                   className="btn btn-small"
                   aria-label="Dismiss alert"
-                  onClick={() => setAlerts((prev) => prev.filter((x) => x.key !== a.key))}
+                  onClick={() => setAlerts((prev) => prev.filter((x) => x.bookingId !== a.bookingId))}
                 >
                   ✕
                 </button>
@@ -153,7 +178,7 @@ export function ExpertDashboardPage() {
 
       <div className="tabs" role="tablist" aria-label="Dashboard sections">
         <button type="button" role="tab" aria-selected={tab === "bookings"} onClick={() => setTab("bookings")}>
-          Bookings
+          Agenda
         </button>
         <button type="button" role="tab" aria-selected={tab === "availability"} onClick={() => setTab("availability")}>
           Availability
@@ -161,35 +186,36 @@ export function ExpertDashboardPage() {
       </div>
 
       {tab === "bookings" && d && (
-        <div className="dash-grid" role="tabpanel">
-          <section aria-labelledby="pending-h">
-            <h2 id="pending-h">Waiting for your confirmation</h2>
-            {d.pending_confirmation.length === 0 ? (
-              <Empty>Nothing to confirm.</Empty>
+        <div role="tabpanel" aria-label="Agenda">
+          <section className="agenda-section" aria-labelledby="requests-h">
+            <h2 id="requests-h">
+              Requests waiting for you {requests.length > 0 && <span className="count-badge">{requests.length}</span>}
+            </h2>
+            {requests.length === 0 ? (
+              <Empty>No requests to answer. New ones appear here the moment they are made.</Empty>
             ) : (
               <ul className="list">
-                {d.pending_confirmation.map((c) => (
-                  <li key={c.id} className="card" data-testid="pending-item" data-id={c.id}>
-                    <ConsultationSummary c={c} />
-                    <ConsultationActions consultation={c} onChanged={replaced} compact />
-                  </li>
+                {requests.map((c) => (
+                  <AgendaItem key={c.id} c={c} onChanged={replaced} testId="pending-item" />
                 ))}
               </ul>
             )}
           </section>
-          <section aria-labelledby="upcoming-h">
+          <section className="agenda-section" aria-labelledby="upcoming-h">
             <h2 id="upcoming-h">Upcoming</h2>
-            {d.upcoming.length === 0 ? (
-              <Empty>No upcoming consultations.</Empty>
+            {upcoming.length === 0 ? (
+              <Empty>Nothing confirmed yet.</Empty>
             ) : (
-              <ul className="list">
-                {d.upcoming.map((c) => (
-                  <li key={c.id} className="card" data-testid="upcoming-item" data-id={c.id}>
-                    <ConsultationSummary c={c} />
-                    <ConsultationActions consultation={c} onChanged={replaced} compact />
-                  </li>
-                ))}
-              </ul>
+              byDay.map(([day, items]) => (
+                <div key={day}>
+                  <h3 className="agenda-day">{dayHeading(items[0].start_at)}</h3>
+                  <ul className="list">
+                    {items.map((c) => (
+                      <AgendaItem key={c.id} c={c} onChanged={replaced} testId="upcoming-item" />
+                    ))}
+                  </ul>
+                </div>
+              ))
             )}
           </section>
         </div>
@@ -205,5 +231,98 @@ export function ExpertDashboardPage() {
         </div>
       )}
     </div>
+  );
+}
+
+function groupByDay(items: Consultation[]): [string, Consultation[]][] {
+  const map = new Map<string, Consultation[]>();
+  for (const c of [...items].sort((a, b) => a.start_at.localeCompare(b.start_at))) {
+    const key = localDateKey(c.start_at);
+    map.set(key, [...(map.get(key) ?? []), c]);
+  }
+  return [...map.entries()];
+}
+
+function dayHeading(iso: string): string {
+  const key = localDateKey(iso);
+  if (key === todayKey()) return "Today";
+  if (key === addDays(todayKey(), 1)) return "Tomorrow";
+  return formatDate(iso);
+}
+
+function AgendaItem({ c, onChanged, testId }: { c: Consultation; onChanged: (c: Consultation) => void; testId: string }) {
+  return (
+    <li className="card agenda-item" data-testid={testId} data-id={c.id}>
+      <div className="agenda-time">
+        {formatTime(c.start_at)}–{formatTime(c.end_at)}
+        <small>{c.status === "pending" ? formatDate(c.start_at) : `${c.duration_minutes} min`}</small>
+      </div>
+      <div>
+        <h3>
+          <Link to={paths.consultation(c.id)}>{c.topic || "Consultation"}</Link>
+        </h3>
+        <p style={{ margin: 0 }}>
+          {c.user.name} · <span className="muted">{Number(c.price) > 0 ? formatMoney(c.price, c.currency) : "Free"}</span>
+        </p>
+        {c.notes && <p className="muted" style={{ margin: "0.2rem 0 0" }}>{c.notes}</p>}
+      </div>
+      <div className="agenda-actions">
+        <StatusBadge status={c.status} />
+        <ConsultationActions consultation={c} onChanged={onChanged} compact />
+      </div>
+    </li>
+  );
+}
+
+function OnboardingChecklist({ expertId, onOpenAvailability }: { expertId: number; onOpenAvailability: () => void }) {
+  const state = useAsync(
+    () =>
+      Promise.all([
+        unwrap(api.GET("/api/v1/consultations/experts/me/")),
+        unwrap(api.GET("/api/v1/consultations/experts/{id}/availability/", { params: { path: { id: expertId } } })),
+      ]),
+    [expertId],
+  );
+  useRealtimeEvent(["verification.updated"], () => void state.reload());
+  if (!state.data) return null;
+  const [profile, availability] = state.data;
+  const steps = [
+    { done: availability.rules.length > 0, label: "Set your weekly hours", action: "Set hours", onClick: onOpenAvailability },
+    { done: profile.session_lengths.length > 0, label: `Choose session lengths${profile.session_lengths.length ? ` (now ${profile.session_lengths.join(", ")} min)` : ""}`, action: "Choose", onClick: onOpenAvailability },
+    { done: profile.bio.trim().length >= 40, label: "Write a short bio (a few sentences clients read before booking)", action: null, onClick: null },
+    { done: !!profile.avatar_url, label: "Add a photo", action: null, onClick: null },
+  ];
+  const left = steps.filter((s) => !s.done).length;
+  if (left === 0) return null;
+  const listed = steps[0].done && steps[1].done;
+  return (
+    <section className="card onboarding" aria-labelledby="onboarding-h" style={{ marginBottom: "1rem" }} data-testid="onboarding">
+      <h2 id="onboarding-h" style={{ margin: 0 }}>
+        Get ready for your first booking
+      </h2>
+      <p className="muted" style={{ margin: "0.3rem 0 0" }}>
+        {listed
+          ? `You are listed and bookable. ${left === 1 ? "One step" : `${left} steps`} left to make your profile stand out.`
+          : "You are approved. Clients can find and book you once your weekly hours are set."}
+      </p>
+      <ol>
+        {steps.map((s) => (
+          <li key={s.label} className={s.done ? "done" : undefined}>
+            <span className={`check${s.done ? " done" : ""}`} aria-hidden="true">
+              {s.done ? "✓" : ""}
+            </span>
+            <span className="label">
+              {s.label}
+              <span className="visually-hidden">{s.done ? " (done)" : " (to do)"}</span>
+            </span>
+            {!s.done && s.action && s.onClick && (
+              <button type="button" className="btn btn-small" onClick={s.onClick}>
+                {s.action}
+              </button>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
   );
 }

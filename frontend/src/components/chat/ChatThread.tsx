@@ -266,7 +266,7 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
         <div className="thread-title">
           <h2>{other.name}</h2>
           {conversation.status !== "active" ? (
-            <StatusBadge status={conversation.status} />
+            <StatusBadge domain="conversation" status={conversation.status} />
           ) : (
             typing && <small className="muted">typing…</small>
           )}

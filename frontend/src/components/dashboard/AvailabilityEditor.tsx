@@ -261,7 +261,11 @@ function BlocksEditor() {
         }),
       );
       if (created.overlapping_consultation_ids.length) {
-        setWarning(`${created.overlapping_consultation_ids.length} booking(s) fall inside this time off; they stay until you cancel them.`);
+        setWarning(
+          created.overlapping_consultation_ids.length === 1
+            ? "1 booking falls inside this time off; it stays until you cancel it."
+            : `${created.overlapping_consultation_ids.length} bookings fall inside this time off; they stay until you cancel them.`,
+        );
       }
       setStart("");
       setEnd("");
