@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django_filters import rest_framework as filters
 
@@ -33,6 +34,38 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, "id")
 
 
+def search_experts(qs: QuerySet, term: str) -> QuerySet:
+    """Words in the name, headline, bio or expertise areas.
+
+    PostgreSQL: full-text search (English stemming, so "visas" finds "visa", web-search
+    syntax) plus a substring match for partial names. Other databases (SQLite in dev):
+    every word must appear somewhere, case-insensitively.
+    """
+    area_names = Expert.expertise_areas.through.objects.filter(
+        expertisearea__name__icontains=term
+    ).values("expert_id")
+    partial = Q(name__icontains=term) | Q(headline__icontains=term) | Q(pk__in=area_names)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector("name", "headline", "bio", config="english")
+        query = SearchQuery(term, config="english", search_type="websearch")
+        full_text = Expert.objects.annotate(doc=vector).filter(doc=query).values("pk")
+        return qs.filter(partial | Q(pk__in=full_text))
+    words = Q()
+    for word in term.split():
+        in_area = Expert.expertise_areas.through.objects.filter(
+            expertisearea__name__icontains=word
+        ).values("expert_id")
+        words &= (
+            Q(name__icontains=word)
+            | Q(headline__icontains=word)
+            | Q(bio__icontains=word)
+            | Q(pk__in=in_area)
+        )
+    return qs.filter(partial | words)
+
+
 class ExpertFilter(filters.FilterSet):
     expertise = filters.CharFilter(
         method="filter_expertise",
@@ -40,14 +73,16 @@ class ExpertFilter(filters.FilterSet):
     )
     language = filters.CharFilter(
         method="filter_language",
-        label="Language code (e.g. en, pt-br); comma-separated values match any.",
+        label="Language code or name (en, pt-br, Japanese); comma-separated values match any.",
     )
     min_price = filters.NumberFilter(field_name="hourly_rate", lookup_expr="gte")
     max_price = filters.NumberFilter(field_name="hourly_rate", lookup_expr="lte")
     currency = filters.CharFilter(field_name="currency", lookup_expr="iexact")
     min_rating = filters.NumberFilter(field_name="average_rating", lookup_expr="gte")
     verified = filters.BooleanFilter(method="filter_verified", label="Only verified experts.")
-    search = filters.CharFilter(method="filter_search", label="Search name, headline, expertise.")
+    search = filters.CharFilter(
+        method="filter_search", label="Search name, headline, bio and expertise (full text)."
+    )
     ordering = NullsLastOrderingFilter(
         fields=(
             ("average_rating", "rating"),
@@ -80,12 +115,13 @@ class ExpertFilter(filters.FilterSet):
         return qs.filter(pk__in=through)
 
     def filter_language(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        codes = [v.replace("_", "-").lower() for v in _csv(value)]
-        if not codes:
+        values = _csv(value)
+        if not values:
             return qs
-        through = Expert.languages.through.objects.filter(language__code__in=codes).values(
-            "expert_id"
-        )
+        match = Q(language__code__in=[v.replace("_", "-").lower() for v in values])
+        for v in values:
+            match |= Q(language__name__iexact=v)
+        through = Expert.languages.through.objects.filter(match).values("expert_id")
         return qs.filter(pk__in=through)
 
     def filter_verified(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
@@ -95,13 +131,10 @@ class ExpertFilter(filters.FilterSet):
         return qs.filter(approved if value else ~approved)
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        term = value.strip()
+        term = value.strip()[:200]
         if not term:
             return qs
-        in_areas = Expert.expertise_areas.through.objects.filter(
-            expertisearea__name__icontains=term
-        ).values("expert_id")
-        return qs.filter(Q(name__icontains=term) | Q(headline__icontains=term) | Q(pk__in=in_areas))
+        return search_experts(qs, term)
 
 
 class ApplicationFilter(filters.FilterSet):

@@ -295,3 +295,25 @@ def test_an_approved_expert_is_listed_only_once_bookable(api_client):
     fresh.session_lengths = []
     fresh.save(update_fields=["session_lengths"])
     assert names(api_client.get(LIST)) == []
+
+
+# --------------------------------------------------------------------------- search and languages
+
+
+def test_search_reads_the_bio_with_stemming(api_client):
+    expert("Lucas", bio="Golden visa, D7 and digital-nomad residence.", headline="Lawyer")
+    expert("Amelie", bio="VAT and income tax for freelancers.", headline="Tax advisor")
+    assert names(api_client.get(LIST, {"search": "visa"})) == ["Lucas"]
+    assert names(api_client.get(LIST, {"search": "visas"})) == ["Lucas"]
+    assert names(api_client.get(LIST, {"search": "income tax"})) == ["Amelie"]
+    # Partial names still match.
+    assert names(api_client.get(LIST, {"search": "Luc"})) == ["Lucas"]
+
+
+def test_language_filter_takes_names_as_well_as_codes(api_client):
+    lang("ja", "Japanese")
+    expert("Yuki", langs=["ja"])
+    expert("Marcus", langs=["en"])
+    assert names(api_client.get(LIST, {"language": "Japanese"})) == ["Yuki"]
+    assert names(api_client.get(LIST, {"language": "japanese"})) == ["Yuki"]
+    assert names(api_client.get(LIST, {"language": "ja"})) == ["Yuki"]

@@ -247,6 +247,12 @@ describe("expert application, staff review, live verification, availability", ()
       await a.getByLabel("Experience").fill("Twelve years as an independent financial adviser.");
       await a.getByLabel("Expertise tags").fill("Pensions, Tax");
       await a.getByLabel("Languages").fill("en, pt");
+      // A reload keeps what was typed so far.
+      await a.waitForTimeout(400);
+      await a.reload();
+      await a.getByRole("heading", { name: "Apply as an expert" }).waitFor(LIVE);
+      assert.equal(await a.getByLabel("Headline").inputValue(), "Pension planning for expats");
+      assert.equal(await a.getByLabel("Languages").inputValue(), "en, pt");
       await a.getByRole("button", { name: "Submit application" }).click();
       await a.locator('[data-testid="verification-status"][data-status="pending"]').waitFor(LIVE);
 

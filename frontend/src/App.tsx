@@ -12,6 +12,7 @@ import { ExpertDashboardPage } from "./pages/ExpertDashboardPage";
 import { ExpertDetailPage } from "./pages/ExpertDetailPage";
 import { ExpertsPage } from "./pages/ExpertsPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
+import { LandingPage } from "./pages/LandingPage";
 import { LoginPage } from "./pages/LoginPage";
 import { MyConsultationsPage } from "./pages/MyConsultationsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
@@ -36,7 +37,7 @@ export function App() {
   return (
     <Routes>
       <Route element={<Layout />}>
-        <Route index element={<Navigate to={paths.experts} replace />} />
+        <Route index element={<LandingPage />} />
         <Route path="login" element={<LoginPage />} />
         <Route path="signup" element={<SignupPage />} />
         <Route path="forgot-password" element={<ForgotPasswordPage />} />

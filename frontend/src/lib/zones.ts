@@ -1,6 +1,6 @@
 /** Time-zone choice and 12/24-hour clock for the booking page (preferences kept in localStorage). */
 import { readStored, writeStored } from "./stored";
-import { viewerTimeZone } from "./time";
+import { displayPrefs, formatClock } from "./timefmt";
 
 const FALLBACK_ZONES = [
   "UTC",
@@ -45,19 +45,18 @@ export function isValidTimeZone(zone: string | null | undefined): zone is string
   }
 }
 
-/** The zone to show times in: the one chosen here before, else the profile's, else the browser's. */
-export function preferredTimeZone(profileZone?: string | null): string {
+/** The zone to show times in: the one chosen on this page before, else the profile's, else the browser's. */
+export function preferredTimeZone(): string {
   const chosen = readStored<string | null>("pref:tz", null);
   if (isValidTimeZone(chosen)) return chosen;
-  if (isValidTimeZone(profileZone)) return profileZone;
-  return viewerTimeZone();
+  return displayPrefs().timeZone;
 }
 
 export function rememberTimeZone(zone: string): void {
   writeStored("pref:tz", zone);
 }
 
-/** "auto" follows the locale; "12"/"24" force the clock. */
+/** "auto" follows the person's settings (lib/timefmt); "12"/"24" were chosen on this page. */
 export type ClockPref = "auto" | "12" | "24";
 
 export function preferredClock(): ClockPref {
@@ -69,17 +68,13 @@ export function rememberClock(pref: ClockPref): void {
   writeStored("pref:clock", pref === "auto" ? null : pref);
 }
 
-/** True when the locale's default clock is 12-hour (en-US), for showing the toggle's state. */
-export function localeUses12h(locale?: string): boolean {
-  const parts = new Intl.DateTimeFormat(locale, { hour: "numeric" }).formatToParts(new Date(Date.UTC(2026, 0, 1, 15)));
-  return parts.some((p) => p.type === "dayPeriod");
+export function uses12h(pref: ClockPref): boolean {
+  return pref === "auto" ? displayPrefs().hour12 : pref === "12";
 }
 
-export function clockTime(iso: string, timeZone: string, pref: ClockPref = "auto", locale?: string): string {
-  const opts: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", timeZone };
-  if (pref === "12") opts.hourCycle = "h12";
-  if (pref === "24") opts.hourCycle = "h23";
-  return new Intl.DateTimeFormat(locale, opts).format(new Date(iso));
+/** "4:00 AM" / "04:00", written like every other time in the app (lib/timefmt). */
+export function clockTime(iso: string, timeZone: string, pref: ClockPref = "auto"): string {
+  return formatClock(iso, { timeZone, hour12: uses12h(pref) });
 }
 
 /** "Europe/Paris" -> "Europe/Paris (GMT+1)", with the offset at `at`. */

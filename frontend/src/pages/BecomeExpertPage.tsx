@@ -4,6 +4,7 @@ import { Link } from "react-router-dom";
 import { api, unwrap, type Schemas } from "../api/client";
 import { ApiError, errorMessage, uploadForm } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
+import { useStoredState } from "../lib/stored";
 import { ErrorBox, Field, Loading, Notice, plural, ProgressBar, SelectField, StatusBadge, statusLabel, TextArea, TextField } from "../components/ui";
 import { formatBytes } from "../lib/chat";
 import { formatDateTime, viewerTimeZone } from "../lib/time";
@@ -127,7 +128,9 @@ export function BecomeExpertPage() {
 }
 
 function ApplyForm({ previous, onSubmitted }: { previous: Application | null; onSubmitted: (a: Application) => void }) {
-  const [values, setValues] = useState({
+  const { user } = useAuth();
+  // The form is kept in localStorage while it is filled in, so a reload does not lose it.
+  const [values, setValues, clearDraft] = useStoredState(`application-draft:${user?.id ?? 0}:${previous?.id ?? "new"}`, {
     headline: previous?.headline ?? "",
     motivation: previous?.motivation ?? "",
     expertise: previous?.expertise ?? "",
@@ -172,6 +175,7 @@ function ApplyForm({ previous, onSubmitted }: { previous: Application | null; on
           },
         }),
       );
+      clearDraft();
       onSubmitted(result);
     } catch (err) {
       setError(err instanceof ApiError ? err : errorMessage(err));

@@ -114,14 +114,15 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
   const location = useLocation();
   const [search, setSearch] = useSearchParams();
   const lengths = e.session_lengths.length ? e.session_lengths : [60];
+  // Inputs keep their own state (typing must never wait for a router transition) and mirror
+  // it into the URL, which is where they start from after a reload or the sign-in round trip.
   const askedLength = Number(search.get("length"));
-  const duration = lengths.includes(askedLength) ? askedLength : lengths[0];
+  const [duration, setDuration] = useState(() => (lengths.includes(askedLength) ? askedLength : lengths[0]));
+  const [topic, setTopic] = useState(() => search.get("topic") ?? "");
   const slotStart = search.get("slot");
   const day = search.get("date");
-  const topic = search.get("topic") ?? "";
 
-  const profileZone = (user as unknown as { timezone?: string | null } | null)?.timezone ?? null;
-  const [tz, setTz] = useState(() => preferredTimeZone(profileZone));
+  const [tz, setTz] = useState(() => preferredTimeZone());
   const [clock, setClock] = useState<ClockPref>(() => preferredClock());
   const [notes, setNotes, clearNotes] = useStoredState(`booking-notes:${e.id}`, "");
   const [busy, setBusy] = useState(false);
@@ -132,10 +133,10 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
   const idemKey = useRef<string | null>(null);
   const stepHeading = useRef<HTMLHeadingElement>(null);
 
-  // A profile zone that arrives after sign-in wins over the browser's, unless one was chosen here.
+  // The profile's zone (known once signed in) wins over the browser's, unless one was chosen here.
   useEffect(() => {
-    if (profileZone) setTz(preferredTimeZone(profileZone));
-  }, [profileZone]);
+    setTz(preferredTimeZone());
+  }, [user]);
 
   const slot = useMemo<{ start: string; end: string } | null>(() => {
     if (!slotStart || Number.isNaN(Date.parse(slotStart))) return null;
@@ -260,6 +261,7 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
                 checked={l === duration}
                 onChange={() => {
                   setConflict(null);
+                  setDuration(l);
                   update({ length: String(l), slot: null });
                 }}
               />
@@ -357,7 +359,10 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
             required
             maxLength={200}
             value={topic}
-            onChange={(ev) => update({ topic: ev.target.value })}
+            onChange={(ev) => {
+              setTopic(ev.target.value);
+              update({ topic: ev.target.value });
+            }}
             error={apiError?.field("topic")}
             placeholder="What would you like to discuss?"
           />

@@ -1,3 +1,5 @@
+import "../styles/marketplace.css";
+
 import { useMemo, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 
@@ -5,6 +7,7 @@ import { api, unwrap, type Schemas } from "../api/client";
 import { ErrorBox, Empty, Loading, Stars, TextField, SelectField, VerifiedBadge } from "../components/ui";
 import { useAsync } from "../lib/useAsync";
 import { formatDateTime, formatMoney } from "../lib/time";
+import { languageList, languageName } from "../lib/languages";
 import { paths } from "../routes";
 import { Avatar } from "../components/Avatar";
 
@@ -20,7 +23,17 @@ const ORDERINGS: Array<{ value: Ordering | ""; label: string }> = [
 
 const PAGE_SIZE = 12;
 
-const FILTER_KEYS = ["search", "expertise", "language", "min_price", "max_price", "min_rating", "verified", "ordering"] as const;
+const FILTER_KEYS = ["search", "expertise", "language", "currency", "min_price", "max_price", "min_rating", "verified", "ordering"] as const;
+
+const FILTER_WORDS: Partial<Record<(typeof FILTER_KEYS)[number], string>> = {
+  search: "matching",
+  expertise: "in",
+  language: "speaking",
+  currency: "priced in",
+  min_price: "from",
+  max_price: "up to",
+  min_rating: "rated at least",
+};
 
 export function ExpertsPage() {
   const [params, setParams] = useSearchParams();
@@ -40,6 +53,7 @@ export function ExpertsPage() {
             search: params.get("search") || undefined,
             expertise: params.get("expertise") || undefined,
             language: params.get("language") || undefined,
+            currency: params.get("currency") || undefined,
             min_price: num("min_price"),
             max_price: num("max_price"),
             min_rating: num("min_rating"),
@@ -59,7 +73,7 @@ export function ExpertsPage() {
     const langs = new Set<string>();
     for (const e of data?.results ?? []) {
       e.expertise_areas.forEach((a) => areas.add(a));
-      e.languages.forEach((l) => langs.add(l));
+      e.languages.forEach((l) => langs.add(languageName(l)));
     }
     return { areas: [...areas].sort(), langs: [...langs].sort() };
   }, [data]);
@@ -80,24 +94,56 @@ export function ExpertsPage() {
     setDraft((d) => ({ ...d, [key]: e.target.value }));
 
   const totalPages = data ? Math.max(1, Math.ceil(data.count / PAGE_SIZE)) : 1;
+  const active = FILTER_KEYS.filter((k) => k !== "ordering" && params.get(k));
+  const [filtersOpen, setFiltersOpen] = useState(false);
 
   return (
     <div className="page experts-page">
       <h1>Find an expert</h1>
-      <form className="filters card" onSubmit={apply} aria-label="Filter experts">
-        <TextField label="Search" type="search" name="search" placeholder="Name or topic" value={draft.search} onChange={set("search")} />
+      <form className="search-bar" role="search" onSubmit={apply}>
+        <label className="visually-hidden" htmlFor="expert-search">
+          Search experts
+        </label>
+        <input
+          id="expert-search"
+          type="search"
+          name="search"
+          placeholder="What do you need help with? (visa, VAT, system design…)"
+          value={draft.search}
+          onChange={set("search")}
+        />
+        <button className="btn btn-primary" type="submit">
+          Search
+        </button>
+        <button
+          type="button"
+          className="btn filters-toggle"
+          aria-expanded={filtersOpen}
+          aria-controls="expert-filters"
+          onClick={() => setFiltersOpen((o) => !o)}
+        >
+          Filters{active.filter((k) => k !== "search").length ? ` (${active.filter((k) => k !== "search").length})` : ""}
+        </button>
+      </form>
+      <form id="expert-filters" className={`filters card${filtersOpen ? " open" : ""}`} onSubmit={apply} aria-label="Filter experts">
         <TextField label="Expertise" name="expertise" list="expertise-options" placeholder="e.g. tax" value={draft.expertise} onChange={set("expertise")} />
         <datalist id="expertise-options">
           {suggestions.areas.map((a) => (
             <option key={a} value={a} />
           ))}
         </datalist>
-        <TextField label="Language" name="language" list="language-options" placeholder="e.g. en" value={draft.language} onChange={set("language")} />
+        <TextField label="Language" name="language" list="language-options" placeholder="e.g. Japanese" value={draft.language} onChange={set("language")} />
         <datalist id="language-options">
           {suggestions.langs.map((l) => (
             <option key={l} value={l} />
           ))}
         </datalist>
+        <SelectField label="Currency" name="currency" value={draft.currency} onChange={set("currency")} hint="Prices are compared within one currency.">
+          <option value="">Any currency</option>
+          <option value="EUR">EUR (€)</option>
+          <option value="USD">USD ($)</option>
+          <option value="GBP">GBP (£)</option>
+        </SelectField>
         <TextField label="Min price / hour" type="number" min={0} step="1" name="min_price" inputMode="decimal" value={draft.min_price} onChange={set("min_price")} />
         <TextField label="Max price / hour" type="number" min={0} step="1" name="max_price" inputMode="decimal" value={draft.max_price} onChange={set("max_price")} />
         <SelectField label="Minimum rating" name="min_rating" value={draft.min_rating} onChange={set("min_rating")}>
@@ -142,7 +188,21 @@ export function ExpertsPage() {
             {loading && " · updating…"}
           </p>
           {data.results.length === 0 ? (
-            <Empty>No expert matches these filters. Try widening the price range or clearing filters.</Empty>
+            <Empty>
+              {active.length === 0 ? (
+                "No experts are taking bookings right now. Please check back soon."
+              ) : (
+                <>
+                  No expert{" "}
+                  {active.map((k) => `${FILTER_WORDS[k] ?? k} ${k === "search" ? `“${params.get(k)}”` : k === "min_rating" ? `${params.get(k)}★` : params.get(k)}`).join(", ")}
+                  .{" "}
+                  <button type="button" className="linklike" onClick={clear}>
+                    Clear all filters
+                  </button>
+                  {active.length > 1 && " or remove one of them."}
+                </>
+              )}
+            </Empty>
           ) : (
             <ul className="expert-grid">
               {data.results.map((expert) => (
@@ -212,15 +272,15 @@ export function ExpertCard({ expert }: { expert: Schemas["ExpertList"] }) {
         </div>
         <div>
           <dt>Languages</dt>
-          <dd>{expert.languages.join(", ") || "—"}</dd>
+          <dd>{languageList(expert.languages) || "—"}</dd>
         </div>
         <div>
           <dt>Next free</dt>
           <dd>{expert.next_available_at ? formatDateTime(expert.next_available_at) : "No open slots"}</dd>
         </div>
       </dl>
-      <Link className="btn btn-primary" to={paths.expert(expert.id)} aria-label={`View ${expert.name} and book`}>
-        View &amp; book
+      <Link className="btn btn-primary" to={paths.expert(expert.id)}>
+        View<span className="visually-hidden"> {expert.name}</span> and book
       </Link>
     </article>
   );

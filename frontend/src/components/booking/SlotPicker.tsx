@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { addDays, todayKey } from "../../lib/time";
 import { useAsync } from "../../lib/useAsync";
-import { allTimeZones, clockTime, localeUses12h, zoneWithOffset, type ClockPref } from "../../lib/zones";
+import { allTimeZones, clockTime, uses12h, zoneWithOffset, type ClockPref } from "../../lib/zones";
 import { ErrorBox, Loading } from "../ui";
 
 export type TimeSlot = Schemas["TimeSlot"];
@@ -103,7 +103,7 @@ export function TimeDisplayControls({
     const list = allTimeZones();
     return list.includes(timeZone) ? list : [timeZone, ...list];
   }, [timeZone]);
-  const twelve = clock === "auto" ? localeUses12h() : clock === "12";
+  const twelve = uses12h(clock);
   return (
     <div className="time-controls">
       <label className="tz-select">

@@ -244,7 +244,7 @@ export function Composer({ conversationId, me, disabled, disabledReason, replyTo
           onKeyDown={onKeyDown}
           onBlur={stopTyping}
         />
-        <button type="submit" className="btn btn-primary composer-send" disabled={!text.trim() && !file}>
+        <button type="submit" className="btn btn-primary composer-send" disabled={!text.trim() && !file} aria-label="Send">
           <SendIcon />
           <span className="send-label">Send</span>
         </button>
