@@ -1592,7 +1592,7 @@ export interface components {
             name: string;
         };
         /**
-         * @description * `pending` - Pending confirmation
+         * @description * `pending` - Waiting for confirmation
          *     * `confirmed` - Confirmed
          *     * `cancelled` - Cancelled
          *     * `completed` - Completed
@@ -1797,7 +1797,7 @@ export interface components {
             readonly documents: components["schemas"]["Document"][];
         };
         /**
-         * @description * `pending` - Pending
+         * @description * `pending` - Waiting for review
          *     * `under_review` - Under review
          *     * `changes_requested` - Changes requested
          *     * `approved` - Approved
@@ -3354,7 +3354,7 @@ export interface operations {
                 /** @description Applicant e-mail or name. */
                 search?: string;
                 /**
-                 * @description * `pending` - Pending
+                 * @description * `pending` - Waiting for review
                  *     * `under_review` - Under review
                  *     * `changes_requested` - Changes requested
                  *     * `approved` - Approved
@@ -4968,7 +4968,7 @@ export interface operations {
                 currency?: string;
                 /** @description Expertise area slug or name; comma-separated values match any. */
                 expertise?: string;
-                /** @description Language code (e.g. en, pt-br); comma-separated values match any. */
+                /** @description Language code or name (en, pt-br, Japanese); comma-separated values match any. */
                 language?: string;
                 max_price?: number;
                 min_price?: number;
@@ -4990,7 +4990,7 @@ export interface operations {
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
-                /** @description Search name, headline, expertise. */
+                /** @description Search name, headline, bio and expertise (full text). */
                 search?: string;
                 /** @description Only verified experts. */
                 verified?: string;
@@ -5568,7 +5568,7 @@ export interface operations {
                 start_from?: string;
                 start_to?: string;
                 /**
-                 * @description * `pending` - Pending confirmation
+                 * @description * `pending` - Waiting for confirmation
                  *     * `confirmed` - Confirmed
                  *     * `cancelled` - Cancelled
                  *     * `completed` - Completed

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0005_date_overrides'),
+        ('consultations', '0006_cancellation_policies'),
     ]
 
     operations = [
