@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0006_cancellation_policies'),
+        ('consultations', '0007_consultation_client_timezone'),
     ]
 
     operations = [
