@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0007_consultation_client_timezone'),
+        ('consultations', '0008_call_attendance'),
     ]
 
     operations = [
