@@ -53,7 +53,7 @@ export function VideoCallPage() {
     [id, realtime],
   );
 
-  const dispose = () => {
+  const dispose = useCallback(() => {
     if (inConference.current) reportPresence("left");
     try {
       jitsi.current?.dispose();
@@ -61,7 +61,7 @@ export function VideoCallPage() {
       /* the iframe may already be gone */
     }
     jitsi.current = null;
-  };
+  }, [reportPresence]);
 
   const markStarted = useCallback(async () => {
     if (startedSent.current) return;
@@ -119,7 +119,7 @@ export function VideoCallPage() {
     } catch (err) {
       if (mine === attempt.current) setPhase({ kind: "script-failed", link, message: errorMessage(err) });
     }
-  }, [id, markStarted, reportPresence]);
+  }, [id, markStarted, reportPresence, dispose]);
 
   useEffect(() => {
     void join();
@@ -127,7 +127,7 @@ export function VideoCallPage() {
       attempt.current += 1; // a join still in flight must not build an iframe after unmount
       dispose();
     };
-  }, [join]);
+  }, [join, dispose]);
 
   // Re-try by itself once the join window opens.
   useEffect(() => {
