@@ -39,7 +39,7 @@ from bench.common import (
     log,
     start_daphne,
 )
-from project.tests.fuzz_checks import error_shape
+from project.tests.fuzz_checks import error_shape_in_runner
 
 DB = "consult_h9_fuzz"
 PORT = 8961
@@ -52,7 +52,12 @@ ACTORS = {
     "expert": "amelie.laurent@demo.consult",
     "staff": "admin@demo.consult",
 }
-CHECKS = (not_a_server_error, content_type_conformance, response_schema_conformance, error_shape)
+CHECKS = (
+    not_a_server_error,
+    content_type_conformance,
+    response_schema_conformance,
+    error_shape_in_runner,
+)
 
 
 def _token(base: str, email: str | None) -> str | None:
@@ -124,7 +129,7 @@ def main() -> int:
                 "schema violations",
                 failures["response_schema_conformance"] + failures["content_type_conformance"],
             )
-            emit("fuzz_api", actor, "error-shape violations", failures["error_shape"])
+            emit("fuzz_api", actor, "error-shape violations", failures["error_shape_in_runner"])
             emit("fuzz_api", actor, "runner errors", failures["error"])
     finally:
         server.stop()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 
-def error_shape(*args) -> None:
+def error_shape(response, case) -> None:
     """Every 4xx is the project's JSON error body (project/api_errors.py).
 
-    Called as (response, case) by Case.validate_response and (ctx, response, case) by the
-    schemathesis runner (bench/bench_fuzz_api.py).
+    Case.validate_response calls checks as (response, case); schemathesis inspects the
+    signature, so it must name exactly these parameters (see error_shape_in_runner).
     """
-    response = args[-2]
     if not 400 <= response.status_code < 500:
         return None
     assert response.headers.get("Content-Type", "").startswith("application/json"), (
@@ -27,3 +26,8 @@ def error_shape(*args) -> None:
             f"fields[{name!r}] = {messages!r}"
         )
     return None
+
+
+def error_shape_in_runner(ctx, response, case) -> None:
+    """error_shape for the schemathesis runner (bench/bench_fuzz_api.py), which passes ctx."""
+    return error_shape(response, case)
