@@ -314,7 +314,7 @@ def _chat_sender_name(message: Any) -> str:
 
 
 def chat_email_delay_seconds() -> int:
-    return int(getattr(settings, "CHAT_EMAIL_DELAY_SECONDS", 120))
+    return int(settings.CHAT_EMAIL_DELAY_SECONDS)
 
 
 def chat_email_throttle_seconds() -> int:

@@ -66,11 +66,11 @@ Status = ConsultationReminder.Status
 
 
 def retry_after() -> timedelta:
-    return timedelta(minutes=getattr(settings, "REMINDER_RETRY_AFTER_MINUTES", 10))
+    return timedelta(minutes=settings.REMINDER_RETRY_AFTER_MINUTES)
 
 
 def max_attempts() -> int:
-    return getattr(settings, "REMINDER_MAX_ATTEMPTS", 5)
+    return settings.REMINDER_MAX_ATTEMPTS
 
 
 @dataclass

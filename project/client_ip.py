@@ -33,7 +33,7 @@ def _valid(address: str) -> str | None:
 
 
 def _peer_is_trusted(peer: str) -> bool:
-    entries = tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ())
+    entries = tuple(settings.TRUSTED_PROXIES or ())
     if not entries:
         return True  # TRUSTED_PROXY_COUNT alone: the network keeps clients off daphne
     try:
@@ -45,7 +45,7 @@ def _peer_is_trusted(peer: str) -> bool:
 
 def client_ip(request: HttpRequest) -> str:
     peer = request.META.get("REMOTE_ADDR", "") or ""
-    hops = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    hops = int(settings.TRUSTED_PROXY_COUNT or 0)
     if hops <= 0 or not _peer_is_trusted(peer):
         return peer
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]

@@ -14,15 +14,13 @@ from typing import Any
 
 from django.conf import settings
 
-DEFAULT_MAX_DEPTH = 32
-
 
 class JSONTooDeep(ValueError):
     """The document nests objects/arrays deeper than allowed."""
 
 
 def max_depth() -> int:
-    return int(getattr(settings, "JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH))
+    return int(settings.JSON_MAX_DEPTH)
 
 
 def _refuse_constant(name: str) -> Any:

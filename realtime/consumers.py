@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
-DEFAULT_MAX_FRAME_BYTES = 64 * 1024
 # "You fell behind; reconnect and resume": the client's reconnect path resumes chat from its
 # cursors and refetches open pages, so nothing acknowledged is lost (README "Realtime").
 CLOSE_BEHIND = 4408
@@ -189,7 +188,7 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         if text_data is None:
             await self._error(None, "bad_frame", "Send JSON text frames; binary is not accepted.")
             return
-        limit = int(getattr(settings, "WS_MAX_FRAME_BYTES", DEFAULT_MAX_FRAME_BYTES))
+        limit = int(settings.WS_MAX_FRAME_BYTES)
         if len(text_data) > limit or len(text_data.encode()) > limit:
             await self._error(None, "frame_too_large", f"Frames are limited to {limit} bytes.")
             return

@@ -42,7 +42,7 @@ SENT_TTL_SECONDS = 7 * 24 * 3600
 
 def timeout_seconds() -> float:
     """0 turns the fallback off (the test settings do, except in its own tests)."""
-    return float(getattr(settings, "REALTIME_ACK_TIMEOUT_SECONDS", 120) or 0)
+    return float(settings.REALTIME_ACK_TIMEOUT_SECONDS or 0)
 
 
 def watch(user_ids: list[int], envelopes: list[dict[str, Any]]) -> None:

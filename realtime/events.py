@@ -182,7 +182,7 @@ def check_event(event_type: str, data: dict[str, Any]) -> None:
     try:
         validate_payload(event_type, data)
     except (UndeclaredEvent, InvalidPayload):
-        if getattr(settings, "REALTIME_STRICT_EVENTS", False):
+        if settings.REALTIME_STRICT_EVENTS:
             raise
         logger.exception("publishing an event that does not match realtime/catalogue.py")
 

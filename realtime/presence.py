@@ -13,11 +13,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 
-DEFAULT_TTL_SECONDS = 90
-
 
 def presence_ttl() -> float:
-    return float(getattr(settings, "PRESENCE_TTL_SECONDS", DEFAULT_TTL_SECONDS))
+    return float(settings.PRESENCE_TTL_SECONDS)
 
 
 def _key(user_id: int) -> str:

@@ -59,15 +59,15 @@ class Resume:
 
 
 def maxlen() -> int:
-    return int(getattr(settings, "REALTIME_STREAM_MAXLEN", 1000))
+    return int(settings.REALTIME_STREAM_MAXLEN)
 
 
 def max_age_ms() -> int:
-    return int(float(getattr(settings, "REALTIME_STREAM_MAX_AGE_SECONDS", 24 * 3600)) * 1000)
+    return int(float(settings.REALTIME_STREAM_MAX_AGE_SECONDS) * 1000)
 
 
 def meta_ttl_ms() -> int:
-    return int(float(getattr(settings, "REALTIME_STREAM_META_TTL_SECONDS", 30 * 24 * 3600)) * 1000)
+    return int(float(settings.REALTIME_STREAM_META_TTL_SECONDS) * 1000)
 
 
 def _prefix() -> str:
@@ -210,7 +210,7 @@ class RedisStreamStore:
             args=[
                 epoch or "",
                 -1 if offset is None else int(offset),
-                int(getattr(settings, "REALTIME_STREAM_MAX_REPLAY", maxlen())),
+                int(settings.REALTIME_STREAM_MAX_REPLAY),
                 meta_ttl_ms(),
                 _new_epoch(),
             ],
@@ -285,7 +285,7 @@ class MemoryStreamStore:
             if epoch != current.epoch or offset is None or offset > current.offset:
                 return Resume(current, resync=True)
             missing = [e for e in state["entries"] if e[0] > offset]
-            max_replay = int(getattr(settings, "REALTIME_STREAM_MAX_REPLAY", maxlen()))
+            max_replay = int(settings.REALTIME_STREAM_MAX_REPLAY)
             if len(missing) != current.offset - offset or len(missing) > max_replay:
                 return Resume(current, resync=True)
             return Resume(current, [_decode(p, o, current.epoch) for o, _t, p in missing])
