@@ -60,7 +60,9 @@ class ChatExpertSerializer(serializers.Serializer):
     user_id = serializers.IntegerField()
     name = serializers.CharField()
     headline = serializers.CharField()
-    avatar_url = serializers.CharField()
+    avatar_url = serializers.CharField(
+        allow_null=True, help_text="128 px picture of the expert; null: show initials."
+    )
 
 
 def _display_name(user) -> str:
@@ -101,7 +103,7 @@ class ConversationSerializer(serializers.Serializer):
                 "user_id": instance.expert.user_id,
                 "name": instance.expert.name,
                 "headline": instance.expert.headline,
-                "avatar_url": instance.expert.avatar_url,
+                "avatar_url": instance.expert.picture_url(thumb=True),
             },
             "consultation_id": instance.consultation_id,
             "status": instance.status,

@@ -7,8 +7,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 from consultations.policies import DEFAULT_TEMPLATE, TEMPLATE_CHOICES
+
+# Sides in pixels of the square WebP files an uploaded photo is stored as.
+PHOTO_SIZE = 512
+PHOTO_THUMB_SIZE = 128
 
 
 def validate_timezone(value: str) -> None:
@@ -57,6 +62,10 @@ class Expert(models.Model):
     headline = models.CharField(max_length=200, blank=True)
     bio = models.TextField(blank=True)
     avatar_url = models.URLField(blank=True)
+    # Random stem of the uploaded photo's files (services.expert_photo); blank when none.
+    # An uploaded photo wins over avatar_url. A new upload gets a new key, so the files'
+    # URLs can be cached for ever.
+    photo_key = models.CharField(max_length=32, blank=True, editable=False)
     expertise_areas = models.ManyToManyField(ExpertiseArea, related_name="experts", blank=True)
     languages = models.ManyToManyField(Language, related_name="experts", blank=True)
     hourly_rate = models.DecimalField(
@@ -112,6 +121,13 @@ class Expert(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def picture_url(self, *, thumb: bool = False) -> str | None:
+        """The picture to show: the uploaded photo (512 or 128 px), else the linked one."""
+        if self.photo_key:
+            size = PHOTO_THUMB_SIZE if thumb else PHOTO_SIZE
+            return reverse("expert-photo", args=[f"{self.photo_key}-{size}.webp"])
+        return self.avatar_url or None
 
     @property
     def is_verified(self) -> bool:

@@ -139,7 +139,9 @@ class ConsultationExpertSerializer(serializers.Serializer):
     name = serializers.CharField()
     user_id = serializers.IntegerField()
     timezone = serializers.CharField()
-    avatar_url = serializers.CharField()
+    avatar_url = serializers.CharField(
+        allow_null=True, help_text="128 px picture of the expert; null: show initials."
+    )
 
 
 class ConsultationSerializer(serializers.ModelSerializer):
@@ -227,7 +229,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "name": e.name,
             "user_id": e.user_id,
             "timezone": e.timezone,
-            "avatar_url": e.avatar_url,
+            "avatar_url": e.picture_url(thumb=True),
         }
 
     def get_rescheduled_to_id(self, obj: Consultation) -> int | None:

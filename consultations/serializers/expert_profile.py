@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from consultations.models import Expert
 from consultations.serializers.experts import ExpertListSerializer
 from consultations.serializers.scheduling import TimeZoneField
 from consultations.services.expert_profile import (
@@ -39,15 +40,29 @@ def _flat_errors(detail: Any) -> Any:
 class ExpertProfileSerializer(ExpertListSerializer):
     """The public profile's fields plus what only the expert sees."""
 
+    has_photo = serializers.SerializerMethodField(
+        help_text="Whether a photo was uploaded (avatar_url may also be a linked picture)."
+    )
+
+    def get_has_photo(self, obj: Expert) -> bool:
+        return bool(obj.photo_key)
+
     class Meta(ExpertListSerializer.Meta):
         fields = [
             *ExpertListSerializer.Meta.fields,
             "bio",
+            "has_photo",
             "verification_status",
             "verified_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class ExpertPhotoUploadSerializer(serializers.Serializer):
+    photo = serializers.FileField(
+        help_text="PNG, JPEG or WebP, checked by content; cropped to a square and re-encoded."
+    )
 
 
 class ExpertProfileUpdateSerializer(serializers.Serializer):

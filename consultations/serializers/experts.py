@@ -12,7 +12,12 @@ from consultations.serializers.policies import PolicySnapshotSerializer
 
 class ExpertListSerializer(serializers.ModelSerializer):
     is_verified = serializers.BooleanField(read_only=True, help_text="Verified-expert badge.")
-    avatar_url = serializers.SerializerMethodField()
+    avatar_url = serializers.SerializerMethodField(
+        help_text="Square picture (512 px when uploaded), or null: show initials."
+    )
+    avatar_thumb_url = serializers.SerializerMethodField(
+        help_text="The same picture at 128 px, for lists and chat; null when none."
+    )
     # Names and codes as plain lists; the frontend localises language names itself.
     expertise_areas = serializers.SerializerMethodField()
     languages = serializers.SerializerMethodField()
@@ -27,6 +32,7 @@ class ExpertListSerializer(serializers.ModelSerializer):
             "name",
             "headline",
             "avatar_url",
+            "avatar_thumb_url",
             "is_verified",
             "expertise_areas",
             "languages",
@@ -43,7 +49,11 @@ class ExpertListSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_avatar_url(self, obj: Expert) -> str | None:
         # None rather than "" so the value is either a real URL or nothing.
-        return obj.avatar_url or None
+        return obj.picture_url()
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_avatar_thumb_url(self, obj: Expert) -> str | None:
+        return obj.picture_url(thumb=True)
 
     # .all() reads the prefetch cache; filtering here would cost a query per expert.
     def get_expertise_areas(self, obj: Expert) -> list[str]:

@@ -19,6 +19,12 @@ from django.utils import timezone
 
 from project.api_errors import Conflict, NotAllowed
 
+
+def _absolute(url: str) -> str:
+    """Jitsi loads the avatar from its own origin, so a site path needs the site's host."""
+    return f"{settings.SITE_URL.rstrip('/')}{url}" if url.startswith("/") else url
+
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
@@ -192,7 +198,7 @@ class JitsiService:
                     or user.get_full_name()
                     or user.email,
                     "email": user.email,
-                    "avatar": expert.avatar_url if is_expert else "",
+                    "avatar": _absolute(expert.picture_url() or "") if is_expert else "",
                     "moderator": is_expert,
                 }
             },

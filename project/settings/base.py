@@ -334,6 +334,8 @@ INTEGRATIONS_WEBHOOK_TIMEOUT = float(os.environ.get("INTEGRATIONS_WEBHOOK_TIMEOU
 VERIFICATION_UPLOAD_MAX_BYTES = int(
     os.environ.get("VERIFICATION_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 )
+# Largest expert photo upload; it is re-encoded to small WebP files (services.expert_photo).
+EXPERT_PHOTO_MAX_BYTES = int(os.environ.get("EXPERT_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
 CHAT_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_MESSAGE_MAX_LENGTH", "4000"))
 CHAT_ATTACHMENT_MAX_BYTES = int(os.environ.get("CHAT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 CHAT_RATE_LIMIT_PER_MINUTE = int(os.environ.get("CHAT_RATE_LIMIT_PER_MINUTE", "60"))

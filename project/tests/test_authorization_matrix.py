@@ -66,6 +66,24 @@ def _png_bytes() -> bytes:
     )
 
 
+def _photo() -> SimpleUploadedFile:
+    """A photo big enough for the expert-photo checks (64 px or more on each side)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (80, 80), (10, 120, 200)).save(buffer, format="PNG")
+    return SimpleUploadedFile("me.png", buffer.getvalue(), content_type="image/png")
+
+
+def _photo_name(w: World) -> dict[str, str]:
+    from consultations.services.expert_photo import set_expert_photo
+
+    expert = set_expert_photo(expert=w.expert, actor=w.expert.user, upload=_photo())
+    return {"<str:name>": f"{expert.photo_key}-128.webp"}
+
+
 def _pdf_bytes() -> bytes:
     return b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -377,6 +395,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     (C + "experts/me/", "PATCH"): Row(
         (403, 404, 404, 200, 200, 404), body=lambda w, r: {"headline": f"Edited by {r}"}
     ),
+    (C + "experts/me/photo/", "POST"): Row(
+        (403, 404, 404, 200, 200, 404), body=lambda w, r: {"photo": _photo()}, multipart=True
+    ),
+    (C + "experts/me/photo/", "DELETE"): Row((403, 404, 404, 200, 200, 404)),
+    # Photos are as public as the profiles that show them.
+    (C + "experts/photos/<str:name>", "GET"): Row(PUBLIC, args=_photo_name),
     # verification: `user` has an open application with one document
     (C + "experts/me/policy/", "GET"): Row((403, 403, 403, 200, 200, 403)),
     (C + "experts/me/policy/", "PUT"): Row(

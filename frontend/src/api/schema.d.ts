@@ -985,6 +985,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/consultations/experts/me/photo/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload or replace my photo (PNG, JPEG or WebP; stored as a square WebP)
+         * @description Upload, replace or remove the logged-in expert's photo.
+         */
+        post: operations["v1_consultations_experts_me_photo_create"];
+        /**
+         * Remove my photo (initials are shown instead)
+         * @description Upload, replace or remove the logged-in expert's photo.
+         */
+        delete: operations["v1_consultations_experts_me_photo_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/consultations/experts/me/policy/": {
         parameters: {
             query?: never;
@@ -1012,6 +1036,27 @@ export interface paths {
         };
         /** My latest expert application */
         get: operations["v1_consultations_experts_my_application_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/photos/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An expert's photo (square WebP, 512 or 128 pixels)
+         * @description Serves a stored expert photo. Public like the profiles that show it; the name is
+         *     random and changes with every upload, so browsers and proxies may keep it for ever.
+         */
+        get: operations["v1_consultations_experts_photos_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1510,7 +1555,8 @@ export interface components {
             user_id: number;
             name: string;
             headline: string;
-            avatar_url: string;
+            /** @description 128 px picture of the expert; null: show initials. */
+            avatar_url: string | null;
         };
         /**
          * @description * `text` - text
@@ -1585,7 +1631,8 @@ export interface components {
             name: string;
             user_id: number;
             timezone: string;
-            avatar_url: string;
+            /** @description 128 px picture of the expert; null: show initials. */
+            avatar_url: string | null;
         };
         ConsultationPerson: {
             id: number;
@@ -1838,8 +1885,16 @@ export interface components {
             readonly id: number;
             readonly name: string;
             readonly headline: string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description Square picture (512 px when uploaded), or null: show initials.
+             */
             readonly avatar_url: string | null;
+            /**
+             * Format: uri
+             * @description The same picture at 128 px, for lists and chat; null when none.
+             */
+            readonly avatar_thumb_url: string | null;
             /** @description Verified-expert badge. */
             readonly is_verified: boolean;
             readonly expertise_areas: string[];
@@ -1868,8 +1923,16 @@ export interface components {
             readonly id: number;
             readonly name: string;
             readonly headline: string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description Square picture (512 px when uploaded), or null: show initials.
+             */
             readonly avatar_url: string | null;
+            /**
+             * Format: uri
+             * @description The same picture at 128 px, for lists and chat; null when none.
+             */
+            readonly avatar_thumb_url: string | null;
             /** @description Verified-expert badge. */
             readonly is_verified: boolean;
             readonly expertise_areas: string[];
@@ -1885,6 +1948,13 @@ export interface components {
             readonly review_count: number;
             /** Format: date-time */
             readonly next_available_at: string | null;
+        };
+        ExpertPhotoUploadRequest: {
+            /**
+             * Format: binary
+             * @description PNG, JPEG or WebP, checked by content; cropped to a square and re-encoded.
+             */
+            photo: string;
         };
         /** @description GET/PUT experts/me/policy/. */
         ExpertPolicy: {
@@ -1923,8 +1993,16 @@ export interface components {
             readonly id: number;
             readonly name: string;
             readonly headline: string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description Square picture (512 px when uploaded), or null: show initials.
+             */
             readonly avatar_url: string | null;
+            /**
+             * Format: uri
+             * @description The same picture at 128 px, for lists and chat; null when none.
+             */
+            readonly avatar_thumb_url: string | null;
             /** @description Verified-expert badge. */
             readonly is_verified: boolean;
             readonly expertise_areas: string[];
@@ -1941,6 +2019,8 @@ export interface components {
             /** Format: date-time */
             readonly next_available_at: string | null;
             readonly bio: string;
+            /** @description Whether a photo was uploaded (avatar_url may also be a linked picture). */
+            readonly has_photo: boolean;
             readonly verification_status: components["schemas"]["ExpertStatusEnum"];
             /** Format: date-time */
             readonly verified_at: string | null;
@@ -5831,6 +5911,93 @@ export interface operations {
             };
         };
     };
+    v1_consultations_experts_me_photo_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ExpertPhotoUploadRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertProfile"];
+                };
+            };
+            /** @description Not a PNG/JPEG/WebP image (by content), too large or empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not logged in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description You have no expert profile. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_me_photo_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertProfile"];
+                };
+            };
+            /** @description Not logged in. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description You have no expert profile. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     v1_consultations_experts_me_policy_retrieve: {
         parameters: {
             query?: never;
@@ -5929,6 +6096,45 @@ export interface operations {
                 };
             };
             /** @description You have not applied yet. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_photos_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                };
+            };
+            /** @description Invalid input; `error.fields` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such photo (removed or replaced). */
             404: {
                 headers: {
                     [name: string]: unknown;
