@@ -78,6 +78,13 @@ class Proc:
     def cpu_seconds(self) -> float:
         return sum(common.cpu_seconds(p) for p in self.pids())
 
+    def open_fds(self) -> int:
+        total = 0
+        for p in self.pids():
+            with contextlib.suppress(OSError):
+                total += len(os.listdir(f"/proc/{p}/fd"))
+        return total
+
     def stop(self) -> None:
         common.stop_process(self.proc, 15)
         self.log.close()
@@ -136,7 +143,13 @@ def start_ws(args) -> Proc:
         "project.workers.SocketWorker",
     ]
     env = consult_env(args, BIND=f"127.0.0.1:{WS_PORT}", WEB_WORKERS=str(args.ws_workers))
-    return start("ws", argv, WS_PORT, env, common.ROOT)
+    ws = start("ws", argv, WS_PORT, env, common.ROOT)
+    # The port opens with the master; RSS and fd baselines need the workers up too.
+    deadline = time.monotonic() + 60
+    while len(ws.pids()) < 1 + args.ws_workers and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)  # the workers' imports
+    return ws
 
 
 def start_http(args) -> Proc:
@@ -859,9 +872,12 @@ async def phase_idle(args, users: list[common.BenchUser], ws: Proc) -> None:
             except Exception:
                 failures += 1
 
+    fds_before = ws.open_fds()
+    cpu0, client_cpu0 = ws.cpu_seconds(), time.process_time()
     t0 = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(args.idle)))
     took = time.perf_counter() - t0
+    cpu, client_cpu = ws.cpu_seconds() - cpu0, time.process_time() - client_cpu0
     await asyncio.sleep(3)
     after = ws.rss_kib()
     per = (after - before) / max(1, len(sockets))
@@ -875,15 +891,51 @@ async def phase_idle(args, users: list[common.BenchUser], ws: Proc) -> None:
         total_mib=round(after / 1024),
         failed=failures,
     )
-    common.emit(BENCH, case, "connect rate", round(len(sockets) / took, 1), "sockets/s")
+    common.emit(
+        BENCH,
+        case,
+        "connect rate",
+        round(len(sockets) / took, 1),
+        "sockets/s",
+        load=load_average(),
+        took_s=round(took, 1),
+    )
+    common.emit(
+        BENCH,
+        case,
+        "ws CPU per connect",
+        round(cpu / max(1, len(sockets)) * 1000, 2),
+        "ms",
+        bench_client_ms=round(client_cpu / max(1, len(sockets)) * 1000, 2),
+    )
+    # Every server-side fd beyond the open sockets would be a leaked handshake.
+    common.emit(
+        BENCH,
+        case,
+        "ws fds opened - sockets open",
+        ws.open_fds() - fds_before - len(sockets),
+        "",
+    )
     common.emit(BENCH, case, "open sockets in /metrics", metric_sum("consult_ws_open_sockets"), "")
+    # Idle, the sockets must cost the server (almost) nothing: the presence heartbeat is
+    # one pipelined Redis call per process per PRESENCE_TTL_SECONDS / 3.
+    cpu0 = ws.cpu_seconds()
+    await asyncio.sleep(args.idle_seconds)
+    common.emit(
+        BENCH,
+        case,
+        "ws CPU while idle",
+        round((ws.cpu_seconds() - cpu0) / args.idle_seconds * 100, 2),
+        "% of a core",
+        seconds=args.idle_seconds,
+    )
     await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
 
 
 # --------------------------------------------------------------------------- main
 
 
-async def amain(args, pairs: list[Pair], bookable) -> None:
+async def amain(args, pairs: list[Pair], bookable, idle_users: list[common.BenchUser]) -> None:
     phases = set(args.phases.split(","))
     ws = start_ws(args)
     peer = start_peer(args) if not args.no_peer else None
@@ -900,7 +952,7 @@ async def amain(args, pairs: list[Pair], bookable) -> None:
         if "rest" in phases and http is not None:
             await phase_rest(args, bookable, pairs[0].user.token, http)
         if "idle" in phases:
-            await phase_idle(args, [p.user for p in pairs] + [p.expert for p in pairs], ws)
+            await phase_idle(args, idle_users, ws)
     finally:
         for p in reversed(_procs):
             p.stop()
@@ -914,6 +966,10 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5 if quick else 15)
     ap.add_argument("--overload-seconds", type=float, default=8 if quick else 30)
     ap.add_argument("--idle", type=int, default=1000 if quick else 10000)
+    ap.add_argument(
+        "--idle-seconds", type=float, default=10 if quick else 35, help="idle CPU window"
+    )
+    ap.add_argument("--idle-users", type=int, default=0, help="users behind the idle sockets")
     ap.add_argument("--experts", type=int, default=1000)
     ap.add_argument("--ws-workers", type=int, default=2)
     ap.add_argument("--http-workers", type=int, default=2)
@@ -934,7 +990,13 @@ def main() -> None:
         bookable = make_bookable(32) if "rest" in phases else []
         if "rest" in phases:
             seed_experts(args.experts)
-        asyncio.run(amain(args, pairs, bookable))
+        # One user per idle socket (the worst case for presence: no two share a counter).
+        idle_users = (
+            common.make_users(args.idle_users or args.idle, prefix="idle")
+            if "idle" in phases
+            else []
+        )
+        asyncio.run(amain(args, pairs, bookable, idle_users))
     finally:
         from django.db import connections
 

@@ -95,13 +95,19 @@ def create_database(name: str = DEFAULT_DB, *, fresh: bool = True) -> None:
             exists = None
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=bench_env(name),
-        check=True,
-        timeout=300,
-    )
+    for attempt in range(3):
+        # Right after DROP ... WITH (FORCE) + CREATE, PostgreSQL now and then refuses the
+        # first connection ("database ... does not exist ... just been dropped").
+        done = subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=bench_env(name),
+            timeout=300,
+        )
+        if done.returncode == 0:
+            return
+        time.sleep(2)
+    raise RuntimeError(f"could not migrate {name}")
 
 
 def drop_database(name: str) -> None:

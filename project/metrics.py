@@ -70,6 +70,11 @@ SOCKET_RESYNCS = Counter(
     "consult_ws_resyncs_total",
     "Sockets closed with 4408 so that the client reconnects and resumes after a backlog.",
 )
+CLIENTS_GONE = Counter(
+    "consult_ws_clients_gone_total",
+    "Sockets whose client left while a reply or event was being sent to it (dropped; the "
+    "client resumes on reconnect).",
+)
 CHAT_SENDS = Counter(
     "consult_chat_messages_total",
     "Chat sends by outcome: `stored` (new message), `duplicate` (a retry answered with the "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -12,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,6 +18,7 @@ from django.utils import timezone
 from project import json_limits
 from project.api_errors import ServiceError
 from project.metrics import (
+    CLIENTS_GONE,
     EVENTS_DELIVERED,
     EVENTS_DROPPED,
     OPEN_SOCKETS,
@@ -34,7 +32,7 @@ from realtime.events import make_envelope, publish_batched
 from realtime.executor import ensure_executor
 from realtime.groups import user_group
 from realtime.handlers import disconnect_hooks, get_handler
-from realtime.presence import mark_connected, mark_disconnected, presence_ttl, refresh
+from realtime.presence import socket_presence
 
 if TYPE_CHECKING:
     from realtime.auth import Receive, Scope, Send
@@ -67,7 +65,8 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
     _counted = False  # counted in consult_ws_open_sockets
     _cursor: stream.StreamCursor | None = None
     _cleaned_up = False
-    _heartbeat: asyncio.Task[None] | None = None
+    _present = False  # counted in this process's presence (realtime/presence.py)
+    _gone = False  # the client left: later sends are dropped quietly
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # If anything escapes a handler the application ends without Channels ever calling
@@ -91,8 +90,8 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         OPEN_SOCKETS.inc()
         self._counted = True
-        await database_sync_to_async(mark_connected)(user.id)
-        self._heartbeat = asyncio.create_task(self._refresh_presence())
+        self._present = True
+        await socket_presence().connected(user.id)
         await self._resume_stream(user.id)
 
     async def _resume_stream(self, user_id: int) -> None:
@@ -152,8 +151,6 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         self._cleaned_up = True
         if self._counted:
             OPEN_SOCKETS.dec()
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
         for hook in disconnect_hooks():
             try:
                 await hook(self)
@@ -164,22 +161,9 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         except Exception:
             logger.exception("websocket cleanup: group_discard failed")
         finally:
-            try:
-                await database_sync_to_async(mark_disconnected)(self.user.id)
-            except Exception:
-                logger.exception("websocket cleanup: presence not cleared (its TTL will)")
-
-    async def _refresh_presence(self) -> None:
-        """Heartbeat: keep this socket's presence alive while the process runs.
-
-        Presence expires after PRESENCE_TTL_SECONDS without a refresh, so a crashed or
-        killed process cannot leave its users "online".
-        """
-        interval = max(presence_ttl() / 3, 0.01)
-        while True:
-            await asyncio.sleep(interval)
-            with contextlib.suppress(Exception):
-                await database_sync_to_async(refresh)(self.user.id)
+            if self._present:
+                # Never raises: a failed write is logged and healed by the presence TTL.
+                await socket_presence().disconnected(self.user.id)
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
@@ -345,6 +329,41 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         """The history changed under this socket: the tab refetches, then follows `position`."""
         cursor.reset(position)
         await self.send_json(make_envelope(STREAM_RESET, {"stream": position.as_dict()}))
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        if self._gone:
+            return
+        try:
+            await super().send(text_data, bytes_data, close)
+        except OSError as exc:  # uvicorn's ClientDisconnected, a reset, a broken pipe
+            self._client_gone(exc)
+
+    async def send_json(self, content: Any, close: bool = False) -> None:
+        # Channels' send_json calls its base class's send, past the override above.
+        await self.send(text_data=await self.encode_json(content), close=close)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if self._gone:
+            return
+        try:
+            await super().close(code, reason)
+        except OSError as exc:
+            self._client_gone(exc)
+
+    def _client_gone(self, exc: OSError) -> None:
+        """The client left while a reply or event was on its way: an everyday event under
+        load (a closed tab, a lost network), not a server error. Counted and logged once per
+        socket, without a traceback; the socket's disconnect cleans up as usual, and the
+        client resumes what it missed when it reconnects."""
+        self._gone = True
+        CLIENTS_GONE.inc()
+        logger.info(
+            "client of user %s left before a frame could be sent (%s)",
+            getattr(self, "user", None) and self.user.id,
+            type(exc).__name__,
+        )
 
     @classmethod
     async def encode_json(cls, content: Any) -> str:
