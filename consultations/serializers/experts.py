@@ -46,12 +46,12 @@ class ExpertListSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.URLField(allow_null=True))
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_avatar_url(self, obj: Expert) -> str | None:
         # None rather than "" so the value is either a real URL or nothing.
         return obj.picture_url()
 
-    @extend_schema_field(serializers.URLField(allow_null=True))
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_avatar_thumb_url(self, obj: Expert) -> str | None:
         return obj.picture_url(thumb=True)
 

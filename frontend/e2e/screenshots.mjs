@@ -35,6 +35,18 @@ for i in range(40):
     sender = client if i % 3 != 1 else expert.user
     chat.send_message(sender=sender, conversation_id=conv.pk, text=lines[i % len(lines)] + f" ({i})", client_id=f"seed-{i}")
 chat.mark_read(reader=expert.user, conversation_id=conv.pk)
+# A photo for one expert, so cards, the profile and chat show a picture next to initials.
+import io
+from PIL import Image, ImageDraw
+from django.core.files.uploadedfile import SimpleUploadedFile
+from consultations.services.expert_photo import set_expert_photo
+img = Image.new("RGB", (600, 800), (70, 110, 170))
+draw = ImageDraw.Draw(img)
+draw.ellipse((180, 160, 420, 420), fill=(235, 200, 170))
+draw.rectangle((120, 460, 480, 800), fill=(40, 60, 90))
+buf = io.BytesIO()
+img.save(buf, format="JPEG")
+set_expert_photo(expert=expert, actor=expert.user, upload=SimpleUploadedFile("me.jpg", buf.getvalue()))
 print(conv.pk)
 `;
 
@@ -53,7 +65,13 @@ async function main() {
         "/consultations/book?expert=1",
         "/experts/apply",
       ],
-      expert: ["/consultations/expert", `/consultations/chat/${convId}`],
+      expert: [
+        "/consultations/expert",
+        "/consultations/expert/profile",
+        "/consultations/expert/integrations",
+        "/account",
+        `/consultations/chat/${convId}`,
+      ],
       admin: ["/staff/applications"],
     };
     const logins = { client: "client@demo.consult", expert: "amelie.laurent@demo.consult", admin: "admin@demo.consult" };

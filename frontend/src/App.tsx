@@ -10,6 +10,7 @@ import { ChatPage, StartChatPage } from "./pages/ChatPage";
 import { ConsultationDetailPage } from "./pages/ConsultationDetailPage";
 import { ExpertDashboardPage } from "./pages/ExpertDashboardPage";
 import { ExpertDetailPage } from "./pages/ExpertDetailPage";
+import { ExpertProfileEditPage } from "./pages/ExpertProfileEditPage";
 import { ExpertsPage } from "./pages/ExpertsPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { LandingPage } from "./pages/LandingPage";
@@ -52,6 +53,7 @@ export function App() {
         <Route path="consultations/chat/new" element={authed(<StartChatPage />)} />
         <Route path="consultations/chat/:id" element={authed(<ChatPage />)} />
         <Route path="consultations/expert" element={authed(<ExpertDashboardPage />, true)} />
+        <Route path="consultations/expert/profile" element={authed(<ExpertProfileEditPage />, true)} />
         <Route path="consultations/expert/integrations" element={authed(<IntegrationsPage />, true)} />
         <Route path="consultations/:id" element={authed(<ConsultationDetailPage />)} />
         <Route path="consultations/:id/video" element={authed(<VideoCallPage />)} />

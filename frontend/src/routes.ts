@@ -15,6 +15,7 @@ export const paths = {
   startChat: (expertId: number, consultationId?: number) =>
     `/consultations/chat/new?expert=${expertId}${consultationId ? `&consultation=${consultationId}` : ""}`,
   dashboard: "/consultations/expert",
+  editProfile: "/consultations/expert/profile",
   apply: "/experts/apply",
   verificationStatus: "/experts/verification-status",
   staffApplications: "/staff/applications",

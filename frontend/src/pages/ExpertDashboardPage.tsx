@@ -12,6 +12,7 @@ import { PolicySettings } from "../components/dashboard/PolicySettings";
 import { Empty, ErrorBox, Loading, StatusBadge } from "../components/ui";
 import { addDays, formatDate, formatDateTime, formatMoney, formatRange, formatTime, localDateKey, todayKey } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
+import { MIN_BIO_LENGTH } from "./ExpertProfileEditPage";
 import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
 import { paths } from "../routes";
 
@@ -97,9 +98,14 @@ export function ExpertDashboardPage() {
       <div className="section-head">
         <h1>Expert dashboard</h1>
         {user?.roles.expert_id && (
-          <Link className="btn btn-small" to={paths.expert(user.roles.expert_id)}>
-            View my public profile
-          </Link>
+          <div className="actions">
+            <Link className="btn btn-small" to={paths.editProfile}>
+              Edit profile &amp; photo
+            </Link>
+            <Link className="btn btn-small" to={paths.expert(user.roles.expert_id)}>
+              View my public profile
+            </Link>
+          </div>
         )}
       </div>
 
@@ -286,11 +292,12 @@ function OnboardingChecklist({ expertId, onOpenAvailability }: { expertId: numbe
   useRealtimeEvent(["verification.updated"], () => void state.reload());
   if (!state.data) return null;
   const [profile, availability] = state.data;
-  const steps = [
+  type Step = { done: boolean; label: string; action: string } & ({ onClick: () => void } | { to: string });
+  const steps: Step[] = [
     { done: availability.rules.length > 0, label: "Set your weekly hours", action: "Set hours", onClick: onOpenAvailability },
     { done: profile.session_lengths.length > 0, label: `Choose session lengths${profile.session_lengths.length ? ` (now ${profile.session_lengths.join(", ")} min)` : ""}`, action: "Choose", onClick: onOpenAvailability },
-    { done: profile.bio.trim().length >= 40, label: "Write a short bio (a few sentences clients read before booking)", action: null, onClick: null },
-    { done: !!profile.avatar_url, label: "Add a photo", action: null, onClick: null },
+    { done: profile.bio.trim().length >= MIN_BIO_LENGTH, label: "Write a short bio (a few sentences clients read before booking)", action: "Write bio", to: `${paths.editProfile}#about` },
+    { done: !!profile.avatar_url, label: "Add a photo", action: "Add photo", to: `${paths.editProfile}#photo` },
   ];
   const left = steps.filter((s) => !s.done).length;
   if (left === 0) return null;
@@ -315,7 +322,12 @@ function OnboardingChecklist({ expertId, onOpenAvailability }: { expertId: numbe
               {s.label}
               <span className="visually-hidden">{s.done ? " (done)" : " (to do)"}</span>
             </span>
-            {!s.done && s.action && s.onClick && (
+            {!s.done && "to" in s && (
+              <Link className="btn btn-small" to={s.to}>
+                {s.action}
+              </Link>
+            )}
+            {!s.done && "onClick" in s && (
               <button type="button" className="btn btn-small" onClick={s.onClick}>
                 {s.action}
               </button>

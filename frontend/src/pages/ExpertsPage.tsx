@@ -243,7 +243,7 @@ export function ExpertCard({ expert }: { expert: Schemas["ExpertList"] }) {
   return (
     <article className="card expert-card" aria-labelledby={`expert-${expert.id}-name`}>
       <div className="expert-card-head">
-        <Avatar name={expert.name} url={expert.avatar_url} />
+        <Avatar name={expert.name} url={expert.avatar_thumb_url ?? expert.avatar_url} />
         <div>
           <h2 id={`expert-${expert.id}-name`}>
             <Link to={paths.expert(expert.id)}>{expert.name}</Link>
