@@ -1885,15 +1885,9 @@ export interface components {
             readonly id: number;
             readonly name: string;
             readonly headline: string;
-            /**
-             * Format: uri
-             * @description Square picture (512 px when uploaded), or null: show initials.
-             */
+            /** @description Square picture (512 px when uploaded), or null: show initials. */
             readonly avatar_url: string | null;
-            /**
-             * Format: uri
-             * @description The same picture at 128 px, for lists and chat; null when none.
-             */
+            /** @description The same picture at 128 px, for lists and chat; null when none. */
             readonly avatar_thumb_url: string | null;
             /** @description Verified-expert badge. */
             readonly is_verified: boolean;
@@ -1923,15 +1917,9 @@ export interface components {
             readonly id: number;
             readonly name: string;
             readonly headline: string;
-            /**
-             * Format: uri
-             * @description Square picture (512 px when uploaded), or null: show initials.
-             */
+            /** @description Square picture (512 px when uploaded), or null: show initials. */
             readonly avatar_url: string | null;
-            /**
-             * Format: uri
-             * @description The same picture at 128 px, for lists and chat; null when none.
-             */
+            /** @description The same picture at 128 px, for lists and chat; null when none. */
             readonly avatar_thumb_url: string | null;
             /** @description Verified-expert badge. */
             readonly is_verified: boolean;
@@ -1993,15 +1981,9 @@ export interface components {
             readonly id: number;
             readonly name: string;
             readonly headline: string;
-            /**
-             * Format: uri
-             * @description Square picture (512 px when uploaded), or null: show initials.
-             */
+            /** @description Square picture (512 px when uploaded), or null: show initials. */
             readonly avatar_url: string | null;
-            /**
-             * Format: uri
-             * @description The same picture at 128 px, for lists and chat; null when none.
-             */
+            /** @description The same picture at 128 px, for lists and chat; null when none. */
             readonly avatar_thumb_url: string | null;
             /** @description Verified-expert badge. */
             readonly is_verified: boolean;
