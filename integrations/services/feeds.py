@@ -17,6 +17,7 @@ UID). A calendar app polls it; to keep that cheap and correct:
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,7 @@ from notifications.calendar import build_event, new_calendar
 from project.api_errors import NotFound
 
 TOKEN_BYTES = 32
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SHOWN_STATUSES = (Consultation.Status.CONFIRMED, Consultation.Status.COMPLETED)
 
 
@@ -69,9 +71,11 @@ def regenerate_feed_token(user: User, *, actor: Any = None) -> CalendarFeedToken
 
 
 def feed_by_token(token: str) -> CalendarFeedToken:
+    # Tokens are URL-safe base64 (token_urlsafe): anything else cannot match, and a NUL
+    # byte would make PostgreSQL refuse the query instead of finding no row.
     feed = (
         CalendarFeedToken.objects.select_related("user").filter(token=token).first()
-        if token
+        if _TOKEN_RE.fullmatch(token)
         else None
     )
     if feed is None or not feed.user.is_active:

@@ -158,6 +158,11 @@ def test_unknown_or_regenerated_tokens_are_404_and_audited(people, api_client, c
     old = feeds.get_or_create_feed(client).token
     assert fetch(api_client, "nope").status_code == 404
     assert fetch(api_client, "").status_code == 404
+    # Found by the live fuzz run: a NUL byte reached PostgreSQL (500) before tokens were
+    # checked for their alphabet; other characters no token has are a plain 404 too.
+    for hostile in ("a\x00b", "é" * 10, "x" * 65, "%00"):
+        r = fetch(api_client, hostile)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
 
     r = client_for(client).post(FEED + "regenerate/")
     assert r.status_code == 200
