@@ -9,7 +9,6 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
@@ -49,12 +48,13 @@ class AuthThrottle(throttling.ClientAddressThrottle):
     scope = "auth"
 
 
-class PasswordResetThrottle(SimpleRateThrottle):
-    """Per client address, signed in or not (the reset form is public)."""
+class PasswordResetThrottle(throttling.ClientAddressThrottle):
+    """Per real client address (project.client_ip, TRUSTED_PROXIES respected), signed in or
+    not: the reset form is public, so a signed-in caller is counted by address as well."""
 
     scope = "password_reset"
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request: Request, view: APIView) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 

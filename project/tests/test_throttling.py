@@ -55,3 +55,31 @@ def test_a_successful_login_clears_the_failures(make_user, settings):
     for _ in range(2):
         assert _login("forgetful@example.com", "wrong").status_code == 400
     assert _login("forgetful@example.com", "right-password-1").status_code == 200
+
+
+RESET = "/api/v1/auth/password/reset/"
+
+
+def _reset(**meta):
+    return APIClient().post(RESET, {"email": "someone@example.com"}, format="json", **meta)
+
+
+def test_password_reset_limit_ignores_forwarded_for_from_an_untrusted_peer(monkeypatch, settings):
+    """The reset throttle keys on project.client_ip: a peer outside TRUSTED_PROXIES cannot
+    rotate X-Forwarded-For to get a fresh allowance (DRF's get_ident believed it)."""
+    from accounts.views import PasswordResetThrottle
+
+    monkeypatch.setattr(PasswordResetThrottle, "THROTTLE_RATES", {"password_reset": "3/hour"})
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    # As settings/base.py ties them: NUM_PROXIES follows TRUSTED_PROXY_COUNT.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    codes = [
+        _reset(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code
+        for i in range(5)
+    ]
+    assert codes == [200, 200, 200, 429, 429]
+    # Behind the trusted proxy, each real client has its own allowance.
+    for client in ("198.51.100.1", "198.51.100.2"):
+        r = _reset(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"6.6.6.6, {client}")
+        assert r.status_code == 200
