@@ -1,8 +1,14 @@
-"""Long schemathesis run against a live daphne, as four actors (anonymous, client, expert,
+"""Long schemathesis run against a live server, as four actors (anonymous, client, expert,
 staff): every operation of /api/schema/ with FUZZ_EXAMPLES generated cases per actor.
 
     .venv/bin/python bench/bench_fuzz_api.py            # 60 examples per operation and actor
     BENCH_QUICK=1 .venv/bin/python bench/bench_fuzz_api.py   # 8
+
+The server is production's HTTP server: gunicorn with deploy/gunicorn.conf.py (threaded
+project.workers.HttpWorker, which parses requests before Django does and refuses malformed
+ones). FUZZ_SERVER=daphne fuzzes the development server instead; daphne answers the header
+values it refuses (\x0b \x0c \x1c-\x1e \x85) with its own HTML page, which no setting
+changes, so that run reports them as content-type violations.
 
 Reports (ROW| lines for bin/bench) the number of checked responses, server errors, schema
 violations and error-shape violations per actor. The pytest version
@@ -38,6 +44,7 @@ from bench.common import (
     emit,
     log,
     start_daphne,
+    start_gunicorn_http,
 )
 from project.tests.fuzz_checks import error_shape_in_runner
 
@@ -45,6 +52,7 @@ DB = "consult_h9_fuzz"
 PORT = 8961
 QUICK = os.environ.get("BENCH_QUICK", "0") == "1"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8" if QUICK else "60"))
+SERVER = os.environ.get("FUZZ_SERVER", "gunicorn")
 PASSWORD = "demo-pass-2026"
 ACTORS = {
     "anon": None,
@@ -74,9 +82,12 @@ def main() -> int:
     create_database(DB)
     subprocess.run([PYTHON, "manage.py", "load_demo_data"], cwd=ROOT, env=bench_env(DB), check=True)
     # The fuzzer logs in and sends many requests from one address: lift the throttles.
-    server = start_daphne(
-        PORT, DB, extra_env={"CHAT_RATE_LIMIT_PER_MINUTE": "100000", "LOGIN_MAX_FAILURES": "100000"}
-    )
+    unthrottled = {"CHAT_RATE_LIMIT_PER_MINUTE": "100000", "LOGIN_MAX_FAILURES": "100000"}
+    if SERVER == "daphne":
+        server = start_daphne(PORT, DB, extra_env=unthrottled)
+    else:
+        server = start_gunicorn_http(PORT, DB, workers=2, extra_env=unthrottled)
+    log(f"fuzzing {SERVER} on port {PORT}")
     base = f"http://127.0.0.1:{PORT}"
     total_bad = 0
     try:

@@ -241,6 +241,31 @@ def _stop_leftovers() -> None:
             server.stop(timeout=3)
 
 
+def _start_server(
+    name: str,
+    argv: list[str],
+    port: int,
+    env: dict[str, str],
+    timeout: float,
+) -> Server:
+    _check_port(port)
+    log_dir = ROOT / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}-{port}.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_raise_nofile
+    )
+    server = Server(port, proc, log_path, log)
+    _started.append(server)
+    try:
+        wait_port(port, timeout, proc)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
 def start_daphne(
     port: int,
     db_name: str = DEFAULT_DB,
@@ -251,27 +276,36 @@ def start_daphne(
     timeout: float = 60,
 ) -> Server:
     """Start one daphne process for project.asgi on 127.0.0.1:`port` and wait until it serves."""
-    _check_port(port)
-    log_dir = ROOT / "var" / "bench"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"daphne-{port}.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
+    return _start_server(
+        "daphne",
         [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
-        cwd=ROOT,
-        env=bench_env(db_name, redis=redis, prefix=prefix, extra=extra_env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_raise_nofile,
+        port,
+        bench_env(db_name, redis=redis, prefix=prefix, extra=extra_env),
+        timeout,
     )
-    server = Server(port, proc, log_path, log)
-    _started.append(server)
-    try:
-        wait_port(port, timeout, proc)
-    except Exception:
-        server.stop()
-        raise
-    return server
+
+
+def start_gunicorn_http(
+    port: int,
+    db_name: str = DEFAULT_DB,
+    *,
+    workers: int = 1,
+    redis: str | None = None,
+    prefix: str = CHANNEL_PREFIX,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> Server:
+    """Production's HTTP server (gunicorn project.wsgi, deploy/gunicorn.conf.py: threaded
+    project.workers.HttpWorker) on 127.0.0.1:`port`, `workers` processes."""
+    env = bench_env(db_name, redis=redis, prefix=prefix, extra=extra_env)
+    env.update({"BIND": f"127.0.0.1:{port}", "WEB_WORKERS": str(workers)})
+    return _start_server(
+        "gunicorn",
+        [str(VENV_BIN / "gunicorn"), "project.wsgi", "-c", "deploy/gunicorn.conf.py"],
+        port,
+        env,
+        timeout,
+    )
 
 
 def start_redis_server(port: int, timeout: float = 10) -> subprocess.Popen:
