@@ -14,7 +14,9 @@ bind = os.environ.get("BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_WORKERS", "2"))
 # Threaded WSGI workers: one request per thread, as many threads as pooled connections,
 # so a request never waits for a connection while holding a thread (ignored by uvicorn).
-worker_class = os.environ.get("WORKER_CLASS", "gthread")
+# project.workers.HttpWorker is gunicorn's gthread worker whose own refusals (malformed
+# request line or headers) are JSON in the API's error shape instead of an HTML page.
+worker_class = os.environ.get("WORKER_CLASS", "project.workers.HttpWorker")
 threads = int(os.environ.get("WEB_THREADS", os.environ.get("DB_POOL_SIZE", "8")))
 # Connections beyond the busy threads wait in the kernel/worker queue, not in PostgreSQL.
 backlog = 2048

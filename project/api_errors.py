@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -126,7 +126,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def not_found_view(request, exception=None):
+def not_found_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: API paths answer 404 in the API's JSON error shape, not Django's HTML page.
 
     URLs an API route cannot match (e.g. `/chat/-1/` against `<int:pk>`) never reach DRF,
@@ -139,13 +139,61 @@ def not_found_view(request, exception=None):
     return api_not_found(request)
 
 
-@csrf_exempt  # answers every method; a POST to an unknown URL is a 404, not a CSRF 403
-def api_not_found(request, *args, **kwargs):
-    """The catch-all of /api/ in project/urls.py: an unknown API URL, any method."""
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The error shape for a failure that no field caused (also used by project.workers)."""
+    return {"error": {"code": code, "message": message, "fields": {}}, "detail": message}
+
+
+def _json_error(code: str, message: str, status_code: int) -> HttpResponse:
     from django.http import JsonResponse
 
-    message = "Not found."
-    return JsonResponse(
-        {"error": {"code": "not_found", "message": message, "fields": {}}, "detail": message},
-        status=404,
-    )
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+@csrf_exempt  # answers every method; a POST to an unknown URL is a 404, not a CSRF 403
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """The catch-all of /api/ in project/urls.py: an unknown API URL, any method."""
+    return _json_error("not_found", "Not found.", 404)
+
+
+# Django's own error pages, for failures raised before or outside DRF's exception handler:
+# a Host header not in ALLOWED_HOSTS, too many query/form fields, a body over
+# DATA_UPLOAD_MAX_MEMORY_SIZE (SuspiciousOperation -> 400), Django's CSRF middleware (403),
+# an exception DRF does not handle (500). API paths get the JSON error shape; other paths
+# (the SPA, admin) keep Django's pages.
+
+
+def bad_request_view(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400."""
+    from django.views.defaults import bad_request
+
+    if not request.path.startswith("/api/"):
+        return bad_request(request, exception)
+    return _json_error("bad_request", "Bad request.", 400)
+
+
+def permission_denied_view(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403."""
+    from django.views.defaults import permission_denied
+
+    if not request.path.startswith("/api/"):
+        return permission_denied(request, exception)
+    return _json_error("permission_denied", "Permission denied.", 403)
+
+
+def csrf_failure_view(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: Django's CSRF middleware refusing a request."""
+    from django.views.csrf import csrf_failure
+
+    if not request.path.startswith("/api/"):
+        return csrf_failure(request, reason)
+    return _json_error("csrf_failed", f"CSRF check failed: {reason}", 403)
+
+
+def server_error_view(request: HttpRequest) -> HttpResponse:
+    """handler500 (the traceback is logged by Django; the body says nothing more)."""
+    from django.views.defaults import server_error
+
+    if not request.path.startswith("/api/"):
+        return server_error(request)
+    return _json_error("server_error", "Server error.", 500)

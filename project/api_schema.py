@@ -43,7 +43,8 @@ def error_response(
 
 
 _COMMON_ERRORS = {
-    "400": "Invalid input; `error.fields` names each bad field.",
+    "400": "Invalid input (`error.fields` names each bad field), or a malformed request "
+    "(e.g. a control character in a header) refused before it was read.",
     "403": "Not signed in, or not allowed to do this.",
     "404": "No such object (or not yours), or no such page.",
 }
@@ -52,10 +53,11 @@ _COMMON_ERRORS = {
 def document_common_errors(result, generator, request, public):
     """drf-spectacular hook: every operation documents the 4xx it can really answer.
 
-    400 where the caller sends input (a body, query parameters or a non-integer path part,
-    e.g. a date), 403 where sign-in is
-    required, 404 where the path names an object or the list is paginated; each in the
-    shared ErrorResponse shape. Codes a view documents itself are left alone.
+    400 everywhere: besides invalid input (a body, query parameters, a non-integer path
+    part), the HTTP server refuses a malformed request (a control byte in a header or cookie
+    value, a bad header name) before any view runs, on any operation, in the same shape
+    (project/workers.py). 403 where sign-in is required, 404 where the path names an object;
+    each in the shared ErrorResponse shape. Codes a view documents itself are left alone.
     """
     ref = {"$ref": "#/components/schemas/ErrorResponse"}
     for operations in result.get("paths", {}).values():
@@ -63,17 +65,7 @@ def document_common_errors(result, generator, request, public):
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             params = operation.get("parameters", [])
-            wanted = []
-            free_text_path = any(
-                p.get("in") == "path" and p.get("schema", {}).get("type") != "integer"
-                for p in params
-            )
-            if (
-                operation.get("requestBody")
-                or free_text_path
-                or any(p.get("in") == "query" for p in params)
-            ):
-                wanted.append("400")
+            wanted = ["400"]
             if {} not in operation.get("security", [{}]):
                 wanted.append("403")
             if any(p.get("in") == "path" for p in params) or any(

@@ -24,4 +24,8 @@ urlpatterns = [
     re_path(r"^(?!api/|admin/|ws/|static/|healthz|metrics$).*$", spa_index, name="spa"),
 ]
 
+# API paths answer Django-level failures in the JSON error shape (project/api_errors.py).
+handler400 = "project.api_errors.bad_request_view"
+handler403 = "project.api_errors.permission_denied_view"
 handler404 = "project.api_errors.not_found_view"
+handler500 = "project.api_errors.server_error_view"

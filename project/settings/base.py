@@ -27,6 +27,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# API paths answer a CSRF refusal in the JSON error shape, other paths with Django's page.
+CSRF_FAILURE_VIEW = "project.api_errors.csrf_failure_view"
 
 # Reverse proxies in front of daphne. X-Forwarded-For (client address for throttles) and
 # X-Forwarded-Proto are trusted only from them: TRUSTED_PROXY_COUNT hops (0 = daphne faces

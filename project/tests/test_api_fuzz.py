@@ -1,6 +1,7 @@
 """Schemathesis against our own OpenAPI schema, in-process through the WSGI app.
 
-Every operation in /api/schema/ is called with generated input by four actors: anonymous,
+Every operation in /api/schema/ is called with generated input by four actors (through
+gunicorn's request parser first, as production would: project/tests/wire.py): anonymous,
 a client who has data (a consultation, a conversation with messages, a notification), the
 expert of that consultation and conversation, and staff. Every answer must be a non-5xx
 whose body matches the schema documented for its status code, and every 4xx must be the
@@ -29,6 +30,7 @@ from schemathesis.checks import (
 
 from consultations.tests.factories import make_consultation, make_expert, make_user
 from project.tests.fuzz_checks import error_shape
+from project.tests.wire import call_like_production
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 ACTORS = ("anon", "client", "expert", "staff")
@@ -86,7 +88,7 @@ def _fuzz_as(actor: str):
     )
     def test(case, actor_tokens):
         token = actor_tokens[actor]
-        response = case.call_wsgi(headers={"Authorization": f"Token {token}"} if token else {})
+        response = call_like_production(case, {"Authorization": f"Token {token}"} if token else {})
         case.validate_response(
             response,
             checks=(

@@ -2883,7 +2883,7 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2926,7 +2926,7 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3005,6 +3005,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not signed in, or not allowed to do this. */
             403: {
                 headers: {
@@ -3031,6 +3040,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not signed in, or not allowed to do this. */
@@ -3067,7 +3085,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResult"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3110,7 +3128,7 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3144,7 +3162,7 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3170,6 +3188,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not signed in, or not allowed to do this. */
@@ -3206,7 +3233,7 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3295,6 +3322,15 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_tokens_list: {
@@ -3312,6 +3348,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiToken"][];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not signed in, or not allowed to do this. */
@@ -3348,7 +3393,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiTokenCreated"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3385,6 +3430,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description Not signed in, or not allowed to do this. */
             403: {
@@ -4154,7 +4208,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedConversationList"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4356,6 +4410,15 @@ export interface operations {
                     "application/json": components["schemas"]["UnreadCount"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not signed in, or not allowed to do this. */
             403: {
                 headers: {
@@ -4384,6 +4447,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Consultation"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not signed in, or not allowed to do this. */
@@ -4488,6 +4560,15 @@ export interface operations {
                     "application/json": components["schemas"]["Consultation"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Only the expert confirms. */
             403: {
                 headers: {
@@ -4536,6 +4617,15 @@ export interface operations {
                     "application/json": components["schemas"]["MeetingState"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not confirmed. */
             403: {
                 headers: {
@@ -4582,6 +4672,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeetingLink"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not confirmed, or outside the join window (the code says which). */
@@ -4770,6 +4869,15 @@ export interface operations {
                     "application/json": components["schemas"]["MeetingState"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not confirmed, or outside the join window. */
             403: {
                 headers: {
@@ -4824,7 +4932,7 @@ export interface operations {
                     "application/json": components["schemas"]["Consultation"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4946,7 +5054,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedConsultationList"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4995,7 +5103,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedConsultationList"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5110,6 +5218,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExpertDetail"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No approved expert with this id. */
             404: {
                 headers: {
@@ -5138,6 +5255,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Availability"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             404: {
@@ -5270,7 +5396,7 @@ export interface operations {
                     "application/json": components["schemas"]["Unavailability"][];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5349,6 +5475,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             403: {
                 headers: {
@@ -5482,7 +5617,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5524,6 +5659,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SchedulingSettings"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             403: {
@@ -5652,7 +5796,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedConsultationList"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5698,6 +5842,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExpertDashboard"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not an expert. */
             403: {
                 headers: {
@@ -5728,6 +5881,15 @@ export interface operations {
                     "application/pdf": string;
                     "image/png": string;
                     "image/jpeg": string;
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not logged in. */
@@ -5765,6 +5927,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExpertProfile"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not logged in. */
@@ -5854,6 +6025,15 @@ export interface operations {
                     "application/json": components["schemas"]["EarningsResponse"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not an expert. */
             403: {
                 headers: {
@@ -5880,6 +6060,15 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not an expert. */
@@ -5960,6 +6149,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExpertProfile"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not logged in. */
             403: {
                 headers: {
@@ -5995,6 +6193,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExpertPolicy"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not an expert. */
@@ -6068,6 +6275,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExpertApplication"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not logged in. */
             403: {
                 headers: {
@@ -6107,7 +6323,7 @@ export interface operations {
                     "image/webp": string;
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6185,6 +6401,15 @@ export interface operations {
                     "application/json": components["schemas"]["VerificationStatus"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not logged in. */
             403: {
                 headers: {
@@ -6213,6 +6438,15 @@ export interface operations {
                     "application/json": components["schemas"]["CalendarFeed"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6238,6 +6472,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             403: {
@@ -6278,7 +6521,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6312,6 +6555,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExternalCalendar"][];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             403: {
@@ -6384,6 +6636,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             403: {
                 headers: {
@@ -6475,6 +6736,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExternalCalendar"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6508,6 +6778,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookEndpoint"][];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             403: {
@@ -6580,6 +6859,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description Not signed in, or not allowed to do this. */
             403: {
@@ -6672,6 +6960,15 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"][];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not signed in, or not allowed to do this. */
             403: {
                 headers: {
@@ -6708,6 +7005,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not signed in, or not allowed to do this. */
@@ -6748,7 +7054,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description Invalid input; `error.fields` names each bad field. */
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6860,6 +7166,15 @@ export interface operations {
                     "application/json": components["schemas"]["Notification"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not signed in. */
             403: {
                 headers: {
@@ -6897,6 +7212,15 @@ export interface operations {
                     "application/json": components["schemas"]["MarkAllRead"];
                 };
             };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not signed in. */
             403: {
                 headers: {
@@ -6923,6 +7247,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationUnreadCount"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not signed in. */
