@@ -95,7 +95,7 @@ def create_database(name: str = DEFAULT_DB, *, fresh: bool = True) -> None:
             exists = None
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
-    for attempt in range(3):
+    for _attempt in range(3):
         # Right after DROP ... WITH (FORCE) + CREATE, PostgreSQL now and then refuses the
         # first connection ("database ... does not exist ... just been dropped").
         done = subprocess.run(
