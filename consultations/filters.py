@@ -7,6 +7,7 @@ from django.db.models import F, Q, QuerySet
 from django_filters import rest_framework as filters
 
 from consultations.models import Expert, ExpertApplication
+from consultations.services import currency
 
 
 def _csv(value: str) -> list[str]:
@@ -75,9 +76,30 @@ class ExpertFilter(filters.FilterSet):
         method="filter_language",
         label="Language code or name (en, pt-br, Japanese); comma-separated values match any.",
     )
-    min_price = filters.NumberFilter(field_name="hourly_rate", lookup_expr="gte")
-    max_price = filters.NumberFilter(field_name="hourly_rate", lookup_expr="lte")
-    currency = filters.CharFilter(field_name="currency", lookup_expr="iexact")
+    # Prices are compared in the display currency (converted in SQL, services.currency), so
+    # "price" ordering and the price range never mix € and $.
+    min_price = filters.NumberFilter(
+        field_name="price_display",
+        lookup_expr="gte",
+        label="Lowest hourly rate, in display_currency.",
+    )
+    max_price = filters.NumberFilter(
+        field_name="price_display",
+        lookup_expr="lte",
+        label="Highest hourly rate, in display_currency.",
+    )
+    display_currency = filters.CharFilter(
+        method="filter_display_currency",
+        label=(
+            "Currency that prices are compared (and converted) in, e.g. EUR; default "
+            "CURRENCY_BASE. Approximate rates from settings.CURRENCY_RATES."
+        ),
+    )
+    currency = filters.CharFilter(
+        field_name="currency",
+        lookup_expr="iexact",
+        label="Only experts who price in this currency.",
+    )
     min_rating = filters.NumberFilter(field_name="average_rating", lookup_expr="gte")
     verified = filters.BooleanFilter(method="filter_verified", label="Only verified experts.")
     search = filters.CharFilter(
@@ -86,13 +108,13 @@ class ExpertFilter(filters.FilterSet):
     ordering = NullsLastOrderingFilter(
         fields=(
             ("average_rating", "rating"),
-            ("hourly_rate", "price"),
+            ("price_display", "price"),
             ("next_available_at", "availability"),
             ("review_count", "reviews"),
         ),
         field_labels={
             "average_rating": "Rating",
-            "hourly_rate": "Price",
+            "price_display": "Price (in the display currency)",
             "next_available_at": "Soonest availability",
             "review_count": "Number of reviews",
         },
@@ -101,6 +123,14 @@ class ExpertFilter(filters.FilterSet):
     class Meta:
         model = Expert
         fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        target = currency.display_currency(self.form.cleaned_data.get("display_currency"))
+        queryset = queryset.annotate(price_display=currency.converted_price(target))
+        return super().filter_queryset(queryset)
+
+    def filter_display_currency(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs  # applied in filter_queryset, before the price filters and ordering
 
     # Membership tests use subqueries instead of joins, so an expert with two matching
     # areas still appears once and no DISTINCT is needed.

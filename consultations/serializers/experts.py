@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consultations import policies
 from consultations.models import Expert
 from consultations.serializers.policies import PolicySnapshotSerializer
+from consultations.services import currency
 
 
 class ExpertListSerializer(serializers.ModelSerializer):
@@ -24,6 +27,15 @@ class ExpertListSerializer(serializers.ModelSerializer):
     session_lengths = serializers.ListField(
         child=serializers.IntegerField(), read_only=True, help_text="Bookable lengths in minutes."
     )
+    converted_hourly_rate = serializers.SerializerMethodField(
+        help_text=(
+            "hourly_rate converted (approximately) into the display_currency asked for; "
+            "null when none was asked, it is the expert's own, or no rate is configured."
+        )
+    )
+    converted_currency = serializers.SerializerMethodField(
+        help_text="The currency of converted_hourly_rate, or null."
+    )
 
     class Meta:
         model = Expert
@@ -38,6 +50,8 @@ class ExpertListSerializer(serializers.ModelSerializer):
             "languages",
             "hourly_rate",
             "currency",
+            "converted_hourly_rate",
+            "converted_currency",
             "timezone",
             "session_lengths",
             "average_rating",
@@ -54,6 +68,21 @@ class ExpertListSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_avatar_thumb_url(self, obj: Expert) -> str | None:
         return obj.picture_url(thumb=True)
+
+    def _converted(self, obj: Expert) -> Decimal | None:
+        target = self.context.get("display_currency")
+        if not target or target == obj.currency.upper():
+            return None
+        return currency.convert(obj.hourly_rate, obj.currency, target)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_converted_hourly_rate(self, obj: Expert) -> str | None:
+        amount = self._converted(obj)
+        return None if amount is None else f"{amount:.2f}"
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_converted_currency(self, obj: Expert) -> str | None:
+        return self.context["display_currency"] if self._converted(obj) is not None else None
 
     # .all() reads the prefetch cache; filtering here would cost a query per expert.
     def get_expertise_areas(self, obj: Expert) -> list[str]:

@@ -142,7 +142,9 @@ def catalogue():
         ({"language": "en"}, ["Ana", "Cai"]),
         ({"language": "DE"}, ["Ben"]),
         ({"min_price": "60"}, ["Ben", "Cai"]),
-        ({"max_price": "90"}, ["Ana", "Cai"]),
+        # Prices compare in USD by default: Cai's €90 is about $97.
+        ({"max_price": "90"}, ["Ana"]),
+        ({"max_price": "100"}, ["Ana", "Cai"]),
         ({"min_price": "60", "max_price": "100"}, ["Cai"]),
         ({"min_rating": "4"}, ["Ana", "Cai"]),
         ({"currency": "eur"}, ["Cai"]),

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from consultations.filters import ExpertFilter
 from consultations.selectors.experts import get_public_expert, listed_experts, public_experts
 from consultations.serializers.experts import ExpertDetailSerializer, ExpertListSerializer
+from consultations.services import currency
 from project.api_schema import error_response
 
 
@@ -18,6 +23,21 @@ class ExpertPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+def _display_currency_context(view, context: dict) -> dict:
+    """The display currency the caller asked for (validated), for the ≈ prices."""
+    asked = view.request.query_params.get("display_currency") if view.request else None
+    if asked:
+        context["display_currency"] = currency.display_currency(asked)
+    return context
+
+
+_DISPLAY_CURRENCY = OpenApiParameter(
+    "display_currency",
+    str,
+    description="Also give each price converted (approximately) into this currency, e.g. EUR.",
+)
 
 
 class ExpertListView(ListAPIView):
@@ -29,6 +49,9 @@ class ExpertListView(ListAPIView):
 
     def get_queryset(self):
         return listed_experts()
+
+    def get_serializer_context(self):
+        return _display_currency_context(self, super().get_serializer_context())
 
     @extend_schema(
         tags=["experts"],
@@ -49,16 +72,52 @@ class ExpertDetailView(RetrieveAPIView):
     def get_queryset(self):
         return public_experts()
 
+    def get_serializer_context(self):
+        return _display_currency_context(self, super().get_serializer_context())
+
     def get_object(self):
         return get_public_expert(self.kwargs["pk"])
 
     @extend_schema(
         tags=["experts"],
         summary="An approved expert's public profile",
+        parameters=[_DISPLAY_CURRENCY],
         responses={
             200: ExpertDetailSerializer,
+            400: error_response("display_currency is not a supported currency."),
             404: error_response("No approved expert with this id."),
         },
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class CurrencyRateSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    rate = serializers.DecimalField(
+        max_digits=20, decimal_places=8, help_text="Worth of one unit in the base currency."
+    )
+
+
+class CurrenciesSerializer(serializers.Serializer):
+    base = serializers.CharField()
+    currencies = CurrencyRateSerializer(many=True)
+
+
+class CurrenciesView(APIView):
+    """The display currencies prices can be compared in, with their approximate rates."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["experts"],
+        summary="Currencies the expert list can convert prices into (approximate rates)",
+        responses={200: CurrenciesSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        table = currency.rates()
+        data = {
+            "base": currency.display_currency(None),
+            "currencies": [{"code": code, "rate": table[code]} for code in sorted(table)],
+        }
+        return Response(CurrenciesSerializer(data).data)

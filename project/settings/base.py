@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -336,6 +337,34 @@ INTEGRATIONS_WEBHOOK_TIMEOUT = float(os.environ.get("INTEGRATIONS_WEBHOOK_TIMEOU
 VERIFICATION_UPLOAD_MAX_BYTES = int(
     os.environ.get("VERIFICATION_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 )
+# Approximate exchange rates for comparing expert prices in one display currency
+# (consultations/services/currency.py): the worth of one unit of each currency in
+# CURRENCY_BASE. Only used to sort, filter and show "≈" prices; bookings are priced in the
+# expert's own currency. Override with a JSON object, e.g. CURRENCY_RATES='{"EUR": 1.1}'
+# (it replaces the whole table).
+CURRENCY_BASE = os.environ.get("CURRENCY_BASE", "USD")
+CURRENCY_RATES: dict[str, float] = json.loads(os.environ.get("CURRENCY_RATES", "null")) or {
+    "USD": 1.0,
+    "EUR": 1.08,
+    "GBP": 1.27,
+    "CHF": 1.13,
+    "CAD": 0.73,
+    "AUD": 0.66,
+    "NZD": 0.60,
+    "JPY": 0.0067,
+    "CNY": 0.14,
+    "INR": 0.012,
+    "SGD": 0.74,
+    "BRL": 0.18,
+    "MXN": 0.055,
+    "SEK": 0.095,
+    "NOK": 0.093,
+    "DKK": 0.145,
+    "PLN": 0.25,
+    "CZK": 0.043,
+    "ZAR": 0.055,
+    "AED": 0.27,
+}
 # Largest expert photo upload; it is re-encoded to small WebP files (services.expert_photo).
 EXPERT_PHOTO_MAX_BYTES = int(os.environ.get("EXPERT_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
 CHAT_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_MESSAGE_MAX_LENGTH", "4000"))

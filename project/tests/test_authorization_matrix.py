@@ -390,6 +390,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # expert directory: public
     (C + "experts/", "GET"): Row(PUBLIC),
     (C + "experts/<int:pk>/", "GET"): Row(PUBLIC, pk=lambda w: w.expert.pk),
+    (C + "experts/currencies/", "GET"): Row(PUBLIC),
     # Every expert edits only their own profile; people without one have nothing there.
     (C + "experts/me/", "GET"): Row((403, 404, 404, 200, 200, 404)),
     (C + "experts/me/", "PATCH"): Row(

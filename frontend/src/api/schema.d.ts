@@ -896,6 +896,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/consultations/experts/currencies/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Currencies the expert list can convert prices into (approximate rates)
+         * @description The display currencies prices can be compared in, with their approximate rates.
+         */
+        get: operations["v1_consultations_experts_currencies_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/consultations/experts/dashboard/": {
         parameters: {
             query?: never;
@@ -1683,6 +1703,18 @@ export interface components {
          * @enum {string}
          */
         ConversationStatusEnum: "active" | "archived" | "blocked" | "closed";
+        Currencies: {
+            base: string;
+            currencies: components["schemas"]["CurrencyRate"][];
+        };
+        CurrencyRate: {
+            code: string;
+            /**
+             * Format: decimal
+             * @description Worth of one unit in the base currency.
+             */
+            rate: string;
+        };
         DateOverride: {
             /**
              * Format: date
@@ -1896,6 +1928,13 @@ export interface components {
             /** Format: decimal */
             readonly hourly_rate: string;
             readonly currency: string;
+            /**
+             * Format: decimal
+             * @description hourly_rate converted (approximately) into the display_currency asked for; null when none was asked, it is the expert's own, or no rate is configured.
+             */
+            readonly converted_hourly_rate: string | null;
+            /** @description The currency of converted_hourly_rate, or null. */
+            readonly converted_currency: string | null;
             readonly timezone: string;
             /** @description Bookable lengths in minutes. */
             readonly session_lengths: number[];
@@ -1928,6 +1967,13 @@ export interface components {
             /** Format: decimal */
             readonly hourly_rate: string;
             readonly currency: string;
+            /**
+             * Format: decimal
+             * @description hourly_rate converted (approximately) into the display_currency asked for; null when none was asked, it is the expert's own, or no rate is configured.
+             */
+            readonly converted_hourly_rate: string | null;
+            /** @description The currency of converted_hourly_rate, or null. */
+            readonly converted_currency: string | null;
             readonly timezone: string;
             /** @description Bookable lengths in minutes. */
             readonly session_lengths: number[];
@@ -1992,6 +2038,13 @@ export interface components {
             /** Format: decimal */
             readonly hourly_rate: string;
             readonly currency: string;
+            /**
+             * Format: decimal
+             * @description hourly_rate converted (approximately) into the display_currency asked for; null when none was asked, it is the expert's own, or no rate is configured.
+             */
+            readonly converted_hourly_rate: string | null;
+            /** @description The currency of converted_hourly_rate, or null. */
+            readonly converted_currency: string | null;
             readonly timezone: string;
             /** @description Bookable lengths in minutes. */
             readonly session_lengths: number[];
@@ -5135,12 +5188,17 @@ export interface operations {
     v1_consultations_experts_list: {
         parameters: {
             query?: {
+                /** @description Only experts who price in this currency. */
                 currency?: string;
+                /** @description Currency that prices are compared (and converted) in, e.g. EUR; default CURRENCY_BASE. Approximate rates from settings.CURRENCY_RATES. */
+                display_currency?: string;
                 /** @description Expertise area slug or name; comma-separated values match any. */
                 expertise?: string;
                 /** @description Language code or name (en, pt-br, Japanese); comma-separated values match any. */
                 language?: string;
+                /** @description Highest hourly rate, in display_currency. */
                 max_price?: number;
+                /** @description Lowest hourly rate, in display_currency. */
                 min_price?: number;
                 min_rating?: number;
                 /**
@@ -5148,8 +5206,8 @@ export interface operations {
                  *
                  *     * `rating` - Rating
                  *     * `-rating` - Rating (descending)
-                 *     * `price` - Price
-                 *     * `-price` - Price (descending)
+                 *     * `price` - Price (in the display currency)
+                 *     * `-price` - Price (in the display currency) (descending)
                  *     * `availability` - Soonest availability
                  *     * `-availability` - Soonest availability (descending)
                  *     * `reviews` - Number of reviews
@@ -5201,7 +5259,10 @@ export interface operations {
     };
     v1_consultations_experts_retrieve: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Also give each price converted (approximately) into this currency, e.g. EUR. */
+                display_currency?: string;
+            };
             header?: never;
             path: {
                 id: number;
@@ -5218,7 +5279,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExpertDetail"];
                 };
             };
-            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            /** @description display_currency is not a supported currency. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5816,6 +5877,34 @@ export interface operations {
             };
             /** @description No such object (or not yours), or no such page. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_currencies_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Currencies"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

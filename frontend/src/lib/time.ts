@@ -65,11 +65,12 @@ export function relativeFromNow(iso: string, now = Date.now()): string {
   return rtf.format(Math.round(diff / 86_400_000), "day");
 }
 
-export function formatMoney(amount: string | number | null | undefined, currency = "USD"): string {
+/** `whole` rounds to whole units, for approximate (converted) amounts. */
+export function formatMoney(amount: string | number | null | undefined, currency = "USD", { whole = false } = {}): string {
   const value = typeof amount === "string" ? Number(amount) : (amount ?? 0);
   if (!Number.isFinite(value)) return String(amount);
   try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(value);
+    return new Intl.NumberFormat(undefined, { style: "currency", currency, ...(whole ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {}) }).format(value);
   } catch {
     return `${value.toFixed(2)} ${currency}`;
   }

@@ -8,6 +8,7 @@ import { ErrorBox, Empty, Loading, Stars, TextField, SelectField, VerifiedBadge 
 import { useAsync } from "../lib/useAsync";
 import { formatDateTime, formatMoney } from "../lib/time";
 import { languageList, languageName } from "../lib/languages";
+import { preferredDisplayCurrency, rememberDisplayCurrency } from "../lib/currency";
 import { paths } from "../routes";
 import { Avatar } from "../components/Avatar";
 
@@ -23,7 +24,17 @@ const ORDERINGS: Array<{ value: Ordering | ""; label: string }> = [
 
 const PAGE_SIZE = 12;
 
-const FILTER_KEYS = ["search", "expertise", "language", "currency", "min_price", "max_price", "min_rating", "verified", "ordering"] as const;
+const FILTER_KEYS = ["search", "expertise", "language", "currency", "display_currency", "min_price", "max_price", "min_rating", "verified", "ordering"] as const;
+
+/** The currencies the server converts into; asked once per page load. */
+let currenciesRequest: Promise<Schemas["Currencies"]> | null = null;
+function loadCurrencies(): Promise<Schemas["Currencies"]> {
+  currenciesRequest ??= unwrap(api.GET("/api/v1/consultations/experts/currencies/")).catch((err) => {
+    currenciesRequest = null;
+    throw err;
+  });
+  return currenciesRequest;
+}
 
 const FILTER_WORDS: Partial<Record<(typeof FILTER_KEYS)[number], string>> = {
   search: "matching",
@@ -43,10 +54,14 @@ export function ExpertsPage() {
   );
 
   const query = params.toString();
-  const { data, error, loading, reload } = useAsync(() => {
+  const { data, error, loading, reload } = useAsync(async () => {
     const num = (key: string) => (params.get(key) ? Number(params.get(key)) : undefined);
     const ordering = params.get("ordering") as Ordering | null;
-    return unwrap(
+    // Prices are always compared in one currency, so a € and a $ rate never sort as equals.
+    const supported = (await loadCurrencies()).currencies.map((c) => c.code);
+    const asked = params.get("display_currency");
+    const displayCurrency = asked && supported.includes(asked) ? asked : preferredDisplayCurrency(supported);
+    const list = await unwrap(
       api.GET("/api/v1/consultations/experts/", {
         params: {
           query: {
@@ -54,6 +69,7 @@ export function ExpertsPage() {
             expertise: params.get("expertise") || undefined,
             language: params.get("language") || undefined,
             currency: params.get("currency") || undefined,
+            display_currency: displayCurrency,
             min_price: num("min_price"),
             max_price: num("max_price"),
             min_rating: num("min_rating"),
@@ -65,7 +81,9 @@ export function ExpertsPage() {
         },
       }),
     );
+    return { ...list, displayCurrency, supported };
   }, [query]);
+  const displayCurrency = data?.displayCurrency ?? "";
 
   // Offer the expertise and languages seen so far as suggestions.
   const suggestions = useMemo(() => {
@@ -80,13 +98,14 @@ export function ExpertsPage() {
 
   function apply(event: FormEvent) {
     event.preventDefault();
+    if (draft.display_currency) rememberDisplayCurrency(draft.display_currency);
     const next = new URLSearchParams();
     for (const key of FILTER_KEYS) if (draft[key]) next.set(key, draft[key]);
     setParams(next);
   }
 
   function clear() {
-    setDraft(Object.fromEntries(FILTER_KEYS.map((k) => [k, ""])) as typeof draft);
+    setDraft({ ...(Object.fromEntries(FILTER_KEYS.map((k) => [k, ""])) as typeof draft), display_currency: draft.display_currency });
     setParams(new URLSearchParams());
   }
 
@@ -94,7 +113,7 @@ export function ExpertsPage() {
     setDraft((d) => ({ ...d, [key]: e.target.value }));
 
   const totalPages = data ? Math.max(1, Math.ceil(data.count / PAGE_SIZE)) : 1;
-  const active = FILTER_KEYS.filter((k) => k !== "ordering" && params.get(k));
+  const active = FILTER_KEYS.filter((k) => k !== "ordering" && k !== "display_currency" && params.get(k));
   const [filtersOpen, setFiltersOpen] = useState(false);
 
   return (
@@ -138,14 +157,29 @@ export function ExpertsPage() {
             <option key={l} value={l} />
           ))}
         </datalist>
-        <SelectField label="Currency" name="currency" value={draft.currency} onChange={set("currency")} hint="Prices are compared within one currency.">
-          <option value="">Any currency</option>
-          <option value="EUR">EUR (€)</option>
-          <option value="USD">USD ($)</option>
-          <option value="GBP">GBP (£)</option>
+        <SelectField
+          label="Show prices in"
+          name="display_currency"
+          value={draft.display_currency || displayCurrency}
+          onChange={set("display_currency")}
+          hint="Other currencies are converted at approximate rates to compare."
+        >
+          {(data?.supported ?? [displayCurrency]).filter(Boolean).map((code) => (
+            <option key={code} value={code}>
+              {currencyLabel(code)}
+            </option>
+          ))}
         </SelectField>
-        <TextField label="Min price / hour" type="number" min={0} step="1" name="min_price" inputMode="decimal" value={draft.min_price} onChange={set("min_price")} />
-        <TextField label="Max price / hour" type="number" min={0} step="1" name="max_price" inputMode="decimal" value={draft.max_price} onChange={set("max_price")} />
+        <SelectField label="Priced in" name="currency" value={draft.currency} onChange={set("currency")}>
+          <option value="">Any currency</option>
+          {(data?.supported ?? []).map((code) => (
+            <option key={code} value={code}>
+              Only {code}
+            </option>
+          ))}
+        </SelectField>
+        <TextField label={`Min price / hour${displayCurrency ? ` (${displayCurrency})` : ""}`} type="number" min={0} step="1" name="min_price" inputMode="decimal" value={draft.min_price} onChange={set("min_price")} />
+        <TextField label={`Max price / hour${displayCurrency ? ` (${displayCurrency})` : ""}`} type="number" min={0} step="1" name="max_price" inputMode="decimal" value={draft.max_price} onChange={set("max_price")} />
         <SelectField label="Minimum rating" name="min_rating" value={draft.min_rating} onChange={set("min_rating")}>
           <option value="">Any</option>
           <option value="3">3+ ★</option>
@@ -232,6 +266,15 @@ export function ExpertsPage() {
   );
 }
 
+function currencyLabel(code: string): string {
+  try {
+    const name = new Intl.DisplayNames(undefined, { type: "currency" }).of(code);
+    return name && name !== code ? `${code} · ${name}` : code;
+  } catch {
+    return code;
+  }
+}
+
 function setPage(params: URLSearchParams, setParams: (p: URLSearchParams) => void, page: number) {
   const next = new URLSearchParams(params);
   if (page <= 1) next.delete("page");
@@ -262,7 +305,14 @@ export function ExpertCard({ expert }: { expert: Schemas["ExpertList"] }) {
       <dl className="facts">
         <div>
           <dt>Price</dt>
-          <dd>{formatMoney(expert.hourly_rate, expert.currency)} / hour</dd>
+          <dd>
+            {formatMoney(expert.hourly_rate, expert.currency)} / hour
+            {expert.converted_hourly_rate && expert.converted_currency && (
+              <span className="muted converted" title="Approximate conversion; you pay in the expert's currency">
+                {" "}≈ {formatMoney(expert.converted_hourly_rate, expert.converted_currency, { whole: true })}
+              </span>
+            )}
+          </dd>
         </div>
         <div>
           <dt>Rating</dt>

@@ -1,0 +1,33 @@
+/** The currency prices are compared and shown "≈" in: the viewer's choice, else their locale's. */
+import { readStored, writeStored } from "./stored";
+
+const EURO = ["AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PT", "SI", "SK"];
+const BY_REGION: Record<string, string> = {
+  ...Object.fromEntries(EURO.map((r) => [r, "EUR"])),
+  US: "USD", GB: "GBP", CH: "CHF", CA: "CAD", AU: "AUD", NZ: "NZD", JP: "JPY", CN: "CNY", IN: "INR", SG: "SGD",
+  BR: "BRL", MX: "MXN", SE: "SEK", NO: "NOK", DK: "DKK", PL: "PLN", CZ: "CZK", ZA: "ZAR", AE: "AED",
+};
+
+/** "fr-FR" -> "EUR", "en-GB" -> "GBP"; null when the locale names no region we know. */
+export function localeCurrency(locale: string): string | null {
+  let region: string | undefined;
+  try {
+    region = new Intl.Locale(locale).maximize().region;
+  } catch {
+    region = locale.split(/[-_]/)[1];
+  }
+  return (region && BY_REGION[region.toUpperCase()]) || null;
+}
+
+/** The saved choice, else the browser locale's currency, else USD — if the server can convert into it. */
+export function preferredDisplayCurrency(supported: string[]): string {
+  const chosen = readStored<string | null>("pref:currency", null);
+  if (chosen && supported.includes(chosen)) return chosen;
+  const fromLocale = localeCurrency(navigator.language || "en-US");
+  if (fromLocale && supported.includes(fromLocale)) return fromLocale;
+  return supported.includes("USD") ? "USD" : (supported[0] ?? "USD");
+}
+
+export function rememberDisplayCurrency(code: string): void {
+  writeStored("pref:currency", code);
+}
