@@ -162,7 +162,6 @@ export function ExpertsPage() {
           name="display_currency"
           value={draft.display_currency || displayCurrency}
           onChange={set("display_currency")}
-          hint="Other currencies are converted at approximate rates to compare."
         >
           {(data?.supported ?? [displayCurrency]).filter(Boolean).map((code) => (
             <option key={code} value={code}>
@@ -219,6 +218,7 @@ export function ExpertsPage() {
         <>
           <p className="muted" aria-live="polite">
             {data.count === 1 ? "1 expert" : `${data.count} experts`}
+            {displayCurrency && ` · prices compared in ${displayCurrency} (other currencies at approximate rates)`}
             {loading && " · updating…"}
           </p>
           {data.results.length === 0 ? (
@@ -308,9 +308,9 @@ export function ExpertCard({ expert }: { expert: Schemas["ExpertList"] }) {
           <dd>
             {formatMoney(expert.hourly_rate, expert.currency)} / hour
             {expert.converted_hourly_rate && expert.converted_currency && (
-              <span className="muted converted" title="Approximate conversion; you pay in the expert's currency">
-                {" "}≈ {formatMoney(expert.converted_hourly_rate, expert.converted_currency, { whole: true })}
-              </span>
+              <small className="muted converted" title="Approximate conversion; you pay in the expert's currency">
+                ≈ {formatMoney(expert.converted_hourly_rate, expert.converted_currency, { whole: true })}
+              </small>
             )}
           </dd>
         </div>
