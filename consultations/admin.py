@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.db import models
@@ -30,8 +31,10 @@ from consultations.models import (
     ExpertVerificationDocument,
     IdempotencyKey,
     Language,
+    Review,
     VerificationAuditLog,
 )
+from consultations.services import reviews as review_services
 from consultations.services import verification as services
 from project.api_errors import ServiceError
 from project.auth import request_user
@@ -380,6 +383,86 @@ class ConsultationAdmin(admin.ModelAdmin):
 
         s = summary(obj)
         return f"{s['both_minutes']} (client {s['client_minutes']}, expert {s['expert_minutes']})"
+
+
+class ReviewAdminForm(forms.ModelForm):
+    """Staff never edit a review; they hide it (with a reason) or restore it, through the
+    service, so the expert's average, the audit log and the live events follow."""
+
+    hide_with_reason = forms.CharField(
+        required=False,
+        max_length=review_services.MAX_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Fill in to hide this review from the profile and the average. "
+        "The reason is kept in the audit log and shown to the client and the expert.",
+    )
+    restore = forms.BooleanField(required=False, help_text="Show this hidden review again.")
+
+    class Meta:
+        model = Review
+        fields: list[str] = []
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    form = ReviewAdminForm
+    list_display = ["id", "expert", "rating", "short_text", "created_at", "is_visible"]
+    list_filter = [("hidden_at", admin.EmptyFieldListFilter), "rating", "created_at"]
+    search_fields = ["text", "reply", "expert__name", "author__email"]
+    list_select_related = ["expert", "author"]
+    readonly_fields = [
+        "consultation",
+        "expert",
+        "author",
+        "rating",
+        "text",
+        "created_at",
+        "reply",
+        "replied_at",
+        "reply_edited_at",
+        "hidden_at",
+        "hidden_by",
+        "hidden_reason",
+    ]
+    actions = ["restore_selected"]
+
+    @admin.display(description="Text")
+    def short_text(self, obj: Review) -> str:
+        return obj.text if len(obj.text) <= 80 else obj.text[:79] + "…"
+
+    @admin.display(description="Visible", boolean=True)
+    def is_visible(self, obj: Review) -> bool:
+        return not obj.is_hidden
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    # Deleting would bypass the average; hiding is the way to take a review down.
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Review, form: Any, change: bool) -> None:
+        reason = form.cleaned_data.get("hide_with_reason", "").strip()
+        actor = request_user(request)
+        try:
+            if reason and not obj.is_hidden:
+                review_services.hide_review(review_id=obj.pk, actor=actor, reason=reason)
+            elif form.cleaned_data.get("restore") and obj.is_hidden:
+                review_services.restore_review(review_id=obj.pk, actor=actor)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    @admin.action(description="Restore selected hidden reviews", permissions=["change"])
+    def restore_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run_bulk(
+            self,
+            request,
+            queryset,
+            lambda review: review_services.restore_review(
+                review_id=review.pk, actor=request_user(request)
+            ),
+            "Restored",
+        )
 
 
 @admin.register(ConsultationReminder)

@@ -22,5 +22,5 @@ expert_status_changed = Signal()
 availability_changed = Signal()
 # kwargs: consultation, actor (User)  -- a participant started the video call
 meeting_started = Signal()
-# kwargs: consultation, actor (User)  -- the client rated (and maybe reviewed) it
+# kwargs: consultation, review (Review), actor (User)  -- the client reviewed it
 consultation_rated = Signal()

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("consultations.urls_scheduling")),
     path("", include("consultations.urls_experts")),
     path("", include("consultations.urls_bookings")),
+    path("", include("consultations.urls_reviews")),
     path("", include("consultations.urls_meetings")),
 ]

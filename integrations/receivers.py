@@ -67,13 +67,14 @@ def on_meeting_started(sender: Any, consultation: Any, **kwargs: Any) -> None:
     )
 
 
-def on_consultation_rated(sender: Any, consultation: Any, **kwargs: Any) -> None:
+def on_consultation_rated(sender: Any, consultation: Any, review: Any, **kwargs: Any) -> None:
+    # Field names kept from before reviews had their own table (integrators read them).
     _webhook(
         "review.created",
         consultation,
-        rating=consultation.rating,
-        review=consultation.review,
-        rated_at=_iso(consultation.rated_at),
+        rating=review.rating,
+        review=review.text,
+        rated_at=_iso(review.created_at),
     )
 
 

@@ -118,6 +118,28 @@ class MeetingPresencePayload(_Payload):
     expert_present: bool
 
 
+# --------------------------------------------------------------------------- reviews
+
+
+class ReviewPayload(_Payload):
+    """A review as review events carry it (consultations.services.reviews)."""
+
+    id: int
+    consultation_id: int
+    expert_id: int
+    author_name: str = Field(description='First name and last initial, e.g. "Cleo C.".')
+    rating: int = Field(ge=1, le=5)
+    text: str
+    created_at: DateTime
+    reply: str = Field(description="The expert's public reply ('' until there is one).")
+    replied_at: DateTime | None
+    reply_edited_at: DateTime | None
+    hidden: bool
+    hidden_reason: str
+    average_rating: str = Field(description="The expert's new average (Decimal as a string).")
+    review_count: int = Field(description="Visible reviews the average is over.")
+
+
 # --------------------------------------------------------------------------- chat
 
 
@@ -284,6 +306,10 @@ BOOKING_CANCELLED = "booking.cancelled"
 BOOKING_RESCHEDULED = "booking.rescheduled"
 BOOKING_NO_SHOW = "booking.no_show"
 BOOKING_POLICY_WAIVED = "booking.policy_waived"
+REVIEW_POSTED = "review.posted"
+REVIEW_REPLIED = "review.replied"
+REVIEW_HIDDEN = "review.hidden"
+REVIEW_RESTORED = "review.restored"
 MEETING_STARTED = "meeting.started"
 MEETING_ENDED = "meeting.ended"
 MEETING_PRESENCE = "meeting.presence"
@@ -368,6 +394,30 @@ _SPECS = [
         "client and expert",
         "the expert waives the cancellation policy for one booking",
         ack_fallback=True,
+    ),
+    EventSpec(
+        REVIEW_POSTED,
+        ReviewPayload,
+        "client and expert",
+        "the client reviews a completed consultation (the expert's new average included)",
+    ),
+    EventSpec(
+        REVIEW_REPLIED,
+        ReviewPayload,
+        "client and expert",
+        "the expert replies to a review, or edits the reply",
+    ),
+    EventSpec(
+        REVIEW_HIDDEN,
+        ReviewPayload,
+        "client and expert",
+        "staff hide a review (it leaves the profile and the average; `hidden_reason` says why)",
+    ),
+    EventSpec(
+        REVIEW_RESTORED,
+        ReviewPayload,
+        "client and expert",
+        "staff show a hidden review again",
     ),
     EventSpec(
         MEETING_STARTED, MeetingStartedPayload, "client and expert", "a participant starts the call"

@@ -13,6 +13,7 @@ from consultations.models.experts import (
 from consultations.models.idempotency import IdempotencyKey
 from consultations.models.ledger import BookingAuditLog, LedgerEntry
 from consultations.models.reminders import ConsultationReminder
+from consultations.models.reviews import Review
 from consultations.models.verification import (
     ExpertApplication,
     ExpertVerificationDocument,
@@ -34,5 +35,6 @@ __all__ = [
     "IdempotencyKey",
     "Language",
     "LedgerEntry",
+    "Review",
     "VerificationAuditLog",
 ]

@@ -123,10 +123,6 @@ class Consultation(models.Model):
     policy_waiver_reason = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    review = models.TextField(blank=True)
-    rated_at = models.DateTimeField(null=True, blank=True)
-
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -140,10 +136,6 @@ class Consultation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_at__gt=F("start_at")), name="consultation_end_after_start"
-            ),
-            models.CheckConstraint(
-                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
-                name="consultation_rating_1_to_5",
             ),
         ]
         # The no-double-booking EXCLUDE constraint is PostgreSQL-only and lives in a

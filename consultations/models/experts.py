@@ -98,8 +98,11 @@ class Expert(models.Model):
     reschedule_cutoff_hours = models.PositiveSmallIntegerField(default=24)
     max_reschedules = models.PositiveSmallIntegerField(default=2)
 
+    # Visible reviews only. The sum is kept so the average is exact after each F() update
+    # (consultations.services.reviews); average_rating stays a column for ordering/filters.
     average_rating = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0"))
     review_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
 
     verification_status = models.CharField(
         max_length=20, choices=VerificationStatus.choices, default=VerificationStatus.PENDING

@@ -18,7 +18,7 @@ Status = Consultation.Status
 
 def _base() -> QuerySet[Consultation]:
     return Consultation.objects.select_related(
-        "user", "expert", "expert__user", "rescheduled_from"
+        "user", "expert", "expert__user", "rescheduled_from", "review", "review__author"
     ).prefetch_related("rescheduled_to", "ledger_entries", "attendance")
 
 

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consultations import policies
-from consultations.models import Consultation
+from consultations.models import Consultation, Review
 from consultations.serializers.attendance import AttendanceSerializer
 from consultations.serializers.policies import (
     LedgerEntrySerializer,
@@ -19,6 +19,7 @@ from consultations.serializers.policies import (
     RefundQuoteSerializer,
     RefusalSerializer,
 )
+from consultations.serializers.reviews import ReviewSerializer
 from consultations.serializers.scheduling import TimeZoneField
 from consultations.services.attendance import summary as attendance_summary
 from consultations.services.timezones import aware_from_wall, get_zone
@@ -144,6 +145,15 @@ class ConsultationExpertSerializer(serializers.Serializer):
     )
 
 
+def _review_of(obj: Consultation) -> Review | None:
+    try:
+        review = obj.review
+    except Review.DoesNotExist:
+        return None
+    review.expert = obj.expert  # already loaded: saves a query per row
+    return review
+
+
 class ConsultationSerializer(serializers.ModelSerializer):
     user = serializers.SerializerMethodField()
     expert = serializers.SerializerMethodField()
@@ -162,6 +172,10 @@ class ConsultationSerializer(serializers.ModelSerializer):
     reschedule_refusal = serializers.SerializerMethodField()
     ledger = serializers.SerializerMethodField()
     attendance = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
+    can_review = serializers.SerializerMethodField(
+        help_text="The viewer is the client, it is completed, and not reviewed yet."
+    )
 
     class Meta:
         model = Consultation
@@ -189,9 +203,8 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "rescheduled_from_id",
             "rescheduled_to_id",
             "completed_at",
-            "rating",
             "review",
-            "rated_at",
+            "can_review",
             "created_at",
             "updated_at",
             "my_role",
@@ -286,6 +299,22 @@ class ConsultationSerializer(serializers.ModelSerializer):
         return RefusalSerializer(
             {"code": refusal.code, "message": refusal.message, "cutoff_at": refusal.cutoff_at}
         ).data
+
+    @extend_schema_field(ReviewSerializer(allow_null=True))
+    def get_review(self, obj: Consultation) -> dict[str, Any] | None:
+        review = _review_of(obj)
+        if review is None:
+            return None
+        return dict(ReviewSerializer(review, context=self.context).data)
+
+    def get_can_review(self, obj: Consultation) -> bool:
+        viewer = self._viewer()
+        return (
+            viewer is not None
+            and viewer.pk == obj.user_id
+            and obj.status == Consultation.Status.COMPLETED
+            and _review_of(obj) is None
+        )
 
     @extend_schema_field(AttendanceSerializer)
     def get_attendance(self, obj: Consultation) -> dict[str, Any]:

@@ -13,18 +13,16 @@ after the transaction commits.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count
 from django.utils import timezone
 
 from consultations import policies, signals
 from consultations.models import BookingAuditLog, Consultation, Expert
 from consultations.policies import Cause
-from consultations.services import cancellation, ledger, scheduling
+from consultations.services import cancellation, ledger, reviews, scheduling
 from consultations.services.jitsi import JitsiService
 from consultations.services.payloads import event_payload
 from consultations.services.payments import get_payment_provider
@@ -33,7 +31,6 @@ from realtime.events import publish_to_user, publish_to_users
 
 NO_OVERLAP_CONSTRAINT = "consultation_no_overlap"
 MAX_REASON_LENGTH = 1000
-MAX_REVIEW_LENGTH = 2000
 
 BOOKING_CREATED = "booking.created"
 BOOKING_CONFIRMED = "booking.confirmed"
@@ -461,32 +458,8 @@ def _reschedule(
 def rate_consultation(
     *, consultation_id: int, actor: User, rating: int, review: str = "", now: datetime | None = None
 ) -> Consultation:
-    now = now or timezone.now()
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ServiceError("Rate from 1 to 5.", field="rating")
-    review = _clean_text(review, field="review", max_length=MAX_REVIEW_LENGTH)
-    with transaction.atomic():
-        expert, c = _lock_consultation(consultation_id, actor)
-        if actor.pk != c.user_id:
-            raise NotAllowed("Only the client can rate a consultation.")
-        if c.status != Status.COMPLETED:
-            raise Conflict(
-                "You can rate a consultation once it is completed.", code="invalid_state"
-            )
-        if c.rating is not None:
-            raise Conflict("You have already rated this consultation.", code="already_rated")
-        c.rating = rating
-        c.review = review
-        c.rated_at = now
-        c.save(update_fields=["rating", "review", "rated_at", "updated_at"])
-        # Recomputed from the rows under the expert lock: concurrent ratings can't lose one.
-        agg = Consultation.objects.filter(expert=expert, rating__isnull=False).aggregate(
-            avg=Avg("rating"), n=Count("pk")
-        )
-        expert.average_rating = Decimal(str(agg["avg"] or 0)).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
-        expert.review_count = agg["n"]
-        expert.save(update_fields=["average_rating", "review_count", "updated_at"])
-        _on_commit_signal(signals.consultation_rated, consultation=c, actor=actor)
-    return c
+    """The old `rate/` endpoint's service: a review by another name (services.reviews)."""
+    posted = reviews.post_review(
+        consultation_id=consultation_id, actor=actor, rating=rating, text=review, now=now
+    )
+    return posted.consultation

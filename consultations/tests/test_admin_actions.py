@@ -230,3 +230,33 @@ def test_document_admin_has_no_upload_and_links_to_authorised_view(admin_client,
     assert reverse("expert-document-file", args=[doc.pk]) in change
     assert doc.file.name not in change
     assert ExpertVerificationDocument.objects.count() == 1
+
+
+# --------------------------------------------------------------------------- reviews
+
+
+@pytest.mark.django_db
+def test_staff_hide_and_restore_a_review_in_the_admin(admin_client, admin_user):
+    from consultations.models import BookingAuditLog, Consultation
+    from consultations.services import reviews
+
+    c = make_consultation(status=Consultation.Status.COMPLETED)
+    review = reviews.post_review(consultation_id=c.pk, actor=c.user, rating=1, text="Spam")
+    url = reverse("admin:consultations_review_change", args=[review.pk])
+    assert admin_client.get(url).status_code == 200
+    resp = admin_client.post(url, {"hide_with_reason": "Advertising", "restore": ""})
+    assert resp.status_code == 302
+    review.refresh_from_db()
+    c.expert.refresh_from_db()
+    assert review.is_hidden and review.hidden_by == admin_user
+    assert review.hidden_reason == "Advertising" and review.text == "Spam"
+    assert c.expert.review_count == 0
+    assert BookingAuditLog.objects.filter(action="review_hidden", actor=admin_user).exists()
+
+    changelist = reverse("admin:consultations_review_changelist")
+    admin_client.post(changelist, {"action": "restore_selected", "_selected_action": [review.pk]})
+    review.refresh_from_db()
+    c.expert.refresh_from_db()
+    assert not review.is_hidden and c.expert.review_count == 1
+    # No add or delete: a review leaves only by being hidden.
+    assert admin_client.get(reverse("admin:consultations_review_add")).status_code == 403

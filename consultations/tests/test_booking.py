@@ -392,49 +392,6 @@ def test_a_cancelled_consultation_cannot_be_rescheduled(expert, client_user):
         )
 
 
-# --------------------------------------------------------------------------- rate
-
-
-def completed(expert, user, start):
-    return make_consultation(
-        user=user, expert=expert, start_at=start, minutes=30, status=Status.COMPLETED
-    )
-
-
-def test_rating_updates_the_experts_average(expert, client_user):
-    a = completed(expert, client_user, utc(2026, 2, 20, 9, 0))
-    b = completed(expert, make_user(), utc(2026, 2, 21, 9, 0))
-    booking.rate_consultation(consultation_id=a.pk, actor=client_user, rating=5, review="Great")
-    booking.rate_consultation(consultation_id=b.pk, actor=b.user, rating=4)
-    expert.refresh_from_db()
-    assert expert.average_rating == Decimal("4.50") and expert.review_count == 2
-    a.refresh_from_db()
-    assert a.rating == 5 and a.review == "Great" and a.rated_at == NOW
-
-
-def test_rating_rules(expert, client_user):
-    c = completed(expert, client_user, utc(2026, 2, 20, 9, 0))
-    with pytest.raises(NotAllowed):
-        booking.rate_consultation(consultation_id=c.pk, actor=expert.user, rating=5)
-    with pytest.raises(NotFound):
-        booking.rate_consultation(consultation_id=c.pk, actor=make_user(), rating=5)
-    for bad in (0, 6, True, "5"):
-        with pytest.raises(ServiceError) as exc:
-            booking.rate_consultation(consultation_id=c.pk, actor=client_user, rating=bad)
-        assert exc.value.field == "rating"
-    booking.rate_consultation(consultation_id=c.pk, actor=client_user, rating=3)
-    with pytest.raises(Conflict):
-        booking.rate_consultation(consultation_id=c.pk, actor=client_user, rating=4)
-    expert.refresh_from_db()
-    assert expert.average_rating == Decimal("3.00") and expert.review_count == 1
-
-
-def test_only_completed_consultations_can_be_rated(expert, client_user):
-    c = book(client_user, expert)
-    with pytest.raises(Conflict):
-        booking.rate_consultation(consultation_id=c.pk, actor=client_user, rating=5)
-
-
 # --------------------------------------------------------------------------- policy
 
 

@@ -295,7 +295,8 @@ class RateConsultationView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Rate a completed consultation (the client, once)",
+        summary="Rate a completed consultation (deprecated: POST .../review/ instead)",
+        deprecated=True,
         request=RateRequestSerializer,
         responses={
             200: ConsultationSerializer,

@@ -104,6 +104,7 @@ class World:
     application: Any
     document: Any
     passwords: dict[str, str] = field(default_factory=dict)
+    review: Any = None
 
 
 def _build_world() -> World:
@@ -164,6 +165,12 @@ def _build_world() -> World:
         file=SimpleUploadedFile("id.pdf", _pdf_bytes(), content_type="application/pdf"),
         document_type=_document_type(),
     )
+    from consultations.services import reviews
+
+    reviewed = make_consultation(
+        user=user, expert=expert, start_at=_day(-4), status=Consultation.Status.COMPLETED
+    )
+    review = reviews.post_review(consultation_id=reviewed.pk, actor=user, rating=4)
     return World(
         users={
             "anon": None,
@@ -185,6 +192,7 @@ def _build_world() -> World:
         notification=notification,
         application=application,
         document=document,
+        review=review,
     )
 
 
@@ -287,6 +295,14 @@ def _user_blocks(w: World) -> None:
     user = w.users["user"]
     assert user is not None
     chat_services.block_conversation(user=user, conversation_id=w.conversation.pk)
+
+
+def _hide_review(w: World) -> None:
+    from consultations.services import reviews
+
+    staff = w.users["staff"]
+    assert staff is not None
+    reviews.hide_review(review_id=w.review.pk, actor=staff, reason="Abuse")
 
 
 def _expert_override(w: World) -> None:
@@ -538,6 +554,26 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     (C + "consultations/<int:pk>/rate/", "POST"): Row(
         (403, 200, 404, 403, 404, 404), pk=lambda w: w.completed.pk, body=lambda w, r: {"rating": 5}
+    ),
+    # Reviews: the completed one is the client's to review; `reviewed` already has a review.
+    (C + "consultations/<int:pk>/review/", "POST"): Row(
+        (403, 201, 404, 403, 404, 404), pk=lambda w: w.completed.pk, body=lambda w, r: {"rating": 5}
+    ),
+    (C + "experts/<int:pk>/reviews/", "GET"): Row(
+        (200, 200, 200, 200, 200, 200), pk=lambda w: w.expert.pk
+    ),
+    (C + "reviews/<int:pk>/reply/", "PUT"): Row(
+        (403, 403, 403, 200, 403, 403),
+        pk=lambda w: w.review.pk,
+        body=lambda w, r: {"reply": "Thanks"},
+    ),
+    (C + "reviews/<int:pk>/hide/", "POST"): Row(
+        (403, 403, 403, 403, 403, 200),
+        pk=lambda w: w.review.pk,
+        body=lambda w, r: {"reason": "Abuse"},
+    ),
+    (C + "reviews/<int:pk>/hide/", "DELETE"): Row(
+        (403, 403, 403, 403, 403, 200), pk=lambda w: w.review.pk, setup=_hide_review
     ),
     (C + "experts/consultations/", "GET"): Row(EXPERTS_ONLY),
     (C + "experts/dashboard/", "GET"): Row(EXPERTS_ONLY),

@@ -558,7 +558,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rate a completed consultation (the client, once) */
+        /**
+         * Rate a completed consultation (deprecated: POST .../review/ instead)
+         * @deprecated
+         */
         post: operations["v1_consultations_consultations_rate_create"];
         delete?: never;
         options?: never;
@@ -580,6 +583,23 @@ export interface paths {
          * @description Creates a new consultation linked by `rescheduled_from` and cancels this one, in one transaction. Same rules as a booking. A client may reschedule until the booking policy's cut-off and at most its `max_reschedules` times (409 `reschedule_cutoff` with `cutoff_at`/`cutoff_display`, or `reschedule_limit`); the expert until the start. Moved by the expert, the new booking is confirmed; moved by the client, it awaits the expert again.
          */
         post: operations["v1_consultations_consultations_reschedule_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/consultations/{id}/review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Review a completed consultation (its client, once) */
+        post: operations["v1_consultations_consultations_review_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -720,6 +740,23 @@ export interface paths {
         };
         /** An expert's weekly availability and scheduling settings */
         get: operations["v1_consultations_experts_availability_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/experts/{id}/reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An expert's reviews, newest first (hidden ones only for staff) */
+        get: operations["v1_consultations_experts_reviews_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1112,6 +1149,41 @@ export interface paths {
         /** My verification status */
         get: operations["v1_consultations_experts_verification_status_retrieve"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/reviews/{id}/hide/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hide a review from the profile and the average (staff; audit-logged) */
+        post: operations["v1_consultations_reviews_hide_create"];
+        /** Show a hidden review again (staff; audit-logged) */
+        delete: operations["v1_consultations_reviews_hide_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/reviews/{id}/reply/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set or edit the expert's public reply to a review */
+        put: operations["v1_consultations_reviews_reply_update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1618,10 +1690,9 @@ export interface components {
             readonly rescheduled_to_id: number | null;
             /** Format: date-time */
             readonly completed_at: string | null;
-            readonly rating: number | null;
-            readonly review: string;
-            /** Format: date-time */
-            readonly rated_at: string | null;
+            readonly review: components["schemas"]["Review"] | null;
+            /** @description The viewer is the client, it is completed, and not reviewed yet. */
+            readonly can_review: boolean;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2108,6 +2179,10 @@ export interface components {
          * @enum {string}
          */
         ExternalCalendarStatusEnum: "pending" | "ok" | "error";
+        HideRequestRequest: {
+            /** @description Kept in the audit log. */
+            reason: string;
+        };
         LedgerEntry: {
             readonly id: number;
             readonly kind: components["schemas"]["LedgerEntryKindEnum"];
@@ -2365,6 +2440,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Notification"][];
         };
+        PaginatedReviewList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Review"][];
+        };
         Participant: {
             id: number;
             name: string;
@@ -2561,6 +2651,10 @@ export interface components {
             timezone?: string;
             time_format?: components["schemas"]["TimeFormatEnum"];
         };
+        ReplyRequestRequest: {
+            /** @description Shown under the review, publicly. */
+            reply: string;
+        };
         RescheduleRequestRequest: {
             /** @description New start; same format as when booking. */
             start_at: string;
@@ -2569,6 +2663,31 @@ export interface components {
             /** @default  */
             reason: string;
         };
+        Review: {
+            readonly id: number;
+            readonly consultation_id: number;
+            readonly expert_id: number;
+            readonly rating: number;
+            readonly text: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** @description e.g. "Cleo C." */
+            readonly author_name: string;
+            readonly reply: string;
+            /** Format: date-time */
+            readonly replied_at: string | null;
+            /** Format: date-time */
+            readonly reply_edited_at: string | null;
+            readonly is_hidden: boolean;
+            /** Format: date-time */
+            readonly hidden_at: string | null;
+            /** @description Why staff hid it; only staff, the author and the expert see it. */
+            readonly hidden_reason: string;
+            /** @description The viewer is the reviewed expert. */
+            readonly can_reply: boolean;
+            /** @description The viewer is staff. */
+            readonly can_hide: boolean;
+        };
         ReviewRequest: {
             decision: components["schemas"]["DecisionEnum"];
             /**
@@ -2576,6 +2695,11 @@ export interface components {
              * @default
              */
             notes: string;
+        };
+        ReviewRequestRequest: {
+            rating: number;
+            /** @default  */
+            text: string;
         };
         /**
          * @description * `client` - client
@@ -4903,6 +5027,69 @@ export interface operations {
             };
         };
     };
+    v1_consultations_consultations_review_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewRequestRequest"];
+                "multipart/form-data": components["schemas"]["ReviewRequestRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Rating not 1-5, or text too long. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Only the client reviews. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a consultation you take part in. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not completed yet, or already reviewed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     consultations_meeting_start: {
         parameters: {
             query?: never;
@@ -5333,6 +5520,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    v1_consultations_experts_reviews_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedReviewList"];
+                };
+            };
+            /** @description Invalid input (`error.fields` names each bad field), or a malformed request (e.g. a control character in a header) refused before it was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No approved expert with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -6501,6 +6732,180 @@ export interface operations {
             };
             /** @description Not logged in. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_consultations_reviews_hide_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HideRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["HideRequestRequest"];
+                "multipart/form-data": components["schemas"]["HideRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Reason missing or too long. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Staff only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such review. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Already hidden. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_consultations_reviews_hide_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Reason too long. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Staff only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such review. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not hidden. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    v1_consultations_reviews_reply_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReplyRequestRequest"];
+                "multipart/form-data": components["schemas"]["ReplyRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Reply blank or too long. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Only the reviewed expert replies. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such review. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

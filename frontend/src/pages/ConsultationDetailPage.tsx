@@ -5,6 +5,8 @@ import "../styles/booking.css";
 import { AddToCalendar } from "../components/booking/AddToCalendar";
 import { ConsultationActions } from "../components/consultations/ConsultationActions";
 import { PolicyPanel } from "../components/consultations/PolicyPanel";
+import { ReviewCard } from "../components/reviews/ReviewCard";
+import { ReviewForm } from "../components/reviews/ReviewForm";
 import { moneyInWords } from "../lib/money";
 import { ErrorBox, Loading, StatusBadge } from "../components/ui";
 import { formatDateTime, formatRange, timeZoneLabel, viewerTimeZone } from "../lib/time";
@@ -147,14 +149,6 @@ export function ConsultationDetailPage() {
               </dd>
             </>
           )}
-          {c.rating && (
-            <>
-              <dt>Rating</dt>
-              <dd>
-                <span className="stars">{"★".repeat(c.rating)}</span> {c.review}
-              </dd>
-            </>
-          )}
         </dl>
         {c.status === "pending" && !isExpert && <p className="muted">Waiting for {c.expert.name} to confirm.</p>}
         {!justBooked && (c.status === "pending" || c.status === "confirmed") && Date.parse(c.end_at) > Date.now() && (
@@ -174,6 +168,16 @@ export function ConsultationDetailPage() {
           )}
         </p>
       </section>
+      {(c.review || c.can_review) && (
+        <section className="card" aria-labelledby="review-heading" data-testid="consultation-review">
+          <h2 id="review-heading">{c.review ? (isExpert ? "The client's review" : "Your review") : "Review"}</h2>
+          {c.review ? (
+            <ReviewCard review={c.review} expertName={c.expert.name} onChanged={(review) => detail.setData({ ...c, review })} />
+          ) : (
+            <ReviewForm consultationId={c.id} expertName={c.expert.name} onDone={(review) => detail.setData({ ...c, review, can_review: false })} />
+          )}
+        </section>
+      )}
       <PolicyPanel consultation={c} onChanged={(u) => detail.setData(u)} />
     </div>
   );

@@ -6,6 +6,7 @@ import { ApiError, errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../components/Avatar";
 import { alternativesOf, ConflictAlternatives, type Alternative } from "../components/booking/ConflictAlternatives";
+import { ExpertReviews } from "../components/reviews/ExpertReviews";
 import { groupSlotsByDay, longDay, SlotPicker, TimeDisplayControls, type TimeSlot } from "../components/booking/SlotPicker";
 import { ErrorBox, Loading, Stars, TextArea, TextField, VerifiedBadge } from "../components/ui";
 import { newIdempotencyKey } from "../lib/idempotency";
@@ -103,6 +104,7 @@ function ExpertBooking({ expert: e }: { expert: Expert }) {
           <h2 id="book-heading">Book a consultation</h2>
           {ownProfile ? <p className="muted">This is your own profile; you cannot book yourself.</p> : <BookingFlow expert={e} />}
         </section>
+        <ExpertReviews expertId={e.id} expertName={e.name} average={e.average_rating} count={e.review_count} />
       </div>
     </div>
   );

@@ -20,6 +20,10 @@ export const CONSULTATION_EVENTS = [
   "booking.policy_waived",
   "meeting.started",
   "meeting.ended",
+  "review.posted",
+  "review.replied",
+  "review.hidden",
+  "review.restored",
 ];
 
 export function MyConsultationsPage() {
@@ -47,8 +51,8 @@ export function MyConsultationsPage() {
           ? ` A refund of ${formatMoney(updated.refund_amount, updated.currency)} is due.`
           : "";
       setNotice(`“${updated.topic}” is cancelled; it is now under Past.${refund}`);
-    } else if (updated.rating) {
-      setNotice("Thanks for rating your consultation.");
+    } else if (updated.review) {
+      setNotice("Thanks for your review. It is now on the expert's profile.");
     }
   }
 
@@ -134,7 +138,11 @@ export function ConsultationSummary({ c }: { c: Consultation }) {
       <p className="actions" style={{ margin: 0 }}>
         <StatusBadge status={c.status} />
         <span className="muted">{Number(c.price) > 0 ? formatMoney(c.price, c.currency) : "Free"}</span>
-        {c.rating && <span className="stars">{"★".repeat(c.rating)}</span>}
+        {c.review && (
+          <span className="stars" aria-label={`You rated it ${c.review.rating} out of 5`}>
+            {"★".repeat(c.review.rating)}
+          </span>
+        )}
       </p>
     </div>
   );

@@ -357,6 +357,10 @@ export interface components {
             "booking.rescheduled": components["schemas"]["BookingRescheduledPayload"];
             "booking.no_show": components["schemas"]["BookingCancelledPayload"];
             "booking.policy_waived": components["schemas"]["BookingPayload"];
+            "review.posted": components["schemas"]["ReviewPayload"];
+            "review.replied": components["schemas"]["ReviewPayload"];
+            "review.hidden": components["schemas"]["ReviewPayload"];
+            "review.restored": components["schemas"]["ReviewPayload"];
             "meeting.started": components["schemas"]["MeetingStartedPayload"];
             "meeting.ended": components["schemas"]["MeetingEndedPayload"];
             "meeting.presence": components["schemas"]["MeetingPresencePayload"];
@@ -488,6 +492,55 @@ export interface components {
         PongPayload: {
             /** Request Id */
             request_id: unknown;
+        };
+        /**
+         * ReviewPayload
+         * @description A review as review events carry it (consultations.services.reviews).
+         */
+        ReviewPayload: {
+            /** Id */
+            id: number;
+            /** Consultation Id */
+            consultation_id: number;
+            /** Expert Id */
+            expert_id: number;
+            /**
+             * Author Name
+             * @description First name and last initial, e.g. "Cleo C.".
+             */
+            author_name: string;
+            /** Rating */
+            rating: number;
+            /** Text */
+            text: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Reply
+             * @description The expert's public reply ('' until there is one).
+             */
+            reply: string;
+            /** Replied At */
+            replied_at: string | null;
+            /** Reply Edited At */
+            reply_edited_at: string | null;
+            /** Hidden */
+            hidden: boolean;
+            /** Hidden Reason */
+            hidden_reason: string;
+            /**
+             * Average Rating
+             * @description The expert's new average (Decimal as a string).
+             */
+            average_rating: string;
+            /**
+             * Review Count
+             * @description Visible reviews the average is over.
+             */
+            review_count: number;
         };
         /** SessionReadyPayload */
         SessionReadyPayload: {

@@ -5,6 +5,7 @@ import { api, unwrap, type Schemas } from "../../api/client";
 import { ApiError, errorMessage } from "../../api/http";
 import { formatMoney, viewerTimeZone } from "../../lib/time";
 import { ErrorBox, TextArea } from "../ui";
+import { ReviewForm } from "../reviews/ReviewForm";
 import { paths } from "../../routes";
 
 export type Consultation = Schemas["Consultation"];
@@ -32,7 +33,8 @@ export function ConsultationActions({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const isExpert = c.my_role === "expert";
-  const canRate = c.my_role === "user" && c.status === "completed" && c.rating === null;
+  // The detail page shows the review form itself; lists offer a button.
+  const canRate = c.can_review && compact;
 
   async function confirm() {
     setBusy(true);
@@ -76,13 +78,23 @@ export function ConsultationActions({
         )}
         {canRate && mode !== "rate" && (
           <button type="button" className="btn btn-small" onClick={() => setMode("rate")}>
-            Rate
+            Write a review
           </button>
         )}
       </div>
       <ErrorBox message={error} />
       {mode === "cancel" && <CancelForm consultation={c} onDone={(u) => { setMode("none"); onChanged(u); }} onClose={() => setMode("none")} />}
-      {mode === "rate" && <RateForm consultation={c} onDone={(u) => { setMode("none"); onChanged(u); }} onClose={() => setMode("none")} />}
+      {mode === "rate" && (
+        <ReviewForm
+          consultationId={c.id}
+          expertName={c.expert.name}
+          onDone={(review) => {
+            setMode("none");
+            onChanged({ ...c, review, can_review: false });
+          }}
+          onClose={() => setMode("none")}
+        />
+      )}
     </div>
   );
 }
@@ -166,66 +178,3 @@ export function CancelForm({
   );
 }
 
-export function RateForm({
-  consultation: c,
-  onDone,
-  onClose,
-}: {
-  consultation: Consultation;
-  onDone: (c: Consultation) => void;
-  onClose: () => void;
-}) {
-  const [rating, setRating] = useState(0);
-  const [review, setReview] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    if (rating < 1) {
-      setError("Choose 1 to 5 stars.");
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(
-        await unwrap(
-          api.POST("/api/v1/consultations/consultations/{id}/rate/", {
-            params: { path: { id: c.id } },
-            body: { rating, review: review.trim() },
-          }),
-        ),
-      );
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <form className="inline-form" onSubmit={submit} aria-label="Rate consultation">
-      <fieldset className="rating-input">
-        <legend className="visually-hidden">Rating</legend>
-        {[1, 2, 3, 4, 5].map((n) => (
-          <label key={n} className={n <= rating ? "on" : ""}>
-            <input type="radio" name={`rating-${c.id}`} value={n} checked={rating === n} onChange={() => setRating(n)} />
-            <span aria-hidden="true">★</span>
-            <span className="visually-hidden">{n} star{n > 1 ? "s" : ""}</span>
-          </label>
-        ))}
-      </fieldset>
-      <TextArea label="Review (optional)" name="review" value={review} onChange={(e) => setReview(e.target.value)} />
-      <ErrorBox message={error} />
-      <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? "Saving…" : "Submit rating"}
-        </button>
-        <button type="button" className="btn" onClick={onClose}>
-          Not now
-        </button>
-      </div>
-    </form>
-  );
-}
