@@ -11,7 +11,7 @@ import pytest
 from consultations import signals
 from consultations.models import Consultation, Expert
 from consultations.services import booking, scheduling
-from consultations.tests.factories import make_consultation, make_user
+from consultations.tests.factories import make_user
 from consultations.tests.scheduling_helpers import (
     BOOKING_NOW,
     every_day,

@@ -39,7 +39,7 @@ def copy_ratings_into_reviews(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0009_readable_names'),
+        ('consultations', '0010_expert_photo'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,4 +1,4 @@
-"""Migration 0010: the old per-consultation ratings become Review rows and the expert's
+"""Migration 0011: the old per-consultation ratings become Review rows and the expert's
 totals are recomputed from them."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("consultations", "0009_readable_names")]
-AFTER = [("consultations", "0010_reviews")]
+BEFORE = [("consultations", "0010_expert_photo")]
+AFTER = [("consultations", "0011_reviews")]
 
 
 @pytest.mark.django_db(transaction=True)
