@@ -941,6 +941,9 @@ async def amain(args, pairs: list[Pair], bookable, idle_users: list[common.Bench
     peer = start_peer(args) if not args.no_peer else None
     http = start_http(args) if "rest" in phases else None
     common.log(f"ws pids {ws.pids()}, load {load_average()}")
+    if http is not None:
+        await asyncio.sleep(3)  # the workers fork after the port opens
+        common.log(f"http pids {http.pids()}")
     try:
         saturation = 0.0
         if "chat" in phases:

@@ -12,6 +12,8 @@ Client → server (each may carry a `request_id`, echoed in the `<type>.ok` repl
 
 from __future__ import annotations
 
+import threading
+from functools import cached_property
 from typing import Any
 
 from rest_framework import serializers
@@ -40,7 +42,32 @@ def _in_db_thread(func):
     return in_action_thread(func)
 
 
-class _ConversationRef(serializers.Serializer):
+class _ReusedFields(serializers.Serializer):
+    """Fields built once per class and thread instead of once per frame.
+
+    DRF deep-copies every declared field (and re-creates its validators) for each
+    serializer instance: 12 % of a socket process's CPU at chat saturation went there
+    (py-spy, bench_core). Bound fields keep no per-validation state, so one set per class
+    serves every frame, re-bound to the instance that uses it. Per thread, because binding
+    sets `field.parent`; socket frames are validated on the event loop's thread.
+    """
+
+    _local = threading.local()
+
+    @cached_property
+    def fields(self) -> Any:
+        cache: dict[type, Any] = self._local.__dict__.setdefault("fields", {})
+        fields = cache.get(type(self))
+        if fields is None:
+            fields = cache[type(self)] = super().fields
+        else:
+            fields.serializer = self
+            for field in fields.values():
+                field.parent = self
+        return fields
+
+
+class _ConversationRef(_ReusedFields):
     conversation_id = IdField()
 
 

@@ -10,10 +10,10 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 
 from project.api_errors import ServiceError
+from project.cache_redis import cache_redis
 
 RATE_WINDOW_SECONDS = 60
 
@@ -35,11 +35,7 @@ _script: Any = None
 
 def _redis_client() -> Any | None:
     """The redis-py client behind the default cache when it is Redis, else None."""
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return None
-    # RedisCache._cache (the client wrapper) is private Django API, absent from django-stubs.
-    return backend._cache.get_client(write=True)  # type: ignore[attr-defined]
+    return cache_redis()
 
 
 def _rate_limited(limit: int, retry_after: int) -> ServiceError:

@@ -29,6 +29,9 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
+from project.cache_redis import cache_redis
+from project.cache_redis import make_key as cache_make_key
+
 logger = logging.getLogger(__name__)
 
 
@@ -69,6 +72,20 @@ def mark_disconnected(user_id: int) -> None:
 
 
 def is_online(user_id: int) -> bool:
+    # A socket open in this very process answers without a round trip (chat sends mostly
+    # ask about a recipient whose socket is on one of the socket processes).
+    if any(
+        p.sockets.get(user_id, 0) > 0 and not p.loop.is_closed() for p in list(_by_loop.values())
+    ):
+        return True
+    client = cache_redis()
+    if client is not None:
+        # The shared client: Django's cache would build a new Redis object for each call.
+        raw = client.get(cache_make_key(_key(user_id)))
+        try:
+            return int(raw or 0) > 0
+        except ValueError:
+            pass  # not a counter (written by something else): let the cache decode it
     return (cache.get(_key(user_id)) or 0) > 0
 
 

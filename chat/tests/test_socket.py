@@ -472,3 +472,30 @@ async def test_archived_conversation_reopens_on_socket_message(
         lambda: ExpertChatConversation.objects.get(pk=conversation.pk).status
     )()
     assert status == "active"
+
+
+def test_socket_frames_reuse_their_fields_and_keep_no_state_between_frames():
+    """Fields are built once per serializer class (not per frame); each frame is still
+    validated on its own: an error never leaks into the next frame's result."""
+    from chat import socket_handlers
+    from project.api_errors import ServiceError
+
+    first = socket_handlers._SocketSend(data={"conversation_id": 1, "client_id": "a"})
+    second = socket_handlers._SocketSend(data={"conversation_id": "x", "client_id": "b"})
+    assert first.fields is second.fields  # built once
+    assert all(field.parent is second for field in second.fields.values())  # re-bound
+
+    with pytest.raises(ServiceError) as bad:
+        socket_handlers._validated(
+            socket_handlers._SocketSend, {"conversation_id": "x", "client_id": "b"}
+        )
+    assert bad.value.field == "conversation_id"
+    good = socket_handlers._validated(
+        socket_handlers._SocketSend, {"conversation_id": 7, "client_id": "c", "text": "hi"}
+    )
+    assert good == {"conversation_id": 7, "client_id": "c", "text": "hi"}
+    with pytest.raises(ServiceError) as missing:
+        socket_handlers._validated(socket_handlers._SocketSend, {"conversation_id": 7})
+    assert missing.value.field == "client_id"
+    read = socket_handlers._validated(socket_handlers._SocketRead, {"conversation_id": 3})
+    assert read == {"conversation_id": 3}

@@ -25,7 +25,7 @@ from django.db.models.functions import Cast, Round
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from consultations import signals
+from consultations import expert_list_cache, signals
 from consultations.models import BookingAuditLog, Consultation, Expert, Review
 from project.api_errors import Conflict, NotAllowed, NotFound, ServiceError
 from realtime.catalogue import REVIEW_HIDDEN, REVIEW_POSTED, REVIEW_REPLIED, REVIEW_RESTORED
@@ -67,6 +67,8 @@ def _shift_totals(expert_id: int, *, rating_delta: int, count_delta: int) -> Non
             output_field=DecimalField(max_digits=3, decimal_places=2),
         ),
     )
+    # The list shows (and sorts by) the rating; .update() sends no signal.
+    expert_list_cache.invalidate()
 
 
 def _totals(expert_id: int) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils import timezone
 
+from consultations import expert_list_cache
 from consultations.models import (
     Consultation,
     Expert,
@@ -475,6 +476,8 @@ def refresh_next_available_at(
         value = slot.start if slot else None
     Expert.objects.filter(pk=expert.pk).update(next_available_at=value)
     expert.next_available_at = value
+    # The list shows (and sorts by) the soonest slot; .update() sends no signal.
+    expert_list_cache.invalidate()
     return value
 
 

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consultations import expert_list_cache
 from consultations.filters import ExpertFilter
 from consultations.selectors.experts import get_public_expert, listed_experts, public_experts
 from consultations.serializers.experts import ExpertDetailSerializer, ExpertListSerializer
@@ -52,6 +53,20 @@ class ExpertListView(ListAPIView):
 
     def get_serializer_context(self):
         return _display_currency_context(self, super().get_serializer_context())
+
+    def list(self, request, *args, **kwargs):
+        # The page is the same for every visitor (consultations/expert_list_cache.py);
+        # keyed by the absolute URL, since the next/previous links carry the host.
+        if expert_list_cache.ttl() <= 0:
+            return super().list(request, *args, **kwargs)
+        url = request.build_absolute_uri()
+        data, version = expert_list_cache.lookup(url)
+        if data is not None:
+            return Response(data)
+        response = super().list(request, *args, **kwargs)
+        if response.status_code == 200:
+            expert_list_cache.store(url, version, response.data)
+        return response
 
     @extend_schema(
         tags=["experts"],

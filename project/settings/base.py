@@ -392,6 +392,10 @@ CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "")
 JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "32"))
 WS_MAX_FRAME_BYTES = int(os.environ.get("WS_MAX_FRAME_BYTES", 64 * 1024))
 PRESENCE_TTL_SECONDS = int(os.environ.get("PRESENCE_TTL_SECONDS", "90"))
+# Public expert-list pages are cached this long in the shared cache, and dropped at once
+# when an expert, their hours, areas or languages change (consultations/expert_list_cache.py).
+# 0 turns the cache off.
+EXPERT_LIST_CACHE_SECONDS = int(os.environ.get("EXPERT_LIST_CACHE_SECONDS", "10"))
 
 # Realtime (realtime/): an event that realtime/catalogue.py does not declare, or whose data
 # does not fit its model, raises when strict (dev, tests) and is logged in production.

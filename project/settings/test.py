@@ -29,3 +29,6 @@ REALTIME_STRICT_EVENTS = True
 # Eager Celery would run the unacknowledged-booking fallback at once, before any tab could
 # acknowledge; its own tests turn it on.
 REALTIME_ACK_TIMEOUT_SECONDS = 0
+# Tests that build experts with bulk_create/update (no signals) must see them listed at
+# once; consultations/tests/test_expert_list_cache.py turns the cache on.
+EXPERT_LIST_CACHE_SECONDS = 0

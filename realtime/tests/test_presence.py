@@ -168,3 +168,12 @@ async def test_open_sockets_heartbeat_never_uses_channels_db_thread(user, settin
     monkeypatch.undo()
     assert await database_sync_to_async(presence.is_online)(user.id)
     await comm.disconnect()
+
+
+async def test_a_socket_in_this_process_answers_is_online_without_the_cache(redis_cache):
+    sockets = presence.socket_presence()
+    await sockets.connected(24)
+    await database_sync_to_async(redis_cache.delete)("presence:user:24")
+    assert await database_sync_to_async(presence.is_online)(24)  # known here
+    await sockets.disconnected(24)
+    assert not await database_sync_to_async(presence.is_online)(24)

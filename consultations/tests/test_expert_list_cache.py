@@ -1,0 +1,118 @@
+"""The public expert list is cached briefly and never shows an expert change late:
+every change that affects the list drops the cached pages once it commits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from consultations.services import availability, booking
+from consultations.tests.factories import add_weekly_hours, make_expert, make_user
+
+LIST = reverse("expert-list")
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def cached(settings):
+    settings.EXPERT_LIST_CACHE_SECONDS = 60
+
+
+def listed(api_client, **params) -> list[dict]:
+    resp = api_client.get(LIST, params)
+    assert resp.status_code == 200, resp.content
+    return resp.json()["results"]
+
+
+def test_a_page_is_served_from_the_cache_the_same_for_everyone(api_client, client_for):
+    add_weekly_hours(make_expert(name="Ada"))
+    first = api_client.get(LIST)
+    with CaptureQueriesContext(connection) as queries:
+        again = api_client.get(LIST)
+    assert len(queries) == 0
+    assert again.json() == first.json()
+    # Signed in, the same public page (the token lookup is the only query).
+    with CaptureQueriesContext(connection) as queries:
+        signed_in = client_for(make_user()).get(LIST)
+    assert signed_in.json() == first.json()
+    assert not [q for q in queries if "consultations_expert" in q["sql"]]
+
+
+def test_filters_and_pages_are_cached_apart_and_bad_input_still_fails(api_client):
+    add_weekly_hours(make_expert(name="Cheap", hourly_rate=20))
+    add_weekly_hours(make_expert(name="Dear", hourly_rate=200))
+    assert [e["name"] for e in listed(api_client, max_price=50)] == ["Cheap"]
+    assert [e["name"] for e in listed(api_client, min_price=50)] == ["Dear"]
+    assert [e["name"] for e in listed(api_client, max_price=50)] == ["Cheap"]
+    for _ in range(2):
+        bad = api_client.get(LIST, {"max_price": "lots"})
+        assert bad.status_code == 400 and "max_price" in bad.content.decode()
+
+
+def test_an_edited_expert_shows_at_once(api_client):
+    expert = add_weekly_hours(make_expert(name="Before"))
+    assert [e["name"] for e in listed(api_client)] == ["Before"]
+    expert.name = "After"
+    expert.save()
+    assert [e["name"] for e in listed(api_client)] == ["After"]
+
+
+def test_a_new_suspended_or_unlisted_expert_shows_at_once(api_client):
+    first = add_weekly_hours(make_expert(name="First"))
+    assert [e["name"] for e in listed(api_client)] == ["First"]
+    add_weekly_hours(make_expert(name="Second"))
+    assert sorted(e["name"] for e in listed(api_client)) == ["First", "Second"]
+    first.verification_status = "suspended"
+    first.save()
+    assert [e["name"] for e in listed(api_client)] == ["Second"]
+
+
+def test_weekly_hours_and_expertise_changes_show_at_once(api_client):
+    from consultations.models import ExpertiseArea
+
+    expert = add_weekly_hours(make_expert(name="Hours"))
+    assert len(listed(api_client)) == 1
+    area = ExpertiseArea.objects.create(slug="tax", name="Tax")
+    expert.expertise_areas.add(area)
+    assert listed(api_client)[0]["expertise_areas"] == ["Tax"]
+    availability.replace_weekly_rules(expert, [])  # no hours: off the list
+    assert listed(api_client) == []
+
+
+def test_a_booking_that_moves_the_soonest_slot_shows_at_once(api_client):
+    expert = add_weekly_hours(make_expert(name="Busy", min_notice_minutes=0))
+    from consultations.services import scheduling
+
+    scheduling.refresh_next_available_at(expert)
+    soonest = listed(api_client)[0]["next_available_at"]
+    assert soonest is not None
+    expert.refresh_from_db()
+    booking.book_consultation(
+        user=make_user(),
+        expert_id=expert.pk,
+        start_at=expert.next_available_at,
+        duration_minutes=expert.session_lengths[0],
+        topic="First slot",
+    )
+    assert listed(api_client)[0]["next_available_at"] != soonest
+
+
+def test_pages_expire_after_the_ttl_even_without_a_signal(api_client, settings):
+    import time_machine
+
+    from consultations.models import Expert
+
+    expert = add_weekly_hours(make_expert(name="Quiet"))
+    settings.EXPERT_LIST_CACHE_SECONDS = 10
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert [e["name"] for e in listed(api_client)] == ["Quiet"]
+        Expert.objects.filter(pk=expert.pk).update(name="Renamed")  # no signal
+        assert [e["name"] for e in listed(api_client)] == ["Quiet"]
+        clock.shift(timedelta(seconds=11))
+        assert [e["name"] for e in listed(api_client)] == ["Renamed"]
