@@ -116,3 +116,23 @@ def test_pages_expire_after_the_ttl_even_without_a_signal(api_client, settings):
         assert [e["name"] for e in listed(api_client)] == ["Quiet"]
         clock.shift(timedelta(seconds=11))
         assert [e["name"] for e in listed(api_client)] == ["Renamed"]
+
+
+def test_a_new_review_shows_in_the_rating_at_once(api_client):
+    from consultations.models import Consultation
+    from consultations.services import reviews
+    from consultations.tests.factories import make_consultation
+
+    expert = add_weekly_hours(make_expert(name="Rated"))
+    assert listed(api_client)[0]["review_count"] == 0
+    client = make_user()
+    done = make_consultation(
+        user=client,
+        expert=expert,
+        start_at=timezone.now() - timedelta(days=2),
+        minutes=30,
+        status=Consultation.Status.COMPLETED,
+    )
+    reviews.post_review(consultation_id=done.pk, actor=client, rating=4)
+    row = listed(api_client)[0]
+    assert row["review_count"] == 1 and row["average_rating"] == "4.00"
