@@ -142,7 +142,14 @@ def start_ws(args) -> Proc:
         "-k",
         "project.workers.SocketWorker",
     ]
-    env = consult_env(args, BIND=f"127.0.0.1:{WS_PORT}", WEB_WORKERS=str(args.ws_workers))
+    env = consult_env(
+        args,
+        BIND=f"127.0.0.1:{WS_PORT}",
+        WEB_WORKERS=str(args.ws_workers),
+        UVICORN_WS=args.ws_impl,
+    )
+    if args.ws_pythonpath:  # e.g. wsproto installed with pip --target, to compare
+        env["PYTHONPATH"] = f"{env['PYTHONPATH']}:{args.ws_pythonpath}"
     ws = start("ws", argv, WS_PORT, env, common.ROOT)
     # The port opens with the master; RSS and fd baselines need the workers up too.
     deadline = time.monotonic() + 60
@@ -975,6 +982,13 @@ def main() -> None:
     ap.add_argument("--idle-users", type=int, default=0, help="users behind the idle sockets")
     ap.add_argument("--experts", type=int, default=1000)
     ap.add_argument("--ws-workers", type=int, default=2)
+    ap.add_argument(
+        "--ws-impl",
+        default="websockets-sansio",
+        choices=["websockets-sansio", "websockets", "wsproto"],
+        help="uvicorn's WebSocket implementation in the socket processes",
+    )
+    ap.add_argument("--ws-pythonpath", default="", help="extra PYTHONPATH for the ws processes")
     ap.add_argument("--http-workers", type=int, default=2)
     ap.add_argument("--pool", type=int, default=8, help="DB_POOL_SIZE per process")
     ap.add_argument("--layer", choices=["pubsub", "core"], default="pubsub")

@@ -7,6 +7,7 @@ HttpWorker serves HTTP (`gunicorn project.wsgi`); SocketWorker serves /ws/
 from __future__ import annotations
 
 import json
+import os
 import socket
 from typing import Any
 
@@ -90,6 +91,12 @@ class SocketWorker(UvicornWorker):
 
     Per-message deflate is off: Consult's frames are small JSON events, where compressing
     each one costs CPU on the socket process (the bottleneck, bench/README.md) and saves little.
+    UVICORN_WS picks uvicorn's WebSocket implementation (`websockets-sansio`, the default;
+    `websockets`; `wsproto` if installed); bench/README.md has the measurement behind it.
     """
 
-    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "ws_per_message_deflate": False}
+    CONFIG_KWARGS = {
+        **UvicornWorker.CONFIG_KWARGS,
+        "ws_per_message_deflate": False,
+        "ws": os.environ.get("UVICORN_WS", "websockets-sansio"),
+    }
