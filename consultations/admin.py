@@ -57,20 +57,33 @@ def _run_bulk(
     queryset: QuerySet,
     action: Callable[[Any], Any],
     done: str,
+    *,
+    name: Callable[[Any], str] = str,
+    outcome: str = "",
 ) -> None:
-    """Apply a service call to each row; one refusal does not undo the others."""
-    ok, refused = 0, []
+    """Apply a service call to each row; one refusal does not undo the others.
+
+    The message says what happened to whom and what follows from it, so staff do not have
+    to open each row to check.
+    """
+    names, refused = [], []
     for obj in queryset:
         try:
             action(obj)
         except ServiceError as exc:
-            refused.append(f"{obj}: {exc.message}")
+            refused.append(f"Not changed: {name(obj)}: {exc.message}")
         else:
-            ok += 1
-    if ok:
-        modeladmin.message_user(request, f"{done}: {ok}.", messages.SUCCESS)
+            names.append(name(obj))
+    if names:
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        text = f"{done} ({len(names)}): {shown}." + (f" {outcome}" if outcome else "")
+        modeladmin.message_user(request, text, messages.SUCCESS)
     for line in refused:
         modeladmin.message_user(request, line, messages.WARNING)
+
+
+def _applicant(app: ExpertApplication) -> str:
+    return app.applicant.get_full_name() or app.applicant.email
 
 
 # --------------------------------------------------------------------------- verification
@@ -155,6 +168,11 @@ class ExpertApplicationAdmin(admin.ModelAdmin):
                 application=app, reviewer=request_user(request), decision=services.Decision.APPROVE
             ),
             "Approved",
+            name=_applicant,
+            outcome=(
+                "Each is now an expert and was notified by email and in the app; they are "
+                "listed in the marketplace once they set weekly hours."
+            ),
         )
 
     @admin.action(description="Reject selected applications", permissions=["change"])
@@ -170,6 +188,8 @@ class ExpertApplicationAdmin(admin.ModelAdmin):
                 notes="Rejected by an administrator.",
             ),
             "Rejected",
+            name=_applicant,
+            outcome="Each applicant was notified and may apply again.",
         )
 
     @admin.action(description="Mark selected applications as under review", permissions=["change"])
@@ -180,6 +200,8 @@ class ExpertApplicationAdmin(admin.ModelAdmin):
             queryset,
             lambda app: services.mark_under_review(application=app, reviewer=request_user(request)),
             "Marked under review",
+            name=_applicant,
+            outcome="Applicants see that a reviewer has started.",
         )
 
 
@@ -278,6 +300,7 @@ class ExpertAdmin(admin.ModelAdmin):
                 expert=expert, actor=request_user(request), note="Suspended by an administrator."
             ),
             "Suspended",
+            outcome="They are hidden from the marketplace and cannot take new bookings.",
         )
 
     @admin.action(description="Reinstate selected experts", permissions=["change"])
@@ -290,6 +313,7 @@ class ExpertAdmin(admin.ModelAdmin):
                 expert=expert, actor=request_user(request), note="Reinstated by an administrator."
             ),
             "Reinstated",
+            outcome="They are listed again once bookable and can take bookings.",
         )
 
 

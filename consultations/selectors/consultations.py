@@ -61,14 +61,26 @@ def consultations_for_expert(expert: Expert) -> QuerySet[Consultation]:
     return _base().filter(expert=expert).order_by("-start_at")
 
 
+def upcoming_for_expert_list(
+    qs: QuerySet[Consultation], *, now: datetime | None = None
+) -> QuerySet[Consultation]:
+    """Bookings still ahead (not over, not cancelled), soonest first; id breaks ties so
+    pages neither repeat nor skip rows."""
+    now = now or timezone.now()
+    return qs.filter(status__in=Consultation.ACTIVE_STATUSES, end_at__gt=now).order_by(
+        "start_at", "id"
+    )
+
+
+# The dashboard shows this many upcoming bookings; the rest load page by page from
+# experts/consultations/?upcoming=true.
+DASHBOARD_UPCOMING = 10
+
+
 def expert_dashboard(expert: Expert, *, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     mine = Consultation.objects.filter(expert=expert)
-    upcoming = (
-        _base()
-        .filter(expert=expert, status__in=Consultation.ACTIVE_STATUSES, end_at__gt=now)
-        .order_by("start_at")
-    )
+    upcoming = upcoming_for_expert_list(_base().filter(expert=expert), now=now)
     pending = upcoming.filter(status=Status.PENDING)
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     completed = mine.filter(status=Status.COMPLETED)
@@ -80,7 +92,7 @@ def expert_dashboard(expert: Expert, *, now: datetime | None = None) -> dict[str
     booked = upcoming.aggregate(total=Sum("price"))
     zero = Decimal("0.00")
     return {
-        "upcoming": list(upcoming[:10]),
+        "upcoming": list(upcoming[:DASHBOARD_UPCOMING]),
         "upcoming_count": upcoming.count(),
         "pending_confirmation": list(pending[:20]),
         "pending_confirmation_count": pending.count(),

@@ -124,7 +124,10 @@ def test_bulk_approve_goes_through_the_service(
     apps_ = [make_application(make_user(first_name=f"A{i}")) for i in range(2)]
     with record_signals() as calls, django_capture_on_commit_callbacks(execute=True):
         messages = run_action(admin_client, APPLICATIONS, "approve_selected", apps_)
-    assert any("Approved: 2" in m for m in messages)
+    assert any(
+        m.startswith("Approved (2): ") and "A0" in m and "A1" in m and "notified" in m
+        for m in messages
+    ), messages
     for app in apps_:
         app.refresh_from_db()
         assert app.status == "approved" and app.reviewer == admin_user
@@ -140,8 +143,8 @@ def test_bulk_approve_reports_refusals_and_leaves_them_unchanged(admin_client, m
     done = make_application(make_user(), status="approved", review_notes="old")
     fresh = make_application(make_user())
     messages = run_action(admin_client, APPLICATIONS, "approve_selected", [done, fresh])
-    assert any("Approved: 1" in m for m in messages)
-    assert any("already approved" in m for m in messages)
+    assert any(m.startswith("Approved (1):") for m in messages), messages
+    assert any(m.startswith("Not changed:") and "already approved" in m for m in messages)
     done.refresh_from_db()
     assert done.review_notes == "old" and done.reviewer is None
     assert not done.audit_log.exists()
@@ -197,7 +200,7 @@ def test_bulk_suspend_and_reinstate(
     public = reverse("expert-list")
     with record_signals() as calls, django_capture_on_commit_callbacks(execute=True):
         messages = run_action(admin_client, EXPERTS, "suspend_selected", [a, b])
-    assert any("Suspended: 2" in m for m in messages)
+    assert any(m.startswith("Suspended (2):") and "hidden" in m for m in messages), messages
     assert api_client.get(public).json()["count"] == 0
     assert [(n, kw["new_status"], kw["actor"]) for n, kw in calls] == [
         ("expert_status", "suspended", admin_user),

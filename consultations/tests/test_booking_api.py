@@ -278,6 +278,30 @@ def test_expert_dashboard(client_for, expert, client_user):
     assert client_for(client_user).get(f"{API}/experts/dashboard/").status_code == 403
 
 
+def test_dashboard_shows_ten_upcoming_and_the_rest_pages_soonest_first(
+    client_for, expert, client_user
+):
+    starts = [NOW + timedelta(days=1, hours=h) for h in range(25)]
+    rows = [
+        make_consultation(user=client_user, expert=expert, start_at=s, minutes=30)
+        for s in reversed(starts)  # created out of order on purpose
+    ]
+    make_consultation(
+        user=client_user, expert=expert, start_at=NOW + timedelta(days=3), status=Status.CANCELLED
+    )
+    make_consultation(user=client_user, expert=expert, start_at=NOW - timedelta(days=1))
+    soonest_first = [c.pk for c in sorted(rows, key=lambda c: c.start_at)]
+    client = client_for(expert.user)
+    d = client.get(f"{API}/experts/dashboard/").json()
+    assert d["upcoming_count"] == 25
+    assert [c["id"] for c in d["upcoming"]] == soonest_first[:10]
+    seen = []
+    for page in (1, 2):
+        body = client.get(f"{API}/experts/consultations/", {"upcoming": "true", "page": page})
+        seen += [c["id"] for c in body.json()["results"]]
+    assert seen == soonest_first  # every upcoming booking once, in order, nothing past/cancelled
+
+
 def test_schema_documents_the_booking_endpoints(api_client):
     r = api_client.get("/api/schema/", {"format": "json"})
     assert r.status_code == 200

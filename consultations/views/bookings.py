@@ -343,10 +343,20 @@ class ExpertConsultationFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Consultation.Status.choices)
     start_from = InstantFilter(field_name="start_at", lookup_expr="gte")
     start_to = InstantFilter(field_name="start_at", lookup_expr="lt")
+    upcoming = django_filters.BooleanFilter(
+        method="filter_upcoming",
+        label="Only bookings not yet over and still on (pending or confirmed), soonest first "
+        "(the dashboard's 'Show more').",
+    )
 
     class Meta:
         model = Consultation
-        fields = ["status", "start_from", "start_to"]
+        fields = ["status", "start_from", "start_to", "upcoming"]
+
+    def filter_upcoming(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return qs
+        return selectors.upcoming_for_expert_list(qs)
 
 
 @extend_schema(tags=TAGS, summary="My consultations as an expert (newest first)")

@@ -6073,6 +6073,8 @@ export interface operations {
                  *     * `no_show` - No show
                  */
                 status?: ("cancelled" | "completed" | "confirmed" | "no_show" | "pending")[];
+                /** @description Only bookings not yet over and still on (pending or confirmed), soonest first (the dashboard's 'Show more'). */
+                upcoming?: string;
             };
             header?: never;
             path?: never;

@@ -48,3 +48,51 @@ export function moneyInWords(c: MoneyFacts, viewer: "client" | "expert", otherNa
       return price;
   }
 }
+
+interface RefundQuote {
+  percent: number;
+  amount: string;
+  reason: string;
+}
+
+/** "Cancelled less than 24 h before the start (moderate policy): 50 % refund." -> the part before the colon. */
+function policyPart(reason: string): string {
+  return reason.replace(/:\s*[^:]*refund\.?\s*$/i, "").trim();
+}
+
+/**
+ * What cancelling now means for the money, from the booking's real payment status and the
+ * policy's quote: nothing paid means nothing is refunded (at most a fee stays due).
+ */
+export function cancellationInWords(
+  c: Pick<MoneyFacts, "price" | "currency" | "payment_status">,
+  quote: RefundQuote,
+  viewer: "client" | "expert",
+  otherName: string,
+): string {
+  const price = formatMoney(c.price, c.currency);
+  if (Number(c.price) <= 0 || c.payment_status === "not_required") return "This consultation is free: cancelling costs nothing.";
+  const why = policyPart(quote.reason);
+  const kept = formatMoney(Math.max(0, Number(c.price) - Number(quote.amount)), c.currency);
+  if (c.payment_status === "unpaid") {
+    if (quote.percent === 100)
+      return viewer === "client"
+        ? "Nothing has been paid, and cancelling now costs you nothing."
+        : `Nothing has been paid; after cancelling, ${otherName} owes nothing.`;
+    return viewer === "client"
+      ? `Nothing has been paid yet, but cancelling now leaves ${kept} of the ${price} due to ${otherName} as a cancellation fee. ${why}.`
+      : `Nothing has been paid yet; cancelling now leaves ${kept} due from ${otherName}. ${why}.`;
+  }
+  if (c.payment_status === "paid") {
+    if (quote.percent === 100)
+      return viewer === "client"
+        ? `You paid ${price}; cancelling now, all of it is refunded to you.`
+        : `${otherName} paid ${price}; cancelling now, you refund all of it.`;
+    if (quote.percent === 0)
+      return viewer === "client" ? `You paid ${price}; cancelling now, none of it is refunded. ${why}.` : `${otherName} paid ${price}; none of it is refunded. ${why}.`;
+    return viewer === "client"
+      ? `You paid ${price}; cancelling now refunds ${formatMoney(quote.amount, c.currency)} (${quote.percent} %). ${why}.`
+      : `${otherName} paid ${price}; cancelling now refunds ${formatMoney(quote.amount, c.currency)} (${quote.percent} %). ${why}.`;
+  }
+  return quote.reason;
+}

@@ -2,7 +2,7 @@ import { useState } from "react";
 
 import { api, unwrap, type Schemas } from "../api/client";
 import { errorMessage } from "../api/http";
-import { Empty, ErrorBox, Loading, SelectField, StatusBadge, TextArea } from "../components/ui";
+import { Empty, ErrorBox, Loading, Notice, SelectField, StatusBadge, TextArea } from "../components/ui";
 import { formatBytes } from "../lib/chat";
 import { formatDateTime, formatMoney } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
@@ -19,10 +19,25 @@ function listApplications(status: "pending" | "under_review" | "changes_requeste
   );
 }
 
+/** What a decision did, in words, for the banner after it (the card may leave the list). */
+export function reviewOutcome(decision: Decision, name: string): string {
+  switch (decision) {
+    case "approve":
+      return `Approved ${name}. They are now an expert and were notified by email and in the app; they are listed in the marketplace once they set weekly hours.`;
+    case "reject":
+      return `Rejected ${name}'s application. They were notified with your note and may apply again.`;
+    case "request_changes":
+      return `Asked ${name} for changes. They were notified with your note; the application comes back here when they resubmit.`;
+    default:
+      return `Saved your decision on ${name}'s application.`;
+  }
+}
+
 /** Staff review of expert applications (the same service as the Django admin's bulk actions). */
 export function AdminApplicationsPage() {
   const [status, setStatus] = useState<Status>("pending");
   const list = useAsync(() => listApplications(status), [status]);
+  const [outcome, setOutcome] = useState<string | null>(null);
 
   return (
     <div className="page">
@@ -37,6 +52,16 @@ export function AdminApplicationsPage() {
           <option value="">All</option>
         </SelectField>
       </div>
+      {outcome && (
+        <div data-testid="review-outcome">
+          <Notice kind="success">
+            <span>{outcome}</span>{" "}
+            <button type="button" className="btn btn-small" onClick={() => setOutcome(null)} aria-label="Dismiss">
+              ✕
+            </button>
+          </Notice>
+        </div>
+      )}
       <ErrorBox message={list.error} onRetry={() => void list.reload()} />
       {list.loading && !list.data && <Loading label="Loading applications…" />}
       {list.data && list.data.results.length === 0 && <Empty>No applications here.</Empty>}
@@ -44,7 +69,14 @@ export function AdminApplicationsPage() {
         <ul className="list">
           {list.data.results.map((a) => (
             <li key={a.id}>
-              <ApplicationCard application={a} onReviewed={() => void list.reload()} />
+              <ApplicationCard
+                application={a}
+                onReviewed={(decision) => {
+                  setOutcome(reviewOutcome(decision, a.applicant.name || a.applicant.email));
+                  window.scrollTo({ top: 0 });
+                  void list.reload();
+                }}
+              />
             </li>
           ))}
         </ul>
@@ -53,7 +85,7 @@ export function AdminApplicationsPage() {
   );
 }
 
-function ApplicationCard({ application: a, onReviewed }: { application: Application; onReviewed: () => void }) {
+function ApplicationCard({ application: a, onReviewed }: { application: Application; onReviewed: (decision: Decision) => void }) {
   const [notes, setNotes] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -73,7 +105,7 @@ function ApplicationCard({ application: a, onReviewed }: { application: Applicat
           body: { decision, notes: notes.trim() },
         }),
       );
-      onReviewed();
+      onReviewed(decision);
     } catch (err) {
       setError(errorMessage(err));
     } finally {

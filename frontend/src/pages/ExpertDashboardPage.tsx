@@ -84,14 +84,34 @@ export function ExpertDashboardPage() {
 
   function replaced(updated: Consultation) {
     void dashboard.reload();
+    setMore((m) => ({ ...m, items: m.items.map((c) => (c.id === updated.id ? updated : c)) }));
     setAlertStatus(updated.id, updated.status);
   }
 
   const d = dashboard.data;
+  // The dashboard sends the first upcoming bookings; "Show more" pages through the rest.
+  const [more, setMore] = useState<{ items: Consultation[]; page: number; done: boolean; loading: boolean; error?: string }>({
+    items: [],
+    page: 0,
+    done: false,
+    loading: false,
+  });
+  async function showMore() {
+    const page = more.page + 1;
+    setMore((m) => ({ ...m, loading: true, error: undefined }));
+    try {
+      const res = await unwrap(api.GET("/api/v1/consultations/experts/consultations/", { params: { query: { upcoming: "true", page } } }));
+      setMore((m) => ({ items: [...m.items, ...res.results], page, done: !res.next, loading: false }));
+    } catch (err) {
+      setMore((m) => ({ ...m, loading: false, error: errorMessage(err) }));
+    }
+  }
   // Each booking once: requests needing an answer first, then the rest by day.
   const requests = d?.pending_confirmation ?? [];
-  const upcoming = (d?.upcoming ?? []).filter((c) => c.status !== "pending");
+  const upcomingAll = dedupe([...(d?.upcoming ?? []), ...more.items]);
+  const upcoming = upcomingAll.filter((c) => c.status !== "pending" && c.status !== "cancelled");
   const byDay = groupByDay(upcoming);
+  const hasMore = !!d && !more.done && upcomingAll.length < d.upcoming_count;
 
   return (
     <div className="page">
@@ -223,6 +243,14 @@ export function ExpertDashboardPage() {
                 </div>
               ))
             )}
+            {hasMore && (
+              <div className="agenda-more">
+                <button type="button" className="btn" onClick={() => void showMore()} disabled={more.loading} data-testid="show-more">
+                  {more.loading ? "Loading…" : `Show more (${d.upcoming_count - upcomingAll.length} later)`}
+                </button>
+                {more.error && <p className="field-error">{more.error}</p>}
+              </div>
+            )}
           </section>
         </div>
       )}
@@ -238,6 +266,12 @@ export function ExpertDashboardPage() {
       )}
     </div>
   );
+}
+
+/** Keeps the first copy of each booking (the dashboard's, then the pages'). */
+function dedupe(items: Consultation[]): Consultation[] {
+  const seen = new Set<number>();
+  return items.filter((c) => !seen.has(c.id) && seen.add(c.id));
 }
 
 function groupByDay(items: Consultation[]): [string, Consultation[]][] {

@@ -3,7 +3,8 @@ import { Link } from "react-router-dom";
 
 import { api, unwrap, type Schemas } from "../../api/client";
 import { ApiError, errorMessage } from "../../api/http";
-import { formatMoney, viewerTimeZone } from "../../lib/time";
+import { viewerTimeZone } from "../../lib/time";
+import { cancellationInWords } from "../../lib/money";
 import { ErrorBox, TextArea } from "../ui";
 import { ReviewForm } from "../reviews/ReviewForm";
 import { paths } from "../../routes";
@@ -142,16 +143,7 @@ export function CancelForm({
   }
 
   const quote = c.refund_if_cancelled_now;
-  const refundNote =
-    quote === null
-      ? null
-      : Number(c.price) === 0
-        ? "This consultation is free."
-        : quote.percent === 100
-          ? `Cancelling now refunds the full ${formatMoney(c.price, c.currency)}.`
-          : quote.percent === 0
-            ? `Cancelling now gives no refund: ${quote.reason}`
-            : `Cancelling now refunds ${formatMoney(quote.amount, c.currency)} (${quote.percent} %): ${quote.reason}`;
+  const refundNote = quote === null ? null : cancellationInWords(c, quote, isExpert ? "expert" : "client", isExpert ? c.user.name : c.expert.name);
 
   const apiErr = error instanceof ApiError ? error : null;
   return (
