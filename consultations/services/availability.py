@@ -115,12 +115,10 @@ def update_scheduling_settings(expert: Expert, **changes: Any) -> Expert:
     if "timezone" in changes:
         get_zone(changes["timezone"], field="timezone")
     if "session_lengths" in changes:
-        lengths = changes["session_lengths"]
-        if not lengths or len(set(lengths)) != len(lengths):
-            raise ServiceError(
-                "Give one or more different session lengths.", field="session_lengths"
-            )
-        changes["session_lengths"] = sorted(int(m) for m in lengths)
+        # The same allowed lengths as the profile editor (quarter hours up to 4 h).
+        from consultations.services.expert_profile import clean_session_lengths
+
+        changes["session_lengths"] = clean_session_lengths(list(changes["session_lengths"]))
     with transaction.atomic():
         locked = _lock(expert)
         for name, value in changes.items():

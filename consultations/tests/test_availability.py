@@ -231,6 +231,11 @@ def test_settings_endpoint(client_for):
     assert bad.status_code == 400 and "timezone" in bad.json()["error"]["fields"]
     bad = client.patch(f"{BASE}/availability/settings/", {"session_lengths": []}, format="json")
     assert bad.status_code == 400 and "session_lengths" in bad.json()["error"]["fields"]
+    # Only the lengths the profile editor offers (quarter hours up to 4 h), like experts/me/.
+    bad = client.patch(f"{BASE}/availability/settings/", {"session_lengths": [50]}, format="json")
+    assert bad.status_code == 400
+    assert "50 minutes is not offered" in bad.json()["error"]["fields"]["session_lengths"][0]
+    assert Expert.objects.get(pk=expert.pk).session_lengths == [30, 60, 90]
 
 
 def test_blocks_endpoints(client_for):

@@ -99,6 +99,13 @@ async function main() {
           await page.waitForTimeout(600);
           await page.screenshot({ path: path.join(OUT, `${slug}-${size.name}.png`), fullPage: false });
           console.log(`${slug}-${size.name}.png`);
+          if (url === "/consultations/expert") {
+            // The availability editor lives behind a tab: weekly hours, zone, session lengths.
+            await page.getByRole("tab", { name: "Availability" }).click();
+            await page.getByRole("heading", { name: "Booking rules" }).waitFor();
+            await page.screenshot({ path: path.join(OUT, `${slug}-availability-${size.name}.png`), fullPage: true });
+            console.log(`${slug}-availability-${size.name}.png`);
+          }
         }
         await context.close();
       }

@@ -6,6 +6,7 @@ import { ApiError, errorMessage, uploadForm } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { useStoredState } from "../lib/stored";
 import { ErrorBox, Field, Loading, Notice, plural, ProgressBar, SelectField, StatusBadge, statusLabel, TextArea, TextField } from "../components/ui";
+import { TimeZoneSelect } from "../components/TimeZoneSelect";
 import { formatBytes } from "../lib/chat";
 import { formatDateTime, viewerTimeZone } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
@@ -202,7 +203,7 @@ function ApplyForm({ previous, onSubmitted }: { previous: Application | null; on
         <TextField label="Hourly rate" type="number" min={0} step="0.01" value={values.hourly_rate} onChange={set("hourly_rate")} error={f("hourly_rate")} />
         <TextField label="Currency" value={values.currency} onChange={set("currency")} maxLength={3} error={f("currency")} />
       </div>
-      <TextField label="Your time zone" value={values.timezone} onChange={set("timezone")} error={f("timezone")} />
+      <TimeZoneSelect label="Your time zone" value={values.timezone} onChange={(zone) => setValues((v) => ({ ...v, timezone: zone }))} error={f("timezone")} />
       {typeof error === "string" && <ErrorBox message={error} />}
       {apiErr && !known.some((k) => apiErr.field(k)) && <ErrorBox message={apiErr.message} />}
       <button type="submit" className="btn btn-primary" disabled={busy}>

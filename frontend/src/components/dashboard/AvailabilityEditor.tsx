@@ -5,7 +5,9 @@ import { ApiError, errorMessage } from "../../api/http";
 import { formatDateTime } from "../../lib/time";
 import { useAsync } from "../../lib/useAsync";
 import { ErrorBox, Loading, Notice, SelectField, TextField } from "../ui";
+import { TimeZoneSelect } from "../TimeZoneSelect";
 import { DateOverridesEditor } from "./DateOverridesEditor";
+import { SessionLengthChips } from "./SessionLengthChips";
 
 type Rule = Schemas["WeeklyRuleRequest"];
 type Settings = Schemas["SchedulingSettings"];
@@ -107,7 +109,7 @@ export function AvailabilityEditor({ expertId }: { expertId: number }) {
                       aria-label={`Remove ${name} ${r.start_time}–${r.end_time}`}
                       onClick={() => setRules((prev) => prev.filter((_, j) => j !== i))}
                     >
-                      Remove
+                      <span aria-hidden="true">✕</span>
                     </button>
                   </div>
                 ))}
@@ -138,7 +140,6 @@ export function AvailabilityEditor({ expertId }: { expertId: number }) {
 function SettingsForm({ initial, onSaved }: { initial: Settings; onSaved: () => void }) {
   const [values, setValues] = useState(() => ({
     timezone: initial.timezone ?? "UTC",
-    session_lengths: (initial.session_lengths ?? []).join(", "),
     slot_interval_minutes: String(initial.slot_interval_minutes ?? 30),
     buffer_before_minutes: String(initial.buffer_before_minutes ?? 0),
     buffer_after_minutes: String(initial.buffer_after_minutes ?? 0),
@@ -146,6 +147,7 @@ function SettingsForm({ initial, onSaved }: { initial: Settings; onSaved: () => 
     max_bookings_per_day: String(initial.max_bookings_per_day ?? 8),
     booking_horizon_days: String(initial.booking_horizon_days ?? 60),
   }));
+  const [lengths, setLengths] = useState<number[]>(() => [...(initial.session_lengths ?? [])]);
   const [error, setError] = useState<ApiError | string | null>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -156,12 +158,8 @@ function SettingsForm({ initial, onSaved }: { initial: Settings; onSaved: () => 
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const lengths = values.session_lengths
-      .split(/[,\s]+/)
-      .filter(Boolean)
-      .map(Number);
-    if (!lengths.length || lengths.some((n) => !Number.isInteger(n) || n <= 0)) {
-      setError("Session lengths must be whole minutes, e.g. 30, 60.");
+    if (!lengths.length) {
+      setError("Choose at least one session length.");
       return;
     }
     setBusy(true);
@@ -170,7 +168,7 @@ function SettingsForm({ initial, onSaved }: { initial: Settings; onSaved: () => 
       await unwrap(
         api.PATCH("/api/v1/consultations/experts/availability/settings/", {
           body: {
-            timezone: values.timezone.trim(),
+            timezone: values.timezone,
             session_lengths: lengths,
             slot_interval_minutes: Number(values.slot_interval_minutes),
             buffer_before_minutes: Number(values.buffer_before_minutes),
@@ -191,19 +189,27 @@ function SettingsForm({ initial, onSaved }: { initial: Settings; onSaved: () => 
   }
 
   const apiErr = error instanceof ApiError ? error : null;
-  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
   return (
     <form onSubmit={submit} aria-labelledby="booking-rules">
       <h3 id="booking-rules">Booking rules</h3>
-      <div className="row">
-        <TextField label="Time zone" list="tz-options" value={values.timezone} onChange={set("timezone")} error={apiErr?.field("timezone")} />
-        <datalist id="tz-options">
-          {zones.map((z) => (
-            <option key={z} value={z} />
-          ))}
-        </datalist>
-        <TextField label="Session lengths (minutes)" value={values.session_lengths} onChange={set("session_lengths")} error={apiErr?.field("session_lengths")} hint="Comma-separated, e.g. 30, 60" />
-      </div>
+      <TimeZoneSelect
+        label="Your time zone"
+        value={values.timezone}
+        onChange={(zone) => {
+          setValues((v) => ({ ...v, timezone: zone }));
+          setSaved(false);
+        }}
+        hint="Your weekly hours are in this zone; clients see times in theirs."
+        error={apiErr?.field("timezone")}
+      />
+      <SessionLengthChips
+        value={lengths}
+        onChange={(next) => {
+          setLengths(next);
+          setSaved(false);
+        }}
+        error={apiErr?.field("session_lengths") ?? (typeof error === "string" && !lengths.length ? error : undefined)}
+      />
       <div className="row">
         <SelectField label="Start times every" value={values.slot_interval_minutes} onChange={set("slot_interval_minutes")} error={apiErr?.field("slot_interval_minutes")}>
           {[15, 20, 30, 45, 60].map((n) => (
@@ -222,7 +228,7 @@ function SettingsForm({ initial, onSaved }: { initial: Settings; onSaved: () => 
         <TextField label="Max bookings per day" type="number" min={1} value={values.max_bookings_per_day} onChange={set("max_bookings_per_day")} error={apiErr?.field("max_bookings_per_day")} />
         <TextField label="Bookable days ahead" type="number" min={1} value={values.booking_horizon_days} onChange={set("booking_horizon_days")} error={apiErr?.field("booking_horizon_days")} />
       </div>
-      {typeof error === "string" && <ErrorBox message={error} />}
+      {typeof error === "string" && lengths.length > 0 && <ErrorBox message={error} />}
       {apiErr && Object.keys(apiErr.fields).length === 0 && <ErrorBox message={apiErr.message} />}
       {saved && <Notice kind="success">Booking rules saved.</Notice>}
       <button className="btn btn-primary" type="submit" disabled={busy}>
