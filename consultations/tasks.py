@@ -29,3 +29,11 @@ def purge_idempotency_keys() -> int:
     from consultations.services.idempotency import purge_expired
 
     return purge_expired()
+
+
+@shared_task(name="consultations.tasks.compute_reliability", acks_late=True)
+def compute_reliability() -> int:
+    """Recompute every approved expert's 90-day reliability signals and ranking adjustment."""
+    from consultations.services.reliability import refresh_all
+
+    return refresh_all()

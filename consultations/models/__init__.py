@@ -12,6 +12,7 @@ from consultations.models.experts import (
 )
 from consultations.models.idempotency import IdempotencyKey
 from consultations.models.ledger import BookingAuditLog, LedgerEntry
+from consultations.models.reliability import ExpertReliability
 from consultations.models.reminders import ConsultationReminder
 from consultations.models.reviews import Review
 from consultations.models.verification import (
@@ -29,6 +30,7 @@ __all__ = [
     "ExpertApplication",
     "ExpertAvailability",
     "ExpertDateOverride",
+    "ExpertReliability",
     "ExpertUnavailability",
     "ExpertVerificationDocument",
     "ExpertiseArea",

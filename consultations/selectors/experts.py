@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from decimal import Decimal
+
+from django.db.models import DecimalField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from consultations.models import Expert, ExpertAvailability
 from project.api_errors import NotFound
@@ -33,8 +36,21 @@ def listed_experts() -> QuerySet[Expert]:
     )
 
 
+def ranked(qs: QuerySet[Expert]) -> QuerySet[Expert]:
+    """The list's default order: average rating plus the stored reliability adjustment
+    (0 without a computation), then more reviews, then id (stable pages)."""
+    adjustment = Coalesce(
+        F("reliability__ranking_adjustment"),
+        Value(Decimal("0")),
+        output_field=DecimalField(max_digits=4, decimal_places=3),
+    )
+    return qs.annotate(rank=F("average_rating") + adjustment).order_by(
+        F("rank").desc(), "-review_count", "id"
+    )
+
+
 def get_public_expert(expert_id: int) -> Expert:
-    expert = public_experts().filter(pk=expert_id).first()
+    expert = public_experts().select_related("reliability").filter(pk=expert_id).first()
     if expert is None:
         # Same answer for "missing" and "not approved": the public learns nothing.
         raise NotFound("Expert not found.")

@@ -8,9 +8,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consultations import policies
-from consultations.models import Expert
+from consultations.models import Expert, ExpertReliability
 from consultations.serializers.policies import PolicySnapshotSerializer
-from consultations.services import currency
+from consultations.services import currency, reliability
 
 
 class ExpertListSerializer(serializers.ModelSerializer):
@@ -92,9 +92,29 @@ class ExpertListSerializer(serializers.ModelSerializer):
         return [lang.code for lang in obj.languages.all()]
 
 
+class ReliabilitySerializer(serializers.Serializer):
+    lines = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Plain sentences, e.g. "Usually replies within 2 h", '
+        '"Joined on time in 9 of 10 calls".',
+    )
+    window_days = serializers.IntegerField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+    median_first_response_seconds = serializers.IntegerField(allow_null=True)
+    conversations_measured = serializers.IntegerField()
+    calls_measured = serializers.IntegerField()
+    calls_on_time = serializers.IntegerField()
+    sessions_due = serializers.IntegerField()
+    late_cancellations = serializers.IntegerField()
+    expert_no_shows = serializers.IntegerField()
+
+
 class ExpertDetailSerializer(ExpertListSerializer):
     cancellation_policy = serializers.SerializerMethodField(
         help_text="The policy new bookings get (copied onto each booking when it is made)."
+    )
+    reliability = serializers.SerializerMethodField(
+        help_text="Behaviour over the last 90 days (consultations.services.reliability)."
     )
 
     class Meta(ExpertListSerializer.Meta):
@@ -106,9 +126,35 @@ class ExpertDetailSerializer(ExpertListSerializer):
             "min_notice_minutes",
             "booking_horizon_days",
             "verified_at",
+            "reliability",
         ]
         read_only_fields = fields
 
     @extend_schema_field(PolicySnapshotSerializer)
     def get_cancellation_policy(self, obj: Expert) -> dict:
         return PolicySnapshotSerializer(policies.snapshot_for_expert(obj)).data
+
+    @extend_schema_field(ReliabilitySerializer)
+    def get_reliability(self, obj: Expert) -> dict:
+        try:
+            row: ExpertReliability | None = obj.reliability
+        except ExpertReliability.DoesNotExist:
+            row = None
+        return dict(
+            ReliabilitySerializer(
+                {
+                    "lines": reliability.explain(row),
+                    "window_days": reliability.WINDOW_DAYS,
+                    "computed_at": row.computed_at if row else None,
+                    "median_first_response_seconds": (
+                        row.median_first_response_seconds if row else None
+                    ),
+                    "conversations_measured": row.conversations_measured if row else 0,
+                    "calls_measured": row.calls_measured if row else 0,
+                    "calls_on_time": row.calls_on_time if row else 0,
+                    "sessions_due": row.sessions_due if row else 0,
+                    "late_cancellations": row.late_cancellations if row else 0,
+                    "expert_no_shows": row.expert_no_shows if row else 0,
+                }
+            ).data
+        )

@@ -14,7 +14,12 @@ from rest_framework.views import APIView
 
 from consultations import expert_list_cache
 from consultations.filters import ExpertFilter
-from consultations.selectors.experts import get_public_expert, listed_experts, public_experts
+from consultations.selectors.experts import (
+    get_public_expert,
+    listed_experts,
+    public_experts,
+    ranked,
+)
 from consultations.serializers.experts import ExpertDetailSerializer, ExpertListSerializer
 from consultations.services import currency
 from project.api_schema import error_response
@@ -49,7 +54,9 @@ class ExpertListView(ListAPIView):
     filterset_class = ExpertFilter
 
     def get_queryset(self):
-        return listed_experts()
+        # Default order (an `ordering` parameter replaces it): rating plus the reliability
+        # adjustment, formula in consultations.services.reliability.
+        return ranked(listed_experts())
 
     def get_serializer_context(self):
         return _display_currency_context(self, super().get_serializer_context())

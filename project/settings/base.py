@@ -299,6 +299,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.retry_webhook_deliveries",
         "schedule": timedelta(minutes=1),
     },
+    "compute-reliability": {
+        "task": "consultations.tasks.compute_reliability",
+        "schedule": crontab(minute=40),
+    },
     "purge-idempotency-keys": {
         "task": "consultations.tasks.purge_idempotency_keys",
         "schedule": crontab(hour=3, minute=17),

@@ -2022,6 +2022,8 @@ export interface components {
             readonly booking_horizon_days: number;
             /** Format: date-time */
             readonly verified_at: string | null;
+            /** @description Behaviour over the last 90 days (consultations.services.reliability). */
+            readonly reliability: components["schemas"]["Reliability"];
         };
         ExpertList: {
             readonly id: number;
@@ -2650,6 +2652,20 @@ export interface components {
             /** @description IANA zone detected by the browser, e.g. America/New_York. */
             timezone?: string;
             time_format?: components["schemas"]["TimeFormatEnum"];
+        };
+        Reliability: {
+            /** @description Plain sentences, e.g. "Usually replies within 2 h", "Joined on time in 9 of 10 calls". */
+            lines: string[];
+            window_days: number;
+            /** Format: date-time */
+            computed_at: string | null;
+            median_first_response_seconds: number | null;
+            conversations_measured: number;
+            calls_measured: number;
+            calls_on_time: number;
+            sessions_due: number;
+            late_cancellations: number;
+            expert_no_shows: number;
         };
         ReplyRequestRequest: {
             /** @description Shown under the review, publicly. */
