@@ -47,6 +47,7 @@ from django.db.models import F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from chat.models import ExpertChatConversation, ExpertChatMessage
+from consultations import expert_list_cache
 from consultations.models import AttendanceInterval, Consultation, Expert, ExpertReliability
 from consultations.policies import Cause
 
@@ -238,6 +239,8 @@ def refresh_all(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             refresh_expert(expert, now=now)
         done += 1
+    # The ranking moved: cached list pages (consultations/expert_list_cache.py) go, once.
+    expert_list_cache.invalidate()
     return done
 
 

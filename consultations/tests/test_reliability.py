@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from chat.models import ExpertChatConversation, ExpertChatMessage
 from consultations.models import AttendanceInterval, Consultation, Expert, ExpertReliability
@@ -301,3 +302,16 @@ def test_task_refreshes_approved_experts_only():
     assert list(ExpertReliability.objects.values_list("expert_id", flat=True)) == [approved.pk]
     assert compute_reliability() == 1  # idempotent: one row per expert
     assert ExpertReliability.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the cache is dropped on commit
+def test_a_refresh_reorders_the_cached_list_at_once(client_for, settings):
+    settings.EXPERT_LIST_CACHE_SECONDS = 60
+    a = _listed("Alpha", "4.50")
+    _listed("Beta", "4.60")
+    url = "/api/v1/consultations/experts/"
+    assert [e["name"] for e in client_for(None).get(url).json()["results"]] == ["Beta", "Alpha"]
+    for i in range(5):
+        call(a, timezone.now() - timedelta(days=i + 1), joined_after=timedelta(0))
+    compute_reliability()  # Alpha: 5 of 5 on time, +0.25
+    assert [e["name"] for e in client_for(None).get(url).json()["results"]] == ["Alpha", "Beta"]
