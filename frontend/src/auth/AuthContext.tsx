@@ -24,29 +24,38 @@ function adoptPrefs(user: Me | null): void {
   setDisplayPrefs(user ? { timeZone: user.timezone, hour12: user.time_format === "12h" } : null);
 }
 
+interface SessionResult {
+  user: Me | null;
+  loadError: string | null;
+}
+
+/** Who is signed in; "not signed in" is an answer, not an error. */
+async function fetchSession(): Promise<SessionResult> {
+  try {
+    // session/ (not me/) answers anonymous visitors with 200, so public pages log no error.
+    const session = await unwrap(api.GET("/api/v1/auth/session/"));
+    return { user: session.user, loadError: null };
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return { user: null, loadError: null };
+    return { user: null, loadError: err instanceof Error ? err.message : "Could not reach the server." };
+  }
+}
+
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<Me | null>(null);
   const [loading, setLoading] = useState(true);
   const [loadError, setLoadError] = useState<string | null>(null);
 
-  const refresh = useCallback(async () => {
-    try {
-      // session/ (not me/) answers anonymous visitors with 200, so public pages log no error.
-      const session = await unwrap(api.GET("/api/v1/auth/session/"));
-      adoptPrefs(session.user);
-      setUser(session.user);
-      setLoadError(null);
-      return session.user;
-    } catch (err) {
-      adoptPrefs(null);
-      setUser(null);
-      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) setLoadError(null);
-      else setLoadError(err instanceof Error ? err.message : "Could not reach the server.");
-      return null;
-    } finally {
-      setLoading(false);
-    }
+  const apply = useCallback((result: SessionResult) => {
+    adoptPrefs(result.user);
+    setUser(result.user);
+    setLoadError(result.loadError);
+    setLoading(false);
+    return result.user;
   }, []);
+
+  // State is set when the answer arrives (a callback), never synchronously in the effect below.
+  const refresh = useCallback(() => fetchSession().then(apply), [apply]);
 
   useEffect(() => {
     void refresh();

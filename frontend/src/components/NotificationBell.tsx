@@ -19,24 +19,28 @@ export function NotificationBell() {
   const wrapper = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
 
-  const loadCount = useCallback(async () => {
-    try {
-      const data = await unwrap(api.GET("/api/v1/notifications/unread-count/"));
-      setCount(data.unread_count);
-    } catch {
-      /* the badge is a nicety; the list shows errors when opened */
-    }
-  }, []);
+  const loadCount = useCallback(
+    () =>
+      unwrap(api.GET("/api/v1/notifications/unread-count/")).then(
+        (data) => setCount(data.unread_count),
+        () => undefined, // the badge is a nicety; the list shows errors when opened
+      ),
+    [],
+  );
 
-  const loadList = useCallback(async () => {
+  /** The list is fetched each time the panel opens (from the click, not from an effect). */
+  function loadList() {
     setError(null);
-    try {
-      const data = await unwrap(api.GET("/api/v1/notifications/"));
-      setItems(data.results);
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  }, []);
+    unwrap(api.GET("/api/v1/notifications/")).then(
+      (data) => setItems(data.results),
+      (err: unknown) => setError(errorMessage(err)),
+    );
+  }
+
+  function toggle() {
+    if (!open) loadList();
+    setOpen(!open);
+  }
 
   useEffect(() => {
     void loadCount();
@@ -58,7 +62,6 @@ export function NotificationBell() {
 
   useEffect(() => {
     if (!open) return;
-    void loadList();
     const onDoc = (e: MouseEvent) => {
       if (wrapper.current && !wrapper.current.contains(e.target as Node)) setOpen(false);
     };
@@ -74,7 +77,7 @@ export function NotificationBell() {
       document.removeEventListener("mousedown", onDoc);
       document.removeEventListener("keydown", onKey);
     };
-  }, [open, loadList]);
+  }, [open]);
 
   async function markRead(n: Notification) {
     if (n.is_read) return;
@@ -107,7 +110,7 @@ export function NotificationBell() {
         aria-expanded={open}
         aria-controls="notification-panel"
         aria-label={count ? `Notifications, ${count} unread` : "Notifications"}
-        onClick={() => setOpen((o) => !o)}
+        onClick={toggle}
       >
         <BellIcon />
         {count > 0 && (

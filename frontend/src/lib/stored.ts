@@ -3,7 +3,7 @@
  * it: chat drafts, the booking form, the expert application. Keys are namespaced and carry
  * the user id where the data is personal, so one browser shared by two people keeps them apart.
  */
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 
 const PREFIX = "consult:";
 
@@ -43,8 +43,11 @@ export function useStoredState<T>(key: string | null, initial: T, delayMs = 250)
   const current = state.key === key ? state.value : key ? readStored(key, initial) : initial;
   if (state.key !== key) setState({ key, value: current });
 
+  // What flush() writes: updated after each commit (refs are not written during render).
   const latest = useRef({ key, value: current });
-  latest.current = { key, value: current };
+  useLayoutEffect(() => {
+    latest.current = { key, value: current };
+  });
 
   const flush = useCallback(() => {
     if (timer.current) clearTimeout(timer.current);

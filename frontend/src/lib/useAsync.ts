@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type DependencyList } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type DependencyList } from "react";
 
 import { errorMessage } from "../api/http";
 
@@ -10,37 +10,64 @@ export interface AsyncState<T> {
   setData: (update: T | ((prev: T | undefined) => T)) => void;
 }
 
-/** Loads data for a page; stale answers from an earlier load are ignored. */
+interface Loaded<T> {
+  data: T | undefined;
+  error: string | null;
+  loading: boolean;
+}
+
+function sameDeps(a: DependencyList, b: DependencyList): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
+/**
+ * Loads data for a page when mounted and whenever `deps` change; stale answers from an earlier
+ * load are ignored. The data hooks in src/features/ are built on it.
+ */
 export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): AsyncState<T> {
-  const [data, setDataState] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
+  const [state, setState] = useState<Loaded<T>>({ data: undefined, error: null, loading: true });
+  // New deps start a new load: "loading" flips during this render (not in an effect), and the
+  // version change re-runs the fetching effect below.
+  const [tracked, setTracked] = useState({ deps, version: 0 });
+  if (!sameDeps(tracked.deps, deps)) {
+    setTracked({ deps, version: tracked.version + 1 });
+    setState((s) => (s.loading && !s.error ? s : { ...s, loading: true, error: null }));
+  }
+
   const generation = useRef(0);
   const loadRef = useRef(load);
-  loadRef.current = load;
+  useLayoutEffect(() => {
+    loadRef.current = load;
+  });
 
-  const reload = useCallback(async () => {
+  /** Runs the latest `load`; only the newest run may write its answer. */
+  const run = useCallback((): Promise<void> => {
     const mine = ++generation.current;
-    setLoading(true);
-    setError(null);
-    try {
-      const value = await loadRef.current();
-      if (mine === generation.current) setDataState(value);
-    } catch (err) {
-      if (mine === generation.current) setError(errorMessage(err));
-    } finally {
-      if (mine === generation.current) setLoading(false);
-    }
+    return loadRef.current().then(
+      (value) => {
+        if (mine === generation.current) setState({ data: value, error: null, loading: false });
+      },
+      (err: unknown) => {
+        if (mine === generation.current) setState((s) => ({ ...s, error: errorMessage(err), loading: false }));
+      },
+    );
   }, []);
 
   useEffect(() => {
-    void reload();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
+    void run();
+  }, [run, tracked.version]);
+
+  const reload = useCallback(() => {
+    setState((s) => ({ ...s, loading: true, error: null }));
+    return run();
+  }, [run]);
 
   const setData = useCallback((update: T | ((prev: T | undefined) => T)) => {
-    setDataState((prev) => (typeof update === "function" ? (update as (p: T | undefined) => T)(prev) : update));
+    setState((s) => ({
+      ...s,
+      data: typeof update === "function" ? (update as (p: T | undefined) => T)(s.data) : update,
+    }));
   }, []);
 
-  return { data, error, loading, reload, setData };
+  return { data: state.data, error: state.error, loading: state.loading, reload, setData };
 }

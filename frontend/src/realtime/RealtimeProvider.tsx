@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useEffectEvent, useState, useSyncExternalStore, type ReactNode } from "react";
 
 import { useAuth } from "../auth/AuthContext";
 import { RealtimeClient, type ConnectionStatus, type EventHandler } from "./client";
@@ -48,11 +48,11 @@ export function useRealtimeEvent<K extends EventType>(types: K | K[], handler: (
 export function useRealtimeEvent(types: string | string[], handler: EventHandler): void;
 export function useRealtimeEvent(types: string | string[], handler: EventHandler): void {
   const client = useRealtime();
-  const ref = useRef(handler);
-  ref.current = handler;
+  // An effect event always sees the latest handler without re-subscribing on every render.
+  const onEvent = useEffectEvent(handler);
   const key = Array.isArray(types) ? types.join(",") : types;
   useEffect(() => {
-    const offs = key.split(",").map((t) => client.on(t, (e) => ref.current(e)));
+    const offs = key.split(",").map((t) => client.on(t, (e) => onEvent(e)));
     return () => offs.forEach((off) => off());
   }, [client, key]);
 }
@@ -71,10 +71,7 @@ export function useResyncOnReconnect(reload: () => void): void {
 
 export function useConnectionStatus(): ConnectionStatus {
   const client = useRealtime();
-  const [status, setStatus] = useState<ConnectionStatus>(client.status);
-  useEffect(() => {
-    setStatus(client.status);
-    return client.onStatus(setStatus);
-  }, [client]);
-  return status;
+  // The client is an external store: subscribe to its status, read the current value.
+  const subscribe = useCallback((notify: () => void) => client.onStatus(() => notify()), [client]);
+  return useSyncExternalStore(subscribe, () => client.status);
 }
