@@ -5,10 +5,20 @@ import react from "@vitejs/plugin-react";
 // Django serves dist/ from the site root (WHITENOISE_ROOT) and index.html for client routes.
 const backend = process.env.CONSULT_BACKEND ?? "http://127.0.0.1:8000";
 
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   base: "/",
   plugins: [react()],
   build: { outDir: "dist", emptyOutDir: true, sourcemap: false },
+  // Component and feature styles are CSS modules (*.module.css): class names are local to the
+  // file; written kebab-case in CSS, read camelCase in TSX (styles.msgGroup).
+  // Built class names are short hashes (readable `_msg-group_x1y2z_3` names in dev), so modules
+  // do not grow the bundle.
+  css: {
+    modules: {
+      localsConvention: "camelCaseOnly",
+      generateScopedName: command === "build" ? "_[hash:base64:5]" : undefined,
+    },
+  },
   server: {
     proxy: {
       "/api": backend,
@@ -22,4 +32,4 @@ export default defineConfig({
     restoreMocks: true,
     globals: false,
   },
-});
+}));

@@ -366,7 +366,7 @@ describe("realtime resume", () => {
       blocked = false;
       await waitLive(a);
       await a.getByTestId("message").filter({ hasText: "missed two" }).waitFor(LIVE);
-      const texts = (await a.getByTestId("message").locator(".msg-text").allTextContents()).map((t) => t.trim());
+      const texts = (await a.getByTestId("message").getByTestId("message-text").allTextContents()).map((t) => t.trim());
       assert.deepEqual(texts, ["first", "missed one", "missed two"]);
       await assertNotReloaded(a);
       // And reading them sends the receipt back to the expert.

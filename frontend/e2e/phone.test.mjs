@@ -164,7 +164,7 @@ print(conv.pk)
       // A long press opens the message menu; Reply from there.
       const theirs = page.getByTestId("message").filter({ hasText: "Message number 67" });
       await theirs.scrollIntoViewIfNeeded();
-      const box = await theirs.locator(".bubble").boundingBox();
+      const box = await theirs.getByTestId("bubble").boundingBox();
       const cdp = await page.context().newCDPSession(page);
       const point = { x: box.x + 10, y: box.y + 10, id: 1 };
       await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [point] });

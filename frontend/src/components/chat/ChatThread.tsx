@@ -1,128 +1,65 @@
-import "../../styles/chat.css";
-import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { Fragment, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { Link } from "react-router-dom";
 
-import { api, unwrap, type Schemas } from "../../api/client";
-import { errorMessage } from "../../api/http";
 import { useAuth } from "../../auth/AuthContext";
+import { useChatThread, type Conversation, type ConversationAction } from "../../features/chat/useChatThread";
 import {
   formatBytes,
   groupMessages,
   lastSeq,
-  mergePage,
   receiptFor,
   receiptMarkers,
-  upsertMessage,
   type Message,
   type ThreadMessage,
 } from "../../lib/chat";
 import { formatTime, formatDate, localDateKey } from "../../lib/time";
-import { useRealtime, useRealtimeEvent } from "../../realtime/RealtimeProvider";
 import { Avatar } from "../Avatar";
 import { CalendarIcon, PaperclipIcon } from "../icons";
 import { Menu, type MenuItem } from "../Menu";
 import { ErrorBox, Loading, StatusBadge } from "../ui";
 import { paths } from "../../routes";
 import { Composer } from "./Composer";
+import styles from "./chat.module.css";
 
-type Conversation = Schemas["Conversation"];
-
-const PAGE = 50;
-const TYPING_VISIBLE_MS = 5000;
+const cx = (...names: (string | false | null | undefined)[]) => names.filter(Boolean).join(" ");
 
 /**
  * One conversation as a full-height pane: header, scrolling messages (opens at the newest,
- * loads older ones when scrolled to the top), composer at the bottom.
+ * loads older ones when scrolled to the top), composer at the bottom. Data comes from
+ * useChatThread; this component renders and keeps the scroll position.
  */
 export function ChatThread({ conversationId, headStart }: { conversationId: number; headStart?: ReactNode }) {
   const { user } = useAuth();
-  const realtime = useRealtime();
   const me = user?.id ?? -1;
-  const [conversation, setConversation] = useState<Conversation | null>(null);
-  const [messages, setMessages] = useState<ThreadMessage[]>([]);
-  const [hasOlder, setHasOlder] = useState(false);
-  const [loading, setLoading] = useState(true);
-  const [loadingOlder, setLoadingOlder] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
-  const [otherRead, setOtherRead] = useState(0);
-  const [typingUntil, setTypingUntil] = useState(0);
-  const [replyTo, setReplyTo] = useState<ThreadMessage | null>(null);
-  const [editing, setEditing] = useState<{ id: number; text: string } | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const stickToBottom = useRef(true);
-  const lastReadSent = useRef(0);
   // Set just before older messages are prepended, so the view stays on what the reader sees.
   const restoreFrom = useRef<{ height: number; top: number } | null>(null);
   const [unseenBelow, setUnseenBelow] = useState(0);
+  const [replyTo, setReplyTo] = useState<ThreadMessage | null>(null);
+  const [editing, setEditing] = useState<{ id: number; text: string } | null>(null);
 
-  const load = useCallback(async () => {
-    setLoading(true);
-    setError(null);
-    try {
-      const [conv, page] = await Promise.all([
-        unwrap(api.GET("/api/v1/consultations/chat/{id}/", { params: { path: { id: conversationId } } })),
-        unwrap(
-          api.GET("/api/v1/consultations/chat/{id}/messages/", {
-            params: { path: { id: conversationId }, query: { limit: PAGE } },
-          }),
-        ),
-      ]);
-      setConversation(conv);
-      setOtherRead(conv.other_last_read_seq);
-      setMessages(mergePage([], page.results));
-      setHasOlder(page.has_more);
-      // Tell the socket client where this thread stands, so a resume starts from here.
-      realtime.noteMessage(conversationId, page.last_seq, null, page.last_rev);
-      for (const m of page.results) realtime.noteMessage(conversationId, m.seq, m.id);
-      lastReadSent.current = conv.my_last_read_seq;
-      stickToBottom.current = true;
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setLoading(false);
-    }
-  }, [conversationId, realtime]);
+  const thread = useChatThread(conversationId, me, {
+    onLiveMessage: (fromOther) => {
+      stickToBottom.current = isNearBottom(listRef.current);
+      if (fromOther && !stickToBottom.current) setUnseenBelow((n) => n + 1);
+    },
+  });
+  const { conversation, messages, hasOlder, loadingOlder, otherRead, typing } = thread;
 
-  useEffect(() => {
-    setMessages([]);
-    setConversation(null);
-    setReplyTo(null);
-    setEditing(null);
-    setTypingUntil(0);
-    void load();
-  }, [load]);
-
-  const loadingOlderRef = useRef(false);
-  async function loadOlder() {
-    const oldest = messages.find((m) => !m.pending);
-    if (!oldest || loadingOlderRef.current) return;
-    loadingOlderRef.current = true;
-    setLoadingOlder(true);
+  function loadOlder() {
     stickToBottom.current = false;
-    try {
-      const page = await unwrap(
-        api.GET("/api/v1/consultations/chat/{id}/messages/", {
-          params: { path: { id: conversationId }, query: { before: oldest.seq, limit: PAGE } },
-        }),
-      );
+    void thread.loadOlder(() => {
       const el = listRef.current;
       if (el) restoreFrom.current = { height: el.scrollHeight, top: el.scrollTop };
-      setMessages((prev) => mergePage(prev, page.results));
-      setHasOlder(page.has_more);
-    } catch (err) {
-      setActionError(errorMessage(err));
-    } finally {
-      loadingOlderRef.current = false;
-      setLoadingOlder(false);
-    }
+    });
   }
 
   function onScroll() {
     const el = listRef.current;
     stickToBottom.current = isNearBottom(el);
     if (stickToBottom.current) setUnseenBelow(0);
-    if (el && el.scrollTop < 120 && hasOlder && !loadingOlderRef.current) void loadOlder();
+    if (el && el.scrollTop < 120 && hasOlder && !loadingOlder) loadOlder();
   }
 
   function scrollToBottom(behavior: ScrollBehavior = "auto") {
@@ -132,74 +69,6 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
     setUnseenBelow(0);
     el.scrollTo({ top: el.scrollHeight, behavior });
   }
-
-  // Live updates for this conversation.
-  useRealtimeEvent(["chat.message", "chat.message_edited", "chat.message_deleted"], (event) => {
-    const m = event.data;
-    if (m.conversation_id !== conversationId) return;
-    stickToBottom.current = isNearBottom(listRef.current);
-    setMessages((prev) => upsertMessage(prev, m));
-    if (event.type === "chat.message" && m.sender_id !== me) {
-      setTypingUntil(0);
-      if (!stickToBottom.current) setUnseenBelow((n) => n + 1);
-    }
-  });
-  useRealtimeEvent("chat.read", (event) => {
-    const d = event.data;
-    if (d.conversation_id !== conversationId || d.reader_id === me) return;
-    setOtherRead((prev) => Math.max(prev, d.up_to_seq));
-  });
-  // Receipts given while this tab was offline come back with the resume reply.
-  useRealtimeEvent("chat.resume.ok", (event) => {
-    const convs = (event.data as { conversations?: { conversation_id: number; other_last_read_seq?: number }[] }).conversations;
-    const mine = convs?.find((c) => c.conversation_id === conversationId);
-    if (typeof mine?.other_last_read_seq === "number") {
-      const seen = mine.other_last_read_seq;
-      setOtherRead((prev) => Math.max(prev, seen));
-    }
-  });
-  useRealtimeEvent("chat.typing", (event) => {
-    const d = event.data as { conversation_id: number; user_id: number; is_typing: boolean };
-    if (d.conversation_id !== conversationId || d.user_id === me) return;
-    setTypingUntil(d.is_typing ? Date.now() + TYPING_VISIBLE_MS : 0);
-  });
-  useRealtimeEvent("chat.conversation", (event) => {
-    const d = event.data as Partial<Conversation> & { conversation_id: number };
-    if (d.conversation_id !== conversationId) return;
-    setConversation((prev) => (prev ? { ...prev, status: d.status ?? prev.status, blocked_by: d.blocked_by ?? null } : prev));
-  });
-
-  // Hide the typing indicator once it goes stale (the other side may have just stopped).
-  useEffect(() => {
-    if (!typingUntil) return;
-    const t = setTimeout(() => setTypingUntil(0), Math.max(0, typingUntil - Date.now()));
-    return () => clearTimeout(t);
-  }, [typingUntil]);
-
-  // Mark what is on screen as read while the tab is visible.
-  const newestFromOther = useMemo(
-    () => messages.reduce((max, m) => (!m.pending && m.sender_id !== me && m.seq > max ? m.seq : max), 0),
-    [messages, me],
-  );
-  useEffect(() => {
-    const markIfVisible = () => {
-      if (document.visibilityState !== "visible") return;
-      if (newestFromOther <= lastReadSent.current) return;
-      const seq = newestFromOther;
-      lastReadSent.current = seq;
-      realtime.request("chat.read", { conversation_id: conversationId, seq }).catch(() => {
-        // The socket was down: fall back to REST so the receipt is not lost.
-        void unwrap(
-          api.POST("/api/v1/consultations/chat/{id}/read/", { params: { path: { id: conversationId } }, body: { seq } }),
-        ).catch(() => {
-          lastReadSent.current = Math.min(lastReadSent.current, seq - 1);
-        });
-      });
-    };
-    markIfVisible();
-    document.addEventListener("visibilitychange", markIfVisible);
-    return () => document.removeEventListener("visibilitychange", markIfVisible);
-  }, [newestFromOther, conversationId, realtime]);
 
   // Open at the newest message and keep it in view unless the reader scrolled up; after
   // loading older messages, keep the same message under the reader's eyes.
@@ -212,58 +81,34 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
     } else if (stickToBottom.current) {
       el.scrollTop = el.scrollHeight;
     }
-  }, [messages, typingUntil, conversation]);
+  }, [messages, typing, conversation]);
 
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
+  const groups = useMemo(() => {
+    // A day separator goes before the first group of each day.
+    const grouped = groupMessages(messages, (iso) => localDateKey(iso));
+    return grouped.map((g, i) => ({ ...g, showDay: i === 0 || grouped[i - 1].day !== g.day }));
+  }, [messages]);
 
   async function saveEdit() {
-    if (!editing) return;
-    const text = editing.text.trim();
-    if (!text) {
-      setActionError("A message cannot be empty; delete it instead.");
-      return;
-    }
-    try {
-      const updated = await unwrap(
-        api.PATCH("/api/v1/consultations/chat/messages/{id}/", { params: { path: { id: editing.id } }, body: { text } }),
-      );
-      setMessages((prev) => upsertMessage(prev, updated));
-      setEditing(null);
-      setActionError(null);
-    } catch (err) {
-      setActionError(errorMessage(err));
-    }
+    if (editing && (await thread.saveEdit(editing.id, editing.text))) setEditing(null);
   }
 
-  async function remove(message: ThreadMessage) {
-    if (!window.confirm("Delete this message for everyone?")) return;
-    try {
-      await unwrap(api.DELETE("/api/v1/consultations/chat/messages/{id}/", { params: { path: { id: message.id } } }));
-      setMessages((prev) => upsertMessage(prev, { ...message, deleted: true, text: "", attachment: null }));
-      setActionError(null);
-    } catch (err) {
-      setActionError(errorMessage(err));
-    }
-  }
-
-  if (loading && !conversation) return <Loading label="Loading conversation…" />;
-  if (error) return <ErrorBox message={error} onRetry={() => void load()} />;
+  if (thread.loading && !conversation) return <Loading label="Loading conversation…" />;
+  if (thread.error) return <ErrorBox message={thread.error} onRetry={thread.reload} />;
   if (!conversation) return null;
 
   const other = conversation.other_participant;
   const otherAvatar = conversation.expert.user_id === other.id ? conversation.expert.avatar_url : null;
-  const typing = typingUntil > Date.now();
   const blocked = conversation.status === "blocked" || conversation.status === "closed";
   const markers = receiptMarkers(messages, me, otherRead);
-  const groups = groupMessages(messages, (iso) => localDateKey(iso));
-  let lastDay = "";
 
   return (
-    <section className="thread card" aria-label={`Conversation with ${other.name}`}>
-      <div className="thread-head">
+    <section className={`${styles.thread} card`} aria-label={`Conversation with ${other.name}`}>
+      <div className={styles.threadHead}>
         {headStart}
         <Avatar name={other.name} url={otherAvatar} size={36} />
-        <div className="thread-title">
+        <div className={styles.threadTitle}>
           <h2>{other.name}</h2>
           {conversation.status !== "active" ? (
             <StatusBadge domain="conversation" status={conversation.status} />
@@ -272,15 +117,15 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
           )}
         </div>
         {conversation.consultation_id && (
-          <Link className="btn btn-small consultation-link" to={paths.consultation(conversation.consultation_id)}>
+          <Link className={`btn btn-small ${styles.consultationLink}`} to={paths.consultation(conversation.consultation_id)}>
             <CalendarIcon />
-            <span className="link-label">View consultation</span>
+            <span className={styles.linkLabel}>View consultation</span>
           </Link>
         )}
-        <ThreadMenu conversation={conversation} onChange={setConversation} onError={setActionError} me={me} />
+        <ThreadMenu conversation={conversation} onAction={(a) => void thread.act(a)} me={me} />
       </div>
       <ol
-        className="messages"
+        className={styles.messages}
         ref={listRef}
         aria-live="polite"
         aria-relevant="additions"
@@ -290,33 +135,31 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
         onScroll={onScroll}
       >
         {hasOlder && (
-          <li className="load-older">
-            <button type="button" className="btn btn-small" onClick={() => void loadOlder()} disabled={loadingOlder}>
+          <li className={styles.loadOlder}>
+            <button type="button" className="btn btn-small" onClick={loadOlder} disabled={loadingOlder}>
               {loadingOlder ? "Loading earlier messages…" : "Load earlier messages"}
             </button>
           </li>
         )}
-        {!hasOlder && messages.length > 0 && <li className="thread-start muted">This is the start of your conversation with {other.name}.</li>}
-        {messages.length === 0 && <li className="muted thread-start">No messages yet. Say hello!</li>}
+        {!hasOlder && messages.length > 0 && <li className={`${styles.threadStart} muted`}>This is the start of your conversation with {other.name}.</li>}
+        {messages.length === 0 && <li className={`muted ${styles.threadStart}`}>No messages yet. Say hello!</li>}
         {groups.map((g) => {
-          const showDay = g.day !== lastDay;
-          lastDay = g.day;
           const mine = g.senderId === me;
           const first = g.messages[0];
           return (
             <Fragment key={g.key}>
-              {showDay && (
-                <li className="day-sep">
+              {g.showDay && (
+                <li className={styles.daySep}>
                   <span>{formatDate(first.created_at)}</span>
                 </li>
               )}
-              <li className={`msg-group${mine ? " mine" : ""}`}>
+              <li className={cx(styles.msgGroup, mine && styles.mine)}>
                 {!mine && <Avatar name={other.name} url={otherAvatar} size={32} />}
-                <div className="msg-group-body">
-                  <div className="msg-group-head">
+                <div className={styles.msgGroupBody}>
+                  <div className={styles.msgGroupHead}>
                     <strong>{mine ? "You" : other.name}</strong> <time dateTime={first.created_at}>{formatTime(first.created_at)}</time>
                   </div>
-                  <ol className="msg-list">
+                  <ol className={styles.msgList}>
                     {g.messages.map((m) => (
                       <MessageBubble
                         key={m.client_id || m.id}
@@ -334,7 +177,7 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
                         onEditCancel={() => setEditing(null)}
                         onReply={() => setReplyTo(m)}
                         onEdit={() => setEditing({ id: m.id, text: m.text })}
-                        onDelete={() => void remove(m)}
+                        onDelete={() => void thread.remove(m)}
                       />
                     ))}
                   </ol>
@@ -345,14 +188,14 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
         })}
       </ol>
       {unseenBelow > 0 && (
-        <button type="button" className="btn btn-small jump-newest" onClick={() => scrollToBottom("smooth")}>
+        <button type="button" className={`btn btn-small ${styles.jumpNewest}`} onClick={() => scrollToBottom("smooth")}>
           {unseenBelow === 1 ? "1 new message" : `${unseenBelow} new messages`} ↓
         </button>
       )}
-      <div className="typing" aria-live="polite" data-testid="typing">
+      <div className={styles.typing} aria-live="polite" data-testid="typing">
         {typing ? `${other.name} is typing…` : ""}
       </div>
-      <ErrorBox message={actionError} />
+      <ErrorBox message={thread.actionError} />
       <Composer
         conversationId={conversationId}
         me={me}
@@ -370,7 +213,7 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
         onCancelReply={() => setReplyTo(null)}
         onLocal={(m) => {
           stickToBottom.current = true;
-          setMessages((prev) => upsertMessage(prev, m));
+          thread.upsertLocal(m);
         }}
         onSent={() => setReplyTo(null)}
         lastSeq={lastSeq(messages)}
@@ -426,7 +269,7 @@ function MessageBubble({
 
   return (
     <li
-      className={`msg${mine ? " mine" : ""}${m.deleted ? " deleted" : ""}${m.pending ? ` ${m.pending}` : ""}`}
+      className={cx(styles.msg, mine && styles.mine, m.deleted && styles.deleted, m.pending && styles[m.pending])}
       data-testid="message"
       data-seq={m.seq}
       data-receipt={receipt ?? undefined}
@@ -443,19 +286,19 @@ function MessageBubble({
         if (menuOpen) e.preventDefault();
       }}
     >
-      <div className="msg-row">
-        <div className="bubble" title={new Date(m.created_at).toLocaleString()}>
+      <div className={styles.msgRow}>
+        <div className={styles.bubble} data-testid="bubble" title={new Date(m.created_at).toLocaleString()}>
           <span className="visually-hidden">{senderName}: </span>
           {m.reply_to && (
-            <div className="msg-quote">
+            <div className={styles.msgQuote}>
               {quoted ? (quoted.deleted ? "Deleted message" : quoted.text || quoted.attachment?.name || "Attachment") : "Earlier message"}
             </div>
           )}
           {m.deleted ? (
-            <span className="msg-text">This message was deleted.</span>
+            <span className={styles.msgText} data-testid="message-text">This message was deleted.</span>
           ) : editing !== null ? (
             <form
-              className="msg-edit"
+              className={styles.msgEdit}
               onSubmit={(e) => {
                 e.preventDefault();
                 onEditSave();
@@ -477,7 +320,7 @@ function MessageBubble({
                   }
                 }}
               />
-              <div className="msg-edit-actions">
+              <div className={styles.msgEditActions}>
                 <button type="submit" className="btn btn-small btn-primary">
                   Save
                 </button>
@@ -488,9 +331,9 @@ function MessageBubble({
             </form>
           ) : (
             <>
-              {m.text && <div className="msg-text">{m.text}</div>}
+              {m.text && <div className={styles.msgText} data-testid="message-text">{m.text}</div>}
               {m.attachment && <AttachmentView attachment={m.attachment} />}
-              {m.edited_at && <span className="msg-edited">(edited)</span>}
+              {m.edited_at && <span className={styles.msgEdited}>(edited)</span>}
             </>
           )}
           {m.pending === "sending" && typeof m.progress === "number" && m.progress < 1 && (
@@ -498,7 +341,7 @@ function MessageBubble({
           )}
         </div>
         <Menu
-          className="msg-menu"
+          className={styles.msgMenu}
           label={`Actions for message: ${m.text.slice(0, 40) || "attachment"}`}
           items={items}
           open={menuOpen}
@@ -507,7 +350,7 @@ function MessageBubble({
         />
       </div>
       {marker && (
-        <div className={`receipt receipt-${receipt}`} data-testid="receipt">
+        <div className={cx(styles.receipt, receipt === "failed" && styles.receiptFailed)} data-testid="receipt">
           {marker}
         </div>
       )}
@@ -542,39 +385,25 @@ function AttachmentView({ attachment }: { attachment: NonNullable<Message["attac
 
 function ThreadMenu({
   conversation,
-  onChange,
-  onError,
+  onAction,
   me,
 }: {
   conversation: Conversation;
-  onChange: (c: Conversation) => void;
-  onError: (m: string | null) => void;
+  onAction: (action: ConversationAction) => void;
   me: number;
 }) {
-  const path = { params: { path: { id: conversation.id } } };
-  async function run(action: () => Promise<Conversation>) {
-    try {
-      onChange(await action());
-      onError(null);
-    } catch (err) {
-      onError(errorMessage(err));
-    }
-  }
   const blockedByMe = conversation.status === "blocked" && conversation.blocked_by === me;
   const items: MenuItem[] = [];
-  if (conversation.status === "archived")
-    items.push({ label: "Move back to inbox", onSelect: () => void run(() => unwrap(api.DELETE("/api/v1/consultations/chat/{id}/archive/", path))) });
-  else if (conversation.status === "active")
-    items.push({ label: "Archive conversation", onSelect: () => void run(() => unwrap(api.POST("/api/v1/consultations/chat/{id}/archive/", path))) });
-  if (blockedByMe)
-    items.push({ label: "Unblock", onSelect: () => void run(() => unwrap(api.DELETE("/api/v1/consultations/chat/{id}/block/", path))) });
+  if (conversation.status === "archived") items.push({ label: "Move back to inbox", onSelect: () => onAction("unarchive") });
+  else if (conversation.status === "active") items.push({ label: "Archive conversation", onSelect: () => onAction("archive") });
+  if (blockedByMe) items.push({ label: "Unblock", onSelect: () => onAction("unblock") });
   else if (conversation.status !== "blocked")
     items.push({
       label: "Block…",
       danger: true,
       onSelect: () => {
         if (window.confirm(`Block ${conversation.other_participant.name}? They will not be able to message you until you unblock.`)) {
-          void run(() => unwrap(api.POST("/api/v1/consultations/chat/{id}/block/", path)));
+          onAction("block");
         }
       },
     });
