@@ -1,14 +1,11 @@
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 
-import { api, unwrap, type Schemas } from "../api/client";
-import { ApiError, errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { CalendarFeedSection } from "../components/integrations/CalendarFeedSection";
 import { ErrorBox, Loading, Notice, SelectField, TextField } from "../components/ui";
+import { useApiTokens, useEmailChange, usePasswordChange, useProfile, useSaveProfile, type Profile } from "../features/account/useAccount";
 import { browserTimeZone, formatDateTimeIn, formatSpan, knownZones } from "../lib/timefmt";
-
-type Profile = Schemas["Profile"];
-type ApiToken = Schemas["ApiToken"];
+import styles from "./AccountPage.module.css";
 
 const SAMPLE_START = "2026-12-01T09:00:00Z";
 const SAMPLE_END = "2026-12-01T09:30:00Z";
@@ -16,19 +13,12 @@ const SAMPLE_END = "2026-12-01T09:30:00Z";
 /** Account settings: how times are shown, name, phone, email preferences, email, password, tokens. */
 export function AccountPage() {
   const { user } = useAuth();
-  const [profile, setProfile] = useState<Profile | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-
-  useEffect(() => {
-    unwrap(api.GET("/api/v1/auth/profile/"))
-      .then(setProfile)
-      .catch((err) => setLoadError(errorMessage(err)));
-  }, []);
+  const { data: profile, error: loadError, setData: setProfile } = useProfile();
 
   if (loadError) return <ErrorBox message={loadError} />;
   if (!profile) return <Loading />;
   return (
-    <section className="account-page">
+    <section className={styles.accountPage}>
       <h1>Account settings</h1>
       <ProfileForm profile={profile} onSaved={setProfile} />
       <NotificationPrefs profile={profile} onSaved={setProfile} />
@@ -40,38 +30,12 @@ export function AccountPage() {
   );
 }
 
-function useSave(onSaved: (p: Profile) => void) {
-  const { refresh } = useAuth();
-  const [error, setError] = useState<ApiError | null>(null);
-  const [other, setOther] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
-  async function save(body: Schemas["PatchedProfileRequest"]) {
-    setBusy(true);
-    setSaved(false);
-    setError(null);
-    setOther(null);
-    try {
-      const next = await unwrap(api.PATCH("/api/v1/auth/profile/", { body }));
-      onSaved(next);
-      await refresh(); // every page now shows times in the new zone and clock
-      setSaved(true);
-    } catch (err) {
-      if (err instanceof ApiError) setError(err);
-      else setOther(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { save, error, other, saved, busy };
-}
-
 function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Profile) => void }) {
   const [displayName, setDisplayName] = useState(profile.display_name ?? "");
   const [zone, setZone] = useState(profile.effective_timezone);
   const [timeFormat, setTimeFormat] = useState(profile.time_format ?? "24h");
   const [phone, setPhone] = useState(profile.phone ?? "");
-  const { save, error, other, saved, busy } = useSave(onSaved);
+  const { save, error, other, saved, busy } = useSaveProfile(onSaved);
   const zones = useMemo(() => {
     const all = knownZones();
     return all.includes(zone) ? all : [zone, ...all];
@@ -149,13 +113,13 @@ const PREFS: { key: "email_booking" | "email_reminder" | "email_chat"; label: st
 ];
 
 function NotificationPrefs({ profile, onSaved }: { profile: Profile; onSaved: (p: Profile) => void }) {
-  const { save, other, error, saved, busy } = useSave(onSaved);
+  const { save, other, error, saved, busy } = useSaveProfile(onSaved);
   return (
     <section className="card" id="notifications" aria-labelledby="notifications-heading">
       <h2 id="notifications-heading">Email notifications</h2>
       <p className="hint">In-app notifications always arrive; these choose which ones also come by email.</p>
       {PREFS.map(({ key, label }) => (
-        <label key={key} className="checkbox-row">
+        <label key={key} className={styles.checkboxRow}>
           <input
             type="checkbox"
             name={key}
@@ -175,24 +139,11 @@ function NotificationPrefs({ profile, onSaved }: { profile: Profile; onSaved: (p
 function EmailForm({ current }: { current: string }) {
   const [newEmail, setNewEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { submit, error, done, busy } = useEmailChange();
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setDone(null);
-    try {
-      const res = await unwrap(api.POST("/api/v1/auth/email/change/", { body: { new_email: newEmail.trim(), password } }));
-      setDone(res.detail);
-      setPassword("");
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, null));
-    } finally {
-      setBusy(false);
-    }
+    if (await submit({ new_email: newEmail.trim(), password })) setPassword("");
   }
 
   return (
@@ -215,24 +166,13 @@ function EmailForm({ current }: { current: string }) {
 function PasswordForm() {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { submit, error, done, busy } = usePasswordChange();
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setDone(null);
-    try {
-      const res = await unwrap(api.POST("/api/v1/auth/password/change/", { body: { current_password: current, new_password: next } }));
-      setDone(res.detail);
+    if (await submit({ current_password: current, new_password: next })) {
       setCurrent("");
       setNext("");
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, null));
-    } finally {
-      setBusy(false);
     }
   }
 
@@ -251,40 +191,12 @@ function PasswordForm() {
 }
 
 function TokensPanel() {
-  const [tokens, setTokens] = useState<ApiToken[] | null>(null);
   const [name, setName] = useState("");
-  const [created, setCreated] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  const load = () =>
-    unwrap(api.GET("/api/v1/auth/tokens/"))
-      .then(setTokens)
-      .catch((err) => setError(err instanceof ApiError ? err : new ApiError(0, null)));
-  useEffect(() => {
-    void load();
-  }, []);
+  const { tokens, created, error, create, revoke } = useApiTokens();
 
   async function onCreate(event: FormEvent) {
     event.preventDefault();
-    setError(null);
-    try {
-      const res = await unwrap(api.POST("/api/v1/auth/tokens/", { body: { name: name.trim() } }));
-      setCreated(res.key);
-      setName("");
-      await load();
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, null));
-    }
-  }
-
-  async function revoke(id: number) {
-    setError(null);
-    try {
-      await unwrap(api.DELETE("/api/v1/auth/tokens/{id}/", { params: { path: { id } } }));
-      await load();
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, null));
-    }
+    if (await create(name)) setName("");
   }
 
   return (
@@ -303,7 +215,7 @@ function TokensPanel() {
       ) : tokens.length === 0 ? (
         <p>No tokens yet.</p>
       ) : (
-        <ul className="token-list">
+        <ul className={styles.tokenList}>
           {tokens.map((t) => (
             <li key={t.id}>
               <strong>{t.name}</strong> <code>{t.key_prefix}…</code> · created {formatDateTimeIn(t.created_at)} ·{" "}
@@ -315,7 +227,7 @@ function TokensPanel() {
           ))}
         </ul>
       )}
-      <form onSubmit={onCreate} className="token-form">
+      <form onSubmit={onCreate} className={styles.tokenForm}>
         <TextField label="Token name" name="token_name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} error={error?.field("name")} />
         <button className="btn" type="submit">
           Create token

@@ -1,7 +1,6 @@
 import { Link, useLocation, useParams } from "react-router-dom";
 
-import { api, unwrap, type Schemas } from "../api/client";
-import "../styles/booking.css";
+import type { Schemas } from "../api/client";
 import { AddToCalendar } from "../components/booking/AddToCalendar";
 import { ConsultationActions } from "../components/consultations/ConsultationActions";
 import { PolicyPanel } from "../components/consultations/PolicyPanel";
@@ -10,29 +9,17 @@ import { ReviewForm } from "../components/reviews/ReviewForm";
 import { moneyInWords } from "../lib/money";
 import { ErrorBox, Loading, StatusBadge } from "../components/ui";
 import { formatDateTime, formatRange, timeZoneLabel, viewerTimeZone } from "../lib/time";
-import { useAsync } from "../lib/useAsync";
-import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
-import { CONSULTATION_EVENTS } from "./MyConsultationsPage";
+import { useConsultation, useNow } from "../features/consultations/useConsultation";
 import { paths } from "../routes";
+import styles from "./ConsultationDetailPage.module.css";
 
 
 export function ConsultationDetailPage() {
   const id = Number(useParams().id);
   const location = useLocation();
   const justBooked = (location.state as { justBooked?: boolean } | null)?.justBooked;
-  const detail = useAsync(
-    () => unwrap(api.GET("/api/v1/consultations/consultations/{id}/", { params: { path: { id } } })),
-    [id],
-  );
-
-  useRealtimeEvent(CONSULTATION_EVENTS, (event) => {
-    const d = event.data as { id?: number; consultation_id?: number; previous?: { id?: number } };
-    if (d.id === id || d.consultation_id === id || d.previous?.id === id) void detail.reload();
-  });
-  useResyncOnReconnect(() => void detail.reload());
-  useRealtimeEvent("meeting.presence", (event) => {
-    if (event.data.consultation_id === id) void detail.reload();
-  });
+  const detail = useConsultation(id);
+  const now = useNow();
 
   if (detail.loading && !detail.data) return <Loading label="Loading consultation…" />;
   if (detail.error || !detail.data)
@@ -51,7 +38,7 @@ export function ConsultationDetailPage() {
         <Link to={isExpert ? paths.dashboard : paths.myConsultations}>← {isExpert ? "Dashboard" : "My consultations"}</Link>
       </p>
       {justBooked && c.status === "pending" && (
-        <section className="card booking-success" aria-labelledby="booked-title" data-testid="booking-success">
+        <section className={`card ${styles.bookingSuccess}`} aria-labelledby="booked-title" data-testid="booking-success">
           <h2 id="booked-title">Request sent to {c.expert.name}</h2>
           <p>
             {formatRange(c.start_at, c.end_at)} <span className="muted">({timeZoneLabel(viewerTimeZone())})</span>. {c.expert.name} has been told and
@@ -151,8 +138,8 @@ export function ConsultationDetailPage() {
           )}
         </dl>
         {c.status === "pending" && !isExpert && <p className="muted">Waiting for {c.expert.name} to confirm.</p>}
-        {!justBooked && (c.status === "pending" || c.status === "confirmed") && Date.parse(c.end_at) > Date.now() && (
-          <details className="calendar-details">
+        {!justBooked && (c.status === "pending" || c.status === "confirmed") && Date.parse(c.end_at) > now && (
+          <details className={styles.calendarDetails}>
             <summary>Add to calendar</summary>
             <AddToCalendar event={calendarEvent(c)} fileName={`consultation-${c.id}.ics`} />
           </details>

@@ -1,60 +1,13 @@
-import { useState } from "react";
 import { Link } from "react-router-dom";
 
-import { api, unwrap } from "../api/client";
 import { ConsultationActions, type Consultation } from "../components/consultations/ConsultationActions";
 import { Empty, ErrorBox, Loading, Notice, StatusBadge } from "../components/ui";
 import { formatMoney, formatRange } from "../lib/time";
-import { useAsync } from "../lib/useAsync";
-import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
+import { useMyConsultations, type Tab } from "../features/consultations/useMyConsultations";
 import { paths } from "../routes";
 
-type Tab = "upcoming" | "past";
-
-export const CONSULTATION_EVENTS = [
-  "booking.created",
-  "booking.confirmed",
-  "booking.cancelled",
-  "booking.rescheduled",
-  "booking.no_show",
-  "booking.policy_waived",
-  "meeting.started",
-  "meeting.ended",
-  "review.posted",
-  "review.replied",
-  "review.hidden",
-  "review.restored",
-];
-
 export function MyConsultationsPage() {
-  const [tab, setTab] = useState<Tab>("upcoming");
-  const [page, setPage] = useState(1);
-  const list = useAsync(
-    () =>
-      tab === "upcoming"
-        ? unwrap(api.GET("/api/v1/consultations/consultations/upcoming/", { params: { query: { page } } }))
-        : unwrap(api.GET("/api/v1/consultations/consultations/past/", { params: { query: { page } } })),
-    [tab, page],
-  );
-
-  // Any change to one of my bookings (from the other side, another tab, a task) shows at once.
-  useRealtimeEvent(CONSULTATION_EVENTS, () => void list.reload());
-  useResyncOnReconnect(() => void list.reload());
-
-  const [notice, setNotice] = useState<string | null>(null);
-
-  function replace(updated: Consultation) {
-    list.setData((prev) => (prev ? { ...prev, results: prev.results.map((c) => (c.id === updated.id ? updated : c)) } : prev!));
-    if (updated.status === "cancelled") {
-      const refund =
-        updated.refund_amount && Number(updated.refund_amount) > 0
-          ? ` A refund of ${formatMoney(updated.refund_amount, updated.currency)} is due.`
-          : "";
-      setNotice(`“${updated.topic}” is cancelled; it is now under Past.${refund}`);
-    } else if (updated.review) {
-      setNotice("Thanks for your review. It is now on the expert's profile.");
-    }
-  }
+  const { tab, setTab, page, setPage, list, notice, replace } = useMyConsultations();
 
   return (
     <div className="page">
@@ -73,11 +26,7 @@ export function MyConsultationsPage() {
             id={`tab-${t}`}
             aria-selected={tab === t}
             aria-controls="consultation-panel"
-            onClick={() => {
-              setTab(t);
-              setPage(1);
-              setNotice(null);
-            }}
+            onClick={() => setTab(t)}
           >
             {t === "upcoming" ? "Upcoming" : "Past"}
           </button>
