@@ -47,7 +47,7 @@ draw.rectangle((120, 460, 480, 800), fill=(40, 60, 90))
 buf = io.BytesIO()
 img.save(buf, format="JPEG")
 set_expert_photo(expert=expert, actor=expert.user, upload=SimpleUploadedFile("me.jpg", buf.getvalue()))
-print(conv.pk)
+print(conv.pk, c1.pk, c2.pk)
 `;
 
 async function main() {
@@ -55,7 +55,7 @@ async function main() {
   const chrome = await launchBrowser();
   mkdirSync(OUT, { recursive: true });
   try {
-    const convId = server.shell(SEED).trim().split("\n").pop();
+    const [convId, pendingId, confirmedId] = server.shell(SEED).trim().split("\n").pop().split(" ");
     const pages = {
       anon: ["/", "/consultations", "/consultations/book?expert=1", "/login", "/signup"],
       client: [
@@ -64,6 +64,10 @@ async function main() {
         `/consultations/chat/${convId}`,
         "/consultations/book?expert=1",
         "/experts/apply",
+        `/consultations/${pendingId}`,
+        `/consultations/${confirmedId}/reschedule`,
+        `/consultations/${confirmedId}/video`,
+        "/account",
       ],
       expert: [
         "/consultations/expert",
@@ -71,6 +75,7 @@ async function main() {
         "/consultations/expert/integrations",
         "/account",
         `/consultations/chat/${convId}`,
+        `/consultations/${pendingId}`,
       ],
       admin: ["/staff/applications"],
     };
