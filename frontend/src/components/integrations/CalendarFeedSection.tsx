@@ -1,13 +1,11 @@
 import { useState } from "react";
 import { Link } from "react-router-dom";
 
-import "../../integrations.css";
-import { api, unwrap } from "../../api/client";
-import { errorMessage } from "../../api/http";
+import { useCalendarFeed } from "../../features/integrations/useIntegrations";
 import { formatDateTime } from "../../lib/time";
-import { useAsync } from "../../lib/useAsync";
 import { paths } from "../../routes";
 import { ErrorBox, Loading, Notice } from "../ui";
+import styles from "./integrations.module.css";
 
 async function copyText(text: string): Promise<boolean> {
   try {
@@ -20,27 +18,15 @@ async function copyText(text: string): Promise<boolean> {
 
 /** The secret URL of a person's calendar feed, with copy buttons and how to add it. */
 export function CalendarFeedSection({ isExpert = false }: { isExpert?: boolean }) {
-  const feed = useAsync(() => unwrap(api.GET("/api/v1/integrations/calendar-feed/")), []);
+  const { feed, regenerate: makeNew, error, busy } = useCalendarFeed();
   const [copied, setCopied] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
   async function copy(label: string, text: string) {
     setCopied((await copyText(text)) ? `${label} copied.` : "Copy failed: select the address and copy it yourself.");
   }
 
   async function regenerate() {
-    if (!window.confirm("Make a new address? Calendars using the old one stop updating until you add the new one.")) return;
-    setBusy(true);
-    setError(null);
-    try {
-      feed.setData(await unwrap(api.POST("/api/v1/integrations/calendar-feed/regenerate/")));
-      setCopied("New address made. The old one no longer works.");
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    if (await makeNew()) setCopied("New address made. The old one no longer works.");
   }
 
   return (
@@ -57,7 +43,7 @@ export function CalendarFeedSection({ isExpert = false }: { isExpert?: boolean }
           <label htmlFor="feed-url">
             <strong>Calendar address</strong>
           </label>
-          <div className="secret-url">
+          <div className={styles.secretUrl}>
             <input id="feed-url" readOnly value={feed.data.url} onFocus={(e) => e.currentTarget.select()} />
             <button type="button" className="btn" onClick={() => void copy("Address", feed.data!.url)}>
               Copy
@@ -83,7 +69,7 @@ export function CalendarFeedSection({ isExpert = false }: { isExpert?: boolean }
           </div>
           <details>
             <summary>Step by step</summary>
-            <ul className="help-list">
+            <ul className={styles.helpList}>
               <li>
                 <strong>Google Calendar</strong> (web): Other calendars → <em>+</em> → <em>From URL</em>, paste the address, <em>Add calendar</em>.
               </li>

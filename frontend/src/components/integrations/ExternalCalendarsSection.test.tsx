@@ -24,7 +24,7 @@ describe("ExternalCalendarsSection", () => {
   it("shows each calendar's status and last fetch", async () => {
     mockFetch((url) => (url.pathname === "/api/v1/integrations/calendars/" ? { status: 200, body: [BROKEN] } : undefined));
     render(<ExternalCalendarsSection />);
-    expect(await screen.findByText("Problem: The server answered HTTP 404.")).toHaveClass("status-error");
+    expect(await screen.findByText("Problem: The server answered HTTP 404.")).toHaveAttribute("data-state", "error");
     expect(screen.getByText(/Last fetched .* last good fetch/)).toBeInTheDocument();
   });
 

@@ -1,13 +1,10 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 
-import "../../integrations.css";
-import { api, unwrap, type Schemas } from "../../api/client";
-import { ApiError, errorMessage } from "../../api/http";
+import { ApiError } from "../../api/http";
+import { useExternalCalendars, type Feed } from "../../features/integrations/useIntegrations";
 import { formatDateTime } from "../../lib/time";
-import { useAsync } from "../../lib/useAsync";
 import { ErrorBox, Loading, Notice, TextField } from "../ui";
-
-type Feed = Schemas["ExternalCalendar"];
+import styles from "./integrations.module.css";
 
 function statusText(f: Feed): string {
   if (!f.enabled) return "Paused";
@@ -21,57 +18,15 @@ function statusText(f: Feed): string {
  * changes when a live `calendar_source.synced` event arrives, so statuses refresh by themselves.
  */
 export function ExternalCalendarsSection({ version = 0 }: { version?: number }) {
-  const feeds = useAsync(() => unwrap(api.GET("/api/v1/integrations/calendars/")), []);
+  const { feeds, add: addCalendar, act, error, notice, busy } = useExternalCalendars(version);
   const [url, setUrl] = useState("");
   const [name, setName] = useState("");
-  const [error, setError] = useState<ApiError | string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const { reload } = feeds;
-
-  useEffect(() => {
-    if (version) void reload();
-  }, [version, reload]);
 
   async function add(event: FormEvent) {
     event.preventDefault();
-    if (!url.trim()) {
-      setError("Paste the calendar's secret iCal address.");
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setNotice(null);
-    try {
-      const created = await unwrap(api.POST("/api/v1/integrations/calendars/", { body: { url: url.trim(), name } }));
-      feeds.setData((prev) => [...(prev ?? []), created]);
+    if (await addCalendar(url, name)) {
       setUrl("");
       setName("");
-      setNotice("Calendar added. Its busy times block your booking slots from now on.");
-    } catch (err) {
-      setError(err instanceof ApiError ? err : errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function act(f: Feed, action: "sync" | "pause" | "resume" | "remove") {
-    setError(null);
-    setNotice(null);
-    try {
-      if (action === "remove") {
-        if (!window.confirm(`Remove “${f.name || f.url_display}”? Its busy times stop blocking your slots.`)) return;
-        await unwrap(api.DELETE("/api/v1/integrations/calendars/{id}/", { params: { path: { id: f.id } } }));
-        feeds.setData((prev) => (prev ?? []).filter((x) => x.id !== f.id));
-        return;
-      }
-      const updated =
-        action === "sync"
-          ? await unwrap(api.POST("/api/v1/integrations/calendars/{id}/sync/", { params: { path: { id: f.id } } }))
-          : await unwrap(api.PATCH("/api/v1/integrations/calendars/{id}/", { params: { path: { id: f.id } }, body: { enabled: action === "resume" } }));
-      feeds.setData((prev) => (prev ?? []).map((x) => (x.id === f.id ? updated : x)));
-    } catch (err) {
-      setError(errorMessage(err));
     }
   }
 
@@ -93,7 +48,11 @@ export function ExternalCalendarsSection({ version = 0 }: { version?: number }) 
               <span>
                 <strong>{f.name || f.url_display}</strong>
                 <br />
-                <span className={f.status === "error" && f.enabled ? "status-error" : f.status === "ok" ? "status-ok" : "muted"}>{statusText(f)}</span>
+                <span
+                  className={f.status === "error" && f.enabled ? styles.statusError : f.status === "ok" ? styles.statusOk : "muted"}
+                  data-testid="calendar-status"
+                  data-state={f.status === "error" && f.enabled ? "error" : f.status === "ok" ? "ok" : "other"}
+                >{statusText(f)}</span>
                 <br />
                 <span className="hint">
                   {f.last_fetch_at ? `Last fetched ${formatDateTime(f.last_fetch_at)}` : "Never fetched"}
@@ -128,7 +87,7 @@ export function ExternalCalendarsSection({ version = 0 }: { version?: number }) 
         </button>
         <details>
           <summary>Where do I find the address?</summary>
-          <ul className="help-list">
+          <ul className={styles.helpList}>
             <li>
               <strong>Google</strong>: Settings → your calendar → <em>Integrate calendar</em> → <em>Secret address in iCal format</em>.
             </li>

@@ -1,14 +1,10 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 
-import "../../integrations.css";
-import { api, unwrap, type Schemas } from "../../api/client";
-import { ApiError, errorMessage } from "../../api/http";
+import { ApiError } from "../../api/http";
+import { useDeliveries, useWebhooks } from "../../features/integrations/useIntegrations";
 import { formatDateTime } from "../../lib/time";
-import { useAsync } from "../../lib/useAsync";
 import { ErrorBox, Loading, Notice, TextField } from "../ui";
-
-type Endpoint = Schemas["WebhookEndpoint"];
-type Delivery = Schemas["WebhookDelivery"];
+import styles from "./integrations.module.css";
 
 export const WEBHOOK_EVENTS = [
   ["booking.created", "New booking"],
@@ -25,62 +21,17 @@ const STATUS_TEXT: Record<string, string> = { pending: "Sending…", retrying: "
 
 /** The expert's (or staff member's) webhook endpoints, their deliveries and replays. */
 export function WebhooksSection({ version = 0 }: { version?: number }) {
-  const endpoints = useAsync(() => unwrap(api.GET("/api/v1/integrations/webhooks/")), []);
+  const { endpoints, add: addEndpoint, act, error, secret, busy } = useWebhooks(version);
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
   const [events, setEvents] = useState<EventName[]>(WEBHOOK_EVENTS.map(([e]) => e));
-  const [error, setError] = useState<ApiError | string | null>(null);
-  const [secret, setSecret] = useState<{ id: number; secret: string } | null>(null);
   const [open, setOpen] = useState<number | null>(null);
-  const [busy, setBusy] = useState(false);
 
   async function add(event: FormEvent) {
     event.preventDefault();
-    setError(null);
-    if (!url.trim().startsWith("https://")) {
-      setError("Use an https:// address.");
-      return;
-    }
-    if (!events.length) {
-      setError("Choose at least one event.");
-      return;
-    }
-    setBusy(true);
-    try {
-      const created = await unwrap(api.POST("/api/v1/integrations/webhooks/", { body: { url: url.trim(), events, description } }));
-      endpoints.setData((prev) => [...(prev ?? []), created]);
-      setSecret({ id: created.id, secret: created.secret });
+    if (await addEndpoint(url, events, description)) {
       setUrl("");
       setDescription("");
-    } catch (err) {
-      setError(err instanceof ApiError ? err : errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function act(e: Endpoint, action: "pause" | "resume" | "rotate" | "delete") {
-    setError(null);
-    try {
-      if (action === "delete") {
-        if (!window.confirm(`Delete the webhook to ${e.url}? Its delivery log goes too.`)) return;
-        await unwrap(api.DELETE("/api/v1/integrations/webhooks/{id}/", { params: { path: { id: e.id } } }));
-        endpoints.setData((prev) => (prev ?? []).filter((x) => x.id !== e.id));
-        return;
-      }
-      if (action === "rotate") {
-        if (!window.confirm("Make a new signing secret? Signatures made with the old one stop verifying.")) return;
-        const rotated = await unwrap(api.POST("/api/v1/integrations/webhooks/{id}/rotate-secret/", { params: { path: { id: e.id } } }));
-        setSecret({ id: rotated.id, secret: rotated.secret });
-        endpoints.setData((prev) => (prev ?? []).map((x) => (x.id === e.id ? rotated : x)));
-        return;
-      }
-      const updated = await unwrap(
-        api.PATCH("/api/v1/integrations/webhooks/{id}/", { params: { path: { id: e.id } }, body: { active: action === "resume" } }),
-      );
-      endpoints.setData((prev) => (prev ?? []).map((x) => (x.id === e.id ? updated : x)));
-    } catch (err) {
-      setError(errorMessage(err));
     }
   }
 
@@ -160,33 +111,15 @@ export function WebhooksSection({ version = 0 }: { version?: number }) {
 }
 
 function DeliveryLog({ endpointId, version }: { endpointId: number; version: number }) {
-  const deliveries = useAsync(
-    () => unwrap(api.GET("/api/v1/integrations/webhooks/{id}/deliveries/", { params: { path: { id: endpointId } } })),
-    [endpointId],
-  );
-  const [notice, setNotice] = useState<string | null>(null);
-  const { reload } = deliveries;
-  useEffect(() => {
-    if (version) void reload();
-  }, [version, reload]);
-
-  async function replay(d: Delivery) {
-    try {
-      const copy = await unwrap(api.POST("/api/v1/integrations/webhooks/deliveries/{delivery_id}/replay/", { params: { path: { delivery_id: d.id } } }));
-      deliveries.setData((prev) => [copy, ...(prev ?? [])]);
-      setNotice(`${d.event_type} queued again.`);
-    } catch (err) {
-      setNotice(errorMessage(err));
-    }
-  }
+  const { deliveries, replay, notice } = useDeliveries(endpointId, version);
 
   if (deliveries.loading && !deliveries.data) return <Loading label="Loading deliveries…" />;
   if (deliveries.error) return <ErrorBox message={deliveries.error} onRetry={() => void deliveries.reload()} />;
   if (!deliveries.data?.length) return <p className="muted">Nothing sent yet.</p>;
   return (
-    <div className="table-scroll">
+    <div className={styles.tableScroll}>
       {notice && <Notice kind="info">{notice}</Notice>}
-      <table className="delivery-table" aria-label="Deliveries">
+      <table className={styles.deliveryTable} aria-label="Deliveries">
         <thead>
           <tr>
             <th scope="col">When</th>
@@ -204,7 +137,7 @@ function DeliveryLog({ endpointId, version }: { endpointId: number; version: num
                 {d.event_type}
                 {d.replay_of && <span className="hint"> (replay)</span>}
               </td>
-              <td className={d.status === "succeeded" ? "status-ok" : d.status === "failed" || d.status === "retrying" ? "status-error" : ""}>
+              <td className={d.status === "succeeded" ? styles.statusOk : d.status === "failed" || d.status === "retrying" ? styles.statusError : ""}>
                 {STATUS_TEXT[d.status] ?? d.status} · {d.attempts} attempt{d.attempts === 1 ? "" : "s"}
                 {d.last_latency_ms != null && ` · ${d.last_latency_ms} ms`}
                 {d.status === "retrying" && d.next_attempt_at && <span className="hint"> · next {formatDateTime(d.next_attempt_at)}</span>}
