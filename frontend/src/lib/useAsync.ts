@@ -24,7 +24,15 @@ function sameDeps(a: DependencyList, b: DependencyList): boolean {
  * Loads data for a page when mounted and whenever `deps` change; stale answers from an earlier
  * load are ignored. The data hooks in src/features/ are built on it.
  */
-export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): AsyncState<T> {
+export interface AsyncOptions<T> {
+  /**
+   * Runs with each answer that is shown (not with stale ones, nor after unmount), in the same
+   * update: the place to react to data arriving without an effect.
+   */
+  onLoad?: (value: T) => void;
+}
+
+export function useAsync<T>(load: () => Promise<T>, deps: DependencyList, options: AsyncOptions<T> = {}): AsyncState<T> {
   const [state, setState] = useState<Loaded<T>>({ data: undefined, error: null, loading: true });
   // New deps start a new load: "loading" flips during this render (not in an effect), and the
   // version change re-runs the fetching effect below.
@@ -36,8 +44,10 @@ export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): Async
 
   const generation = useRef(0);
   const loadRef = useRef(load);
+  const onLoadRef = useRef(options.onLoad);
   useLayoutEffect(() => {
     loadRef.current = load;
+    onLoadRef.current = options.onLoad;
   });
 
   /** Runs the latest `load`; only the newest run may write its answer. */
@@ -45,7 +55,9 @@ export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): Async
     const mine = ++generation.current;
     return loadRef.current().then(
       (value) => {
-        if (mine === generation.current) setState({ data: value, error: null, loading: false });
+        if (mine !== generation.current) return;
+        setState({ data: value, error: null, loading: false });
+        onLoadRef.current?.(value);
       },
       (err: unknown) => {
         if (mine === generation.current) setState((s) => ({ ...s, error: errorMessage(err), loading: false }));
@@ -55,6 +67,10 @@ export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): Async
 
   useEffect(() => {
     void run();
+    // Unmounted (or superseded): an answer still on its way is stale.
+    return () => {
+      generation.current += 1;
+    };
   }, [run, tracked.version]);
 
   const reload = useCallback(() => {

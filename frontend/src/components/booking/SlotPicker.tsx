@@ -1,6 +1,6 @@
 import "../../styles/booking.css";
 
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 
 import { api, unwrap, type Schemas } from "../../api/client";
 import { addDays, todayKey } from "../../lib/time";
@@ -192,29 +192,33 @@ export function SlotPicker({
           )
       ).then((r) => ({ key: reqKey, slots: r.slots })),
     [reqKey],
+    {
+      // When a month's times arrive and no day of that month with free times is chosen, choose
+      // the first one (as the answer arrives, not in an effect after it).
+      onLoad: (r) => {
+        const days = groupSlotsByDay(r.slots, tz);
+        const first = [...days.keys()].sort()[0];
+        if (!(day && day.startsWith(month) && days.has(day)) && first) setDay(first);
+      },
+    },
   );
   const { error, reload } = answer;
   const data = answer.data?.key === reqKey ? answer.data : undefined;
   const loading = answer.loading || (!data && !error);
 
   const byDay = useMemo(() => groupSlotsByDay(data?.slots ?? [], tz), [data, tz]);
-  const firstFree = useMemo(() => [...byDay.keys()].sort()[0] ?? null, [byDay]);
 
-  // When the data for a month arrives and no day of that month with free times is chosen, choose the first one.
-  useEffect(() => {
-    if (!data || loading) return;
-    if (day && day.startsWith(month) && byDay.has(day)) return;
-    if (firstFree) setDay(firstFree);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [data, loading]);
-
-  useEffect(() => {
-    if (!focusStart) return;
-    const key = groupSlotsByDay([{ start: focusStart } as TimeSlot], tz).keys().next().value as string;
-    setMonth(key.slice(0, 7));
-    setDay(key);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [focusStart]);
+  // A time chosen elsewhere (a suggested alternative) brings its month and day into view;
+  // state follows the prop during render (a controlled parent sets the day itself).
+  const [focusSeen, setFocusSeen] = useState<string | null>(null);
+  if ((focusStart ?? null) !== focusSeen) {
+    setFocusSeen(focusStart ?? null);
+    if (focusStart) {
+      const key = groupSlotsByDay([{ start: focusStart } as TimeSlot], tz).keys().next().value as string;
+      setMonth(key.slice(0, 7));
+      setOwnDay(key);
+    }
+  }
 
   const daySlots = day ? (byDay.get(day) ?? []) : [];
   const monthLabel = new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric", timeZone: "UTC" }).format(utcNoon(`${month}-15`));
