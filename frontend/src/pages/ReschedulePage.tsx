@@ -1,70 +1,28 @@
-import { useRef, useState, type FormEvent } from "react";
-import { Link, useNavigate, useParams } from "react-router-dom";
+import { useState, type FormEvent } from "react";
+import { Link, useParams } from "react-router-dom";
 
-import { api, unwrap } from "../api/client";
-import { ApiError, errorMessage } from "../api/http";
-import { alternativesOf, ConflictAlternatives, type Alternative } from "../components/booking/ConflictAlternatives";
-import { SlotPicker, TimeDisplayControls, type TimeSlot } from "../components/booking/SlotPicker";
+import { ConflictAlternatives } from "../components/booking/ConflictAlternatives";
+import { SlotPicker, TimeDisplayControls } from "../components/booking/SlotPicker";
 import { preferredClock, preferredTimeZone, rememberClock, rememberTimeZone, type ClockPref } from "../lib/zones";
 import { ErrorBox, Loading, TextArea } from "../components/ui";
-import { newIdempotencyKey } from "../lib/idempotency";
-import { formatRange, viewerTimeZone } from "../lib/time";
-import { useAsync } from "../lib/useAsync";
+import { useReschedule } from "../features/booking/useReschedule";
+import { formatRange } from "../lib/time";
 import { paths } from "../routes";
 
 export function ReschedulePage() {
   const id = Number(useParams().id);
-  const navigate = useNavigate();
-  const detail = useAsync(
-    () => unwrap(api.GET("/api/v1/consultations/consultations/{id}/", { params: { path: { id } } })),
-    [id],
-  );
+  const { detail, slot, pick, pickAlternative, submit: move, busy, error, conflict, refreshKey, focusStart } = useReschedule(id);
   const [tz, setTz] = useState(() => preferredTimeZone());
   const [clock, setClock] = useState<ClockPref>(() => preferredClock());
-  const [slot, setSlot] = useState<TimeSlot | null>(null);
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [conflict, setConflict] = useState<{ message: string; alternatives: Alternative[] } | null>(null);
-  const [refreshKey, setRefreshKey] = useState(0);
-  const [focusStart, setFocusStart] = useState<string | null>(null);
-  const idemKey = useRef<string | null>(null);
 
   if (detail.loading && !detail.data) return <Loading />;
   if (detail.error || !detail.data) return <ErrorBox message={detail.error ?? "Not found."} onRetry={() => void detail.reload()} />;
   const c = detail.data;
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (!slot) {
-      setError("Choose a new time.");
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setConflict(null);
-    idemKey.current ??= newIdempotencyKey();
-    try {
-      const moved = await unwrap(
-        api.POST("/api/v1/consultations/consultations/{id}/reschedule/", {
-          params: { path: { id }, header: { "Idempotency-Key": idemKey.current } },
-          body: { start_at: slot.start, timezone: viewerTimeZone(), reason: reason.trim() },
-        }),
-      );
-      navigate(paths.consultation(moved.id), { replace: true });
-    } catch (err) {
-      if (err instanceof ApiError && (err.status === 409 || alternativesOf(err.body).length)) {
-        setConflict({ message: err.message, alternatives: alternativesOf(err.body) });
-        setSlot(null);
-        setRefreshKey((k) => k + 1);
-        idemKey.current = null;
-      } else {
-        if (err instanceof ApiError && err.status > 0) idemKey.current = null;
-        setError(errorMessage(err));
-      }
-    } finally {
-      setBusy(false);
-    }
+    void move(reason);
   }
 
   return (
@@ -100,11 +58,7 @@ export function ReschedulePage() {
               expertId={c.expert.id}
               duration={c.duration_minutes}
               selected={slot}
-              onSelect={(s) => {
-                setSlot(s);
-                setConflict(null);
-                idemKey.current = null;
-              }}
+              onSelect={pick}
               refreshKey={refreshKey}
               focusStart={focusStart}
             />
@@ -112,11 +66,7 @@ export function ReschedulePage() {
               <ConflictAlternatives
                 message={conflict.message}
                 alternatives={conflict.alternatives}
-                onPick={(alt) => {
-                  setConflict(null);
-                  setFocusStart(alt.start);
-                  setSlot({ start: alt.start, end: alt.end } as TimeSlot);
-                }}
+                onPick={pickAlternative}
               />
             )}
             {slot && <p className="alert alert-info">New time: {formatRange(slot.start, slot.end)}</p>}
