@@ -1,3 +1,4 @@
+// The booking page's own styles (steps, length, summary) until ExpertDetailPage imports them.
 import "../../styles/booking.css";
 
 import { useMemo, useRef, useState } from "react";
@@ -7,6 +8,7 @@ import { addDays, todayKey } from "../../lib/time";
 import { useAsync } from "../../lib/useAsync";
 import { allTimeZones, clockTime, uses12h, zoneWithOffset, type ClockPref } from "../../lib/zones";
 import { ErrorBox, Loading } from "../ui";
+import styles from "./SlotPicker.module.css";
 
 export type TimeSlot = Schemas["TimeSlot"];
 
@@ -26,7 +28,7 @@ export function SlotList({
 }) {
   if (slots.length === 0) return <p className="muted">No free times on this day.</p>;
   return (
-    <ul className="slot-grid" aria-label="Available times">
+    <ul className={styles.slotGrid} aria-label="Available times">
       {slots.map((slot) => (
         <li key={slot.start}>
           <button
@@ -105,8 +107,8 @@ export function TimeDisplayControls({
   }, [timeZone]);
   const twelve = uses12h(clock);
   return (
-    <div className="time-controls">
-      <label className="tz-select">
+    <div className={styles.timeControls}>
+      <label className={styles.tzSelect}>
         <span>Time zone</span>
         <select value={timeZone} onChange={(e) => onTimeZone(e.target.value)}>
           {zones.map((z) => (
@@ -116,7 +118,7 @@ export function TimeDisplayControls({
           ))}
         </select>
       </label>
-      <div className="segmented" role="group" aria-label="Clock">
+      <div className={styles.segmented} role="group" aria-label="Clock">
         <button type="button" aria-pressed={twelve} onClick={() => onClock("12")}>
           12 h
         </button>
@@ -225,9 +227,9 @@ export function SlotPicker({
   const weekdays = monthGrid("2026-06")[1].map((k) => fmtUtc(k!, { weekday: "short" }));
 
   return (
-    <div className="slot-picker">
-      <div className="month-cal">
-        <div className="month-head">
+    <div className={styles.slotPicker}>
+      <div>
+        <div className={styles.monthHead}>
           <button
             type="button"
             className="btn btn-icon"
@@ -248,7 +250,7 @@ export function SlotPicker({
             ›
           </button>
         </div>
-        <table className="cal-grid" aria-label={`Days in ${monthLabel}`}>
+        <table className={styles.calGrid} aria-label={`Days in ${monthLabel}`}>
           <thead>
             <tr>
               {weekdays.map((w) => (
@@ -269,7 +271,7 @@ export function SlotPicker({
                     <td key={key}>
                       <button
                         type="button"
-                        className={count ? "has-slots" : undefined}
+                        className={count ? styles.hasSlots : undefined}
                         aria-pressed={key === day}
                         disabled={outside || (!loading && count === 0)}
                         aria-label={`${longDay(key)}: ${loading ? "loading" : count ? `${count} free ${count === 1 ? "time" : "times"}` : "no free times"}`}
@@ -289,17 +291,17 @@ export function SlotPicker({
             ))}
           </tbody>
         </table>
-        <p className="muted cal-note" data-testid="viewer-tz">
+        <p className={`muted ${styles.calNote}`} data-testid="viewer-tz">
           Times in {zoneWithOffset(tz)}
         </p>
       </div>
-      <div className="day-slots" ref={slotsRef}>
+      <div className={styles.daySlots} ref={slotsRef}>
         <ErrorBox message={error} onRetry={() => void reload()} />
         {loading ? (
           <Loading label="Loading free times…" />
         ) : day && day.startsWith(month) ? (
           <>
-            <h3 className="day-title">{longDay(day)}</h3>
+            <h3 className={styles.dayTitle}>{longDay(day)}</h3>
             <SlotList slots={daySlots} timeZone={tz} selected={selected?.start ?? null} onSelect={onSelect} clock={clock} />
           </>
         ) : (
