@@ -81,9 +81,19 @@ function pages() {
     visitor: { email: null, urls: ["/", "/consultations", `/consultations/book?expert=${seed.expert}`, slotUrl, "/login", "/signup", "/no-such-page"] },
     client: {
       email: "client@demo.consult",
-      urls: ["/consultations/my-consultations", `/consultations/${seed.consultation}`, "/consultations/chat", `/consultations/chat/${seed.conversation}`, "/experts/apply"],
+      urls: ["/consultations/my-consultations", `/consultations/${seed.consultation}`, "/consultations/chat", `/consultations/chat/${seed.conversation}`, "/experts/apply", "/account"],
     },
-    expert: { email: "yuki.tanaka@demo.consult", urls: ["/consultations/expert", "/consultations/expert#availability", `/consultations/chat/${seed.conversation}`] },
+    expert: {
+      email: "yuki.tanaka@demo.consult",
+      urls: [
+        "/consultations/expert",
+        "/consultations/expert#availability",
+        "/consultations/expert/profile",
+        "/consultations/expert/integrations",
+        "/account",
+        `/consultations/chat/${seed.conversation}`,
+      ],
+    },
     staff: { email: "admin@demo.consult", urls: ["/staff/applications"] },
   };
 }

@@ -1,5 +1,16 @@
 /** The currency prices are compared and shown "≈" in: the viewer's choice, else their locale's. */
+import { api, unwrap, type Schemas } from "../api/client";
 import { readStored, writeStored } from "./stored";
+
+/** The currencies the server converts into; asked once per page load. */
+let currenciesRequest: Promise<Schemas["Currencies"]> | null = null;
+export function loadCurrencies(): Promise<Schemas["Currencies"]> {
+  currenciesRequest ??= unwrap(api.GET("/api/v1/consultations/experts/currencies/")).catch((err) => {
+    currenciesRequest = null;
+    throw err;
+  });
+  return currenciesRequest;
+}
 
 const EURO = ["AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PT", "SI", "SK"];
 const BY_REGION: Record<string, string> = {

@@ -13,6 +13,7 @@ import { newIdempotencyKey } from "../lib/idempotency";
 import { languageList } from "../lib/languages";
 import { priceLabel, sessionPrice } from "../lib/money";
 import { useStoredState } from "../lib/stored";
+import { loadCurrencies, preferredDisplayCurrency } from "../lib/currency";
 import { formatDate, formatMoney } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
 import { clockTime, preferredClock, preferredTimeZone, rememberClock, rememberTimeZone, zoneWithOffset, type ClockPref } from "../lib/zones";
@@ -31,7 +32,12 @@ export function ExpertDetailPage() {
   const expert = useAsync(
     () =>
       id > 0
-        ? unwrap(api.GET("/api/v1/consultations/experts/{id}/", { params: { path: { id } } }))
+        ? loadCurrencies()
+            // The "≈" price is a nicety: without the currency list the page still loads.
+            .then((c) => preferredDisplayCurrency(c.currencies.map((x) => x.code)), () => undefined)
+            .then((display_currency) =>
+              unwrap(api.GET("/api/v1/consultations/experts/{id}/", { params: { path: { id }, query: { display_currency } } })),
+            )
         : Promise.reject(new Error("No expert was chosen.")),
     [id],
   );
@@ -68,7 +74,14 @@ function ExpertBooking({ expert: e }: { expert: Expert }) {
           <dl className="facts">
             <div>
               <dt>Price</dt>
-              <dd>{formatMoney(e.hourly_rate, e.currency)} / hour</dd>
+              <dd>
+                {formatMoney(e.hourly_rate, e.currency)} / hour
+                {e.converted_hourly_rate && e.converted_currency && (
+                  <small className="muted converted" title="Approximate conversion; you pay in the expert's currency">
+                    ≈ {formatMoney(e.converted_hourly_rate, e.converted_currency, { whole: true })}
+                  </small>
+                )}
+              </dd>
             </div>
             <div>
               <dt>Rating</dt>

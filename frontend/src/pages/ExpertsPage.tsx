@@ -8,7 +8,7 @@ import { ErrorBox, Empty, Loading, Stars, TextField, SelectField, VerifiedBadge 
 import { useAsync } from "../lib/useAsync";
 import { formatDateTime, formatMoney } from "../lib/time";
 import { languageList, languageName } from "../lib/languages";
-import { preferredDisplayCurrency, rememberDisplayCurrency } from "../lib/currency";
+import { loadCurrencies, preferredDisplayCurrency, rememberDisplayCurrency } from "../lib/currency";
 import { paths } from "../routes";
 import { Avatar } from "../components/Avatar";
 
@@ -26,15 +26,6 @@ const PAGE_SIZE = 12;
 
 const FILTER_KEYS = ["search", "expertise", "language", "currency", "display_currency", "min_price", "max_price", "min_rating", "verified", "ordering"] as const;
 
-/** The currencies the server converts into; asked once per page load. */
-let currenciesRequest: Promise<Schemas["Currencies"]> | null = null;
-function loadCurrencies(): Promise<Schemas["Currencies"]> {
-  currenciesRequest ??= unwrap(api.GET("/api/v1/consultations/experts/currencies/")).catch((err) => {
-    currenciesRequest = null;
-    throw err;
-  });
-  return currenciesRequest;
-}
 
 const FILTER_WORDS: Partial<Record<(typeof FILTER_KEYS)[number], string>> = {
   search: "matching",
