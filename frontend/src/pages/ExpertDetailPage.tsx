@@ -6,6 +6,7 @@ import { ApiError, errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../components/Avatar";
 import { alternativesOf, ConflictAlternatives, type Alternative } from "../components/booking/ConflictAlternatives";
+import { ReliabilityPanel } from "../components/reliability/ReliabilityPanel";
 import { ExpertReviews } from "../components/reviews/ExpertReviews";
 import { groupSlotsByDay, longDay, SlotPicker, TimeDisplayControls, type TimeSlot } from "../components/booking/SlotPicker";
 import { ErrorBox, Loading, Stars, TextArea, TextField, VerifiedBadge } from "../components/ui";
@@ -106,6 +107,7 @@ function ExpertBooking({ expert: e }: { expert: Expert }) {
             ))}
           </ul>
           {e.bio && <p className="bio">{e.bio}</p>}
+          <ReliabilityPanel reliability={e.reliability} />
           {user && !ownProfile && (
             <Link className="btn" to={paths.startChat(e.id)}>
               Message {e.name.split(" ")[0]}
