@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from consultations.models import Consultation, Expert
+from consultations.selectors.ledger import earnings as ledger_earnings
 from project.api_errors import NotFound
 
 Status = Consultation.Status
@@ -82,28 +82,14 @@ def expert_dashboard(expert: Expert, *, now: datetime | None = None) -> dict[str
     mine = Consultation.objects.filter(expert=expert)
     upcoming = upcoming_for_expert_list(_base().filter(expert=expert), now=now)
     pending = upcoming.filter(status=Status.PENDING)
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    completed = mine.filter(status=Status.COMPLETED)
-    totals = completed.aggregate(total=Sum("price"), n=Count("pk"))
-    month = completed.filter(start_at__gte=month_start).aggregate(total=Sum("price"))
-    paid = completed.filter(payment_status=Consultation.PaymentStatus.PAID).aggregate(
-        total=Sum("price")
-    )
-    booked = upcoming.aggregate(total=Sum("price"))
-    zero = Decimal("0.00")
+    completed_count = mine.filter(status=Status.COMPLETED).count()
     return {
         "upcoming": list(upcoming[:DASHBOARD_UPCOMING]),
         "upcoming_count": upcoming.count(),
         "pending_confirmation": list(pending[:20]),
         "pending_confirmation_count": pending.count(),
-        "earnings": {
-            "currency": expert.currency,
-            "completed_total": totals["total"] or zero,
-            "completed_count": totals["n"],
-            "completed_this_month": month["total"] or zero,
-            "paid_total": paid["total"] or zero,
-            "upcoming_value": booked["total"] or zero,
-        },
+        # The ledger, not prices: refunds, waived fees and moves are already taken off.
+        "earnings": ledger_earnings(expert, now=now) | {"completed_count": completed_count},
         "rating": {"average": expert.average_rating, "count": expert.review_count},
         "next_available_at": expert.next_available_at,
     }

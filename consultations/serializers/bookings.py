@@ -338,14 +338,26 @@ class CancelResponseSerializer(serializers.Serializer):
 
 
 class EarningsSerializer(serializers.Serializer):
+    """From the ledger (consultations.selectors.ledger.earnings): amounts owed, not money
+    moved, so refunds and waived fees are already taken off."""
+
     currency = serializers.CharField()
-    completed_total = serializers.DecimalField(max_digits=12, decimal_places=2)
-    completed_count = serializers.IntegerField()
-    completed_this_month = serializers.DecimalField(max_digits=12, decimal_places=2)
-    paid_total = serializers.DecimalField(max_digits=12, decimal_places=2)
-    upcoming_value = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text="Price of pending and confirmed bookings."
+    earned = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Owed for bookings that are over (completed, kept fees, no-shows).",
     )
+    earned_this_month = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Of `earned`, sessions that started this month (the expert's zone).",
+    )
+    expected = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="What active bookings would bring."
+    )
+    refunded = serializers.DecimalField(max_digits=12, decimal_places=2)
+    waived = serializers.DecimalField(max_digits=12, decimal_places=2)
+    completed_count = serializers.IntegerField()
 
 
 class RatingSummarySerializer(serializers.Serializer):

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from consultations.models import Consultation, Expert
+from consultations.models import Consultation, Expert, LedgerEntry
+from consultations.services import ledger
 from consultations.tests.factories import make_consultation, make_user
 from consultations.tests.scheduling_helpers import (
     BOOKING_NOW,
@@ -258,12 +259,23 @@ def test_expert_consultations_and_filters(client_for, expert, client_user):
 
 def test_expert_dashboard(client_for, expert, client_user):
     pending = book(client_for(client_user), expert).json()
-    make_consultation(
+    done = make_consultation(
         user=client_user,
         expert=expert,
         start_at=NOW - timedelta(hours=5),
         status=Status.COMPLETED,
         price=Decimal("60.00"),
+    )
+    ledger.record_booking(done, NOW)
+    # Its ledger, not its price: a waived part is not earned.
+    LedgerEntry.objects.create(
+        consultation=done,
+        expert=expert,
+        kind="waived",
+        amount=Decimal("-10.00"),
+        currency=done.currency,
+        reason="Goodwill",
+        created_at=NOW,
     )
     Expert.objects.filter(pk=expert.pk).update(average_rating=Decimal("4.50"), review_count=2)
     r = client_for(expert.user).get(f"{API}/experts/dashboard/")
@@ -271,9 +283,9 @@ def test_expert_dashboard(client_for, expert, client_user):
     d = r.json()
     assert [c["id"] for c in d["pending_confirmation"]] == [pending["id"]]
     assert d["pending_confirmation_count"] == 1 and d["upcoming_count"] == 1
-    assert d["earnings"]["completed_total"] == "60.00"
-    assert d["earnings"]["paid_total"] == "60.00"
-    assert d["earnings"]["upcoming_value"] == "120.00"
+    assert d["earnings"]["earned"] == "50.00" and d["earnings"]["waived"] == "10.00"
+    assert d["earnings"]["completed_count"] == 1
+    assert d["earnings"]["expected"] == "120.00"
     assert d["rating"] == {"average": "4.50", "count": 2}
     assert client_for(client_user).get(f"{API}/experts/dashboard/").status_code == 403
 

@@ -74,3 +74,27 @@ def test_earnings_follow_the_policy_entries(expert, fixed_now, client_for):
     assert sorted(row["amount"] for row in refunds) == ["-30.00", "-60.00"]
     assert all(row["reason"] for row in rows)
     assert client_for(client).get("/api/v1/consultations/experts/me/ledger.csv").status_code == 403
+
+
+def test_this_months_earnings_start_at_midnight_in_the_experts_zone():
+    """Tokyo is UTC+9: 1 March 00:00 there is 28 February 15:00 UTC."""
+    from consultations.services import ledger
+    from consultations.tests.factories import make_consultation, make_expert
+
+    expert = make_expert(timezone="Asia/Tokyo")
+    inside = utc(2026, 2, 28, 15, 0)  # 1 March 00:00 JST: this month
+    outside = utc(2026, 2, 28, 14, 59)  # 28 February 23:59 JST: last month
+    for start, price in ((inside, "40.00"), (outside, "25.00")):
+        c = make_consultation(
+            expert=expert,
+            start_at=start,
+            status=Consultation.Status.COMPLETED,
+            price=Decimal(price),
+        )
+        ledger.record_booking(c, NOW)
+    e = earnings(expert, now=NOW)
+    assert e["earned"] == Decimal("65.00") and e["earned_this_month"] == Decimal("40.00")
+    utc_expert = make_expert(timezone="UTC")
+    c = make_consultation(expert=utc_expert, start_at=inside, status=Consultation.Status.COMPLETED)
+    ledger.record_booking(c, NOW)
+    assert earnings(utc_expert, now=NOW)["earned_this_month"] == Decimal("0.00")

@@ -26,6 +26,11 @@ class EarningsResponseSerializer(serializers.Serializer):
         decimal_places=2,
         help_text="Owed for bookings that are over (completed, kept fees, no-shows).",
     )
+    earned_this_month = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Of `earned`, sessions that started this month (the expert's zone).",
+    )
     expected = serializers.DecimalField(
         max_digits=12, decimal_places=2, help_text="What active bookings would bring."
     )

@@ -1851,20 +1851,32 @@ export interface components {
             file: string;
             document_type: components["schemas"]["DocumentTypeEnum"];
         };
+        /**
+         * @description From the ledger (consultations.selectors.ledger.earnings): amounts owed, not money
+         *     moved, so refunds and waived fees are already taken off.
+         */
         Earnings: {
             currency: string;
-            /** Format: decimal */
-            completed_total: string;
-            completed_count: number;
-            /** Format: decimal */
-            completed_this_month: string;
-            /** Format: decimal */
-            paid_total: string;
             /**
              * Format: decimal
-             * @description Price of pending and confirmed bookings.
+             * @description Owed for bookings that are over (completed, kept fees, no-shows).
              */
-            upcoming_value: string;
+            earned: string;
+            /**
+             * Format: decimal
+             * @description Of `earned`, sessions that started this month (the expert's zone).
+             */
+            earned_this_month: string;
+            /**
+             * Format: decimal
+             * @description What active bookings would bring.
+             */
+            expected: string;
+            /** Format: decimal */
+            refunded: string;
+            /** Format: decimal */
+            waived: string;
+            completed_count: number;
         };
         EarningsResponse: {
             currency: string;
@@ -1873,6 +1885,11 @@ export interface components {
              * @description Owed for bookings that are over (completed, kept fees, no-shows).
              */
             earned: string;
+            /**
+             * Format: decimal
+             * @description Of `earned`, sessions that started this month (the expert's zone).
+             */
+            earned_this_month: string;
             /**
              * Format: decimal
              * @description What active bookings would bring.

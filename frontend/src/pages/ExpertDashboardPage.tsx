@@ -179,14 +179,21 @@ export function ExpertDashboardPage() {
             <span className="muted">Upcoming</span>
             <span className="value">{d.upcoming_count}</span>
           </div>
-          <div className="card stat">
-            <span className="muted">Earned (completed)</span>
-            <span className="value">{formatMoney(d.earnings.completed_total, d.earnings.currency)}</span>
-            <small className="muted">{formatMoney(d.earnings.completed_this_month, d.earnings.currency)} this month</small>
+          <div className="card stat" data-testid="earnings">
+            <span className="muted">Earned</span>
+            <span className="value">{formatMoney(d.earnings.earned, d.earnings.currency)}</span>
+            <small className="muted">
+              {formatMoney(d.earnings.earned_this_month, d.earnings.currency)} this month · after refunds ({formatMoney(d.earnings.refunded, d.earnings.currency)}) and
+              waived fees ({formatMoney(d.earnings.waived, d.earnings.currency)}) ·{" "}
+              <a href="/api/v1/consultations/experts/me/ledger.csv" download>
+                ledger CSV
+              </a>
+            </small>
           </div>
           <div className="card stat">
-            <span className="muted">Booked value</span>
-            <span className="value">{formatMoney(d.earnings.upcoming_value, d.earnings.currency)}</span>
+            <span className="muted">Expected</span>
+            <span className="value">{formatMoney(d.earnings.expected, d.earnings.currency)}</span>
+            <small className="muted">from bookings still ahead</small>
           </div>
           <div className="card stat">
             <span className="muted">Rating</span>
