@@ -211,6 +211,16 @@ class VerificationPayload(_Payload):
     notes: str
 
 
+class PolicyUpdatedPayload(_Payload):
+    """The expert chose another cancellation policy (applies to bookings made from now on)."""
+
+    expert_id: int
+    cancellation_policy: Literal["flexible", "moderate", "strict"]
+    reschedule_cutoff_hours: int
+    max_reschedules: int
+    summary: list[str] = Field(description="The new policy in plain sentences.")
+
+
 class AvailabilityUpdatedPayload(_Payload):
     expert_id: int
     change: Literal["override_created", "override_changed", "override_removed"]
@@ -322,6 +332,7 @@ CHAT_CONVERSATION = "chat.conversation"
 CHAT_TYPING = "chat.typing"
 VERIFICATION_UPDATED = "verification.updated"
 AVAILABILITY_UPDATED = "availability.updated"
+POLICY_UPDATED = "policy.updated"
 CALENDAR_SOURCE_SYNCED = "calendar_source.synced"
 WEBHOOK_DELIVERY = "webhook.delivery"
 NOTIFICATION_CREATED = "notification.created"
@@ -466,6 +477,12 @@ _SPECS = [
         AvailabilityUpdatedPayload,
         "expert",
         "a date override is set or removed (other tabs refetch the calendar)",
+    ),
+    EventSpec(
+        POLICY_UPDATED,
+        PolicyUpdatedPayload,
+        "expert",
+        "the expert changes their cancellation policy (other tabs refresh the settings form)",
     ),
     EventSpec(
         CALENDAR_SOURCE_SYNCED,

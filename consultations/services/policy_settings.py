@@ -8,6 +8,8 @@ from django.db import transaction
 from consultations import policies
 from consultations.models import BookingAuditLog, Expert
 from project.api_errors import ServiceError
+from realtime.catalogue import POLICY_UPDATED
+from realtime.events import publish_to_user
 
 FIELDS = ("cancellation_policy", "reschedule_cutoff_hours", "max_reschedules")
 
@@ -45,5 +47,17 @@ def set_expert_policy(
                 actor=actor,
                 action="policy_changed",
                 details={"before": before, "after": after},
+            )
+            snapshot = policies.snapshot_for_expert(locked)
+            publish_to_user(
+                locked.user_id,
+                POLICY_UPDATED,
+                {
+                    "expert_id": locked.pk,
+                    "cancellation_policy": locked.cancellation_policy,
+                    "reschedule_cutoff_hours": locked.reschedule_cutoff_hours,
+                    "max_reschedules": locked.max_reschedules,
+                    "summary": policies.describe(snapshot),
+                },
             )
     return locked

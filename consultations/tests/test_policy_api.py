@@ -155,3 +155,21 @@ def test_waive_policy_endpoint(client_for, expert):
     )
     assert cancel.status_code == 200 and cancel.json()["refund"]["full_refund"] is True
     assert Consultation.objects.get(pk=c["id"]).ledger_entries.filter(kind="waived").exists()
+
+
+def test_changing_the_policy_tells_the_experts_other_tabs_after_commit(
+    client_for, expert, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent: list = []
+    monkeypatch.setattr("realtime.events._send_now", lambda ids, env: sent.append((ids, env)))
+    body = {"cancellation_policy": "strict", "reschedule_cutoff_hours": 12, "max_reschedules": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(expert.user).put(POLICY_URL, body, format="json").status_code == 200
+    ((ids, env),) = sent
+    assert ids == [expert.user_id] and env["type"] == "policy.updated"
+    assert env["data"]["cancellation_policy"] == "strict"
+    assert any("7 days" in line for line in env["data"]["summary"])
+    # Saving the same policy again changes nothing and announces nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(expert.user).put(POLICY_URL, body, format="json")
+    assert len(sent) == 1

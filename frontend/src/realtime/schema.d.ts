@@ -373,6 +373,7 @@ export interface components {
             "chat.typing": components["schemas"]["ChatTypingPayload"];
             "verification.updated": components["schemas"]["VerificationPayload"];
             "availability.updated": components["schemas"]["AvailabilityUpdatedPayload"];
+            "policy.updated": components["schemas"]["PolicyUpdatedPayload"];
             "calendar_source.synced": components["schemas"]["CalendarSourceSyncedPayload"];
             "webhook.delivery": components["schemas"]["WebhookDeliveryPayload"];
             "notification.created": components["schemas"]["NotificationPayload"];
@@ -487,6 +488,28 @@ export interface components {
             ids: number[];
             /** Unread Count */
             unread_count: number;
+        };
+        /**
+         * PolicyUpdatedPayload
+         * @description The expert chose another cancellation policy (applies to bookings made from now on).
+         */
+        PolicyUpdatedPayload: {
+            /** Expert Id */
+            expert_id: number;
+            /**
+             * Cancellation Policy
+             * @enum {string}
+             */
+            cancellation_policy: "flexible" | "moderate" | "strict";
+            /** Reschedule Cutoff Hours */
+            reschedule_cutoff_hours: number;
+            /** Max Reschedules */
+            max_reschedules: number;
+            /**
+             * Summary
+             * @description The new policy in plain sentences.
+             */
+            summary: string[];
         };
         /** PongPayload */
         PongPayload: {

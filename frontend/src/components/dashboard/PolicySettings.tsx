@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from "react";
 
 import { api, unwrap, type Schemas } from "../../api/client";
 import { ApiError, errorMessage } from "../../api/http";
+import { useRealtimeEvent } from "../../realtime/RealtimeProvider";
 import { ErrorBox, Loading, Notice, SelectField, TextField } from "../ui";
 
 type Policy = Schemas["ExpertPolicy"];
@@ -27,6 +28,11 @@ export function PolicySettings() {
   useEffect(() => {
     unwrap(api.GET("/api/v1/consultations/experts/me/policy/")).then(apply, (err) => setError(errorMessage(err)));
   }, []);
+
+  // Changed in another tab (or by another device): show what is now in force.
+  useRealtimeEvent("policy.updated", () => {
+    unwrap(api.GET("/api/v1/consultations/experts/me/policy/")).then(apply, (err) => setError(errorMessage(err)));
+  });
 
   async function submit(event: FormEvent) {
     event.preventDefault();
