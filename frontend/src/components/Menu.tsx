@@ -1,7 +1,7 @@
-import "../styles/menu.css";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 
 import { MoreIcon } from "./icons";
+import styles from "./Menu.module.css";
 
 export interface MenuItem {
   label: string;
@@ -20,6 +20,7 @@ export function Menu({
   open: controlled,
   onOpenChange,
   className = "",
+  buttonClassName = "",
   align = "end",
   icon,
 }: {
@@ -28,6 +29,8 @@ export function Menu({
   open?: boolean;
   onOpenChange?: (open: boolean) => void;
   className?: string;
+  /** Extra class for the ⋯ button (a caller styling when it shows). */
+  buttonClassName?: string;
   align?: "start" | "end";
   icon?: ReactNode;
 }) {
@@ -73,11 +76,11 @@ export function Menu({
 
   if (items.length === 0) return null;
   return (
-    <div className={`menu ${className}`} ref={root} onKeyDown={onKeyDown}>
+    <div className={`${styles.menu} ${className}`} ref={root} onKeyDown={onKeyDown}>
       <button
         ref={button}
         type="button"
-        className="btn btn-icon menu-button"
+        className={`btn btn-icon ${buttonClassName}`}
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls={open ? id : undefined}
@@ -87,13 +90,13 @@ export function Menu({
         <span className="visually-hidden">{label}</span>
       </button>
       {open && (
-        <ul className={`menu-list menu-${align}`} role="menu" id={id} aria-label={label} ref={list}>
+        <ul className={`${styles.menuList} ${align === "end" ? styles.menuEnd : styles.menuStart}`} role="menu" id={id} aria-label={label} ref={list}>
           {items.map((item) => (
             <li role="none" key={item.label}>
               <button
                 type="button"
                 role="menuitem"
-                className={item.danger ? "danger" : undefined}
+                className={item.danger ? styles.danger : undefined}
                 onClick={() => {
                   setOpen(false);
                   item.onSelect();

@@ -6,6 +6,7 @@ import { errorMessage } from "../api/http";
 import { relativeFromNow } from "../lib/time";
 import { BellIcon } from "./icons";
 import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
+import styles from "./NotificationBell.module.css";
 
 // Listed from REST and from live events; kinds are not shown, so any kind string will do.
 type Notification = Omit<Schemas["Notification"], "kind"> & { readonly kind: string };
@@ -101,7 +102,7 @@ export function NotificationBell() {
   }
 
   return (
-    <div className="bell" ref={wrapper}>
+    <div className={styles.bell} ref={wrapper}>
       <button
         ref={button}
         type="button"
@@ -123,8 +124,8 @@ export function NotificationBell() {
         {announce}
       </span>
       {open && (
-        <div id="notification-panel" className="bell-panel card" role="region" aria-label="Notifications">
-          <div className="bell-head">
+        <div id="notification-panel" className={`${styles.bellPanel} card`} role="region" aria-label="Notifications">
+          <div className={styles.bellHead}>
             <strong>Notifications</strong>
             <button type="button" className="btn btn-small" onClick={markAll} disabled={count === 0}>
               Mark all read
@@ -138,9 +139,9 @@ export function NotificationBell() {
           {items === null && !error && <p className="muted">Loading…</p>}
           {items && items.length === 0 && <p className="muted">Nothing yet.</p>}
           {items && items.length > 0 && (
-            <ul className="bell-list">
+            <ul className={styles.bellList}>
               {items.map((n) => (
-                <li key={n.id} className={n.is_read ? "read" : "unread"}>
+                <li key={n.id} className={n.is_read ? undefined : styles.unread}>
                   {n.url && n.url.startsWith("/") ? (
                     <Link
                       to={n.url}
@@ -169,12 +170,12 @@ export function NotificationBell() {
 function NotificationText({ n }: { n: Notification }) {
   return (
     <>
-      <span className="bell-title">
+      <span className={styles.bellTitle}>
         {!n.is_read && <span className="visually-hidden">Unread: </span>}
         {n.title}
       </span>
-      {n.body && <span className="bell-body">{n.body}</span>}
-      <span className="muted bell-time">{relativeFromNow(n.created_at)}</span>
+      {n.body && <span className={styles.bellBody}>{n.body}</span>}
+      <span className={`muted ${styles.bellTime}`}>{relativeFromNow(n.created_at)}</span>
     </>
   );
 }

@@ -5,6 +5,7 @@ import { ApiError, errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorBox, TextField } from "../components/ui";
 import { paths } from "../routes";
+import authStyles from "./auth.module.css";
 
 export function LoginPage() {
   const { login } = useAuth();
@@ -32,7 +33,7 @@ export function LoginPage() {
 
   const apiError = error instanceof ApiError ? error : null;
   return (
-    <section className="auth-card card">
+    <section className={`${authStyles.authCard} card`}>
       <h1>Sign in</h1>
       <form onSubmit={onSubmit} noValidate>
         <TextField

@@ -5,6 +5,7 @@ import { Empty, ErrorBox, Loading, Notice, StatusBadge } from "../components/ui"
 import { formatMoney, formatRange } from "../lib/time";
 import { useMyConsultations, type Tab } from "../features/consultations/useMyConsultations";
 import { paths } from "../routes";
+import styles from "./MyConsultationsPage.module.css";
 
 export function MyConsultationsPage() {
   const { tab, setTab, page, setPage, list, notice, replace } = useMyConsultations();
@@ -50,7 +51,7 @@ export function MyConsultationsPage() {
         {list.data && list.data.results.length > 0 && (
           <ul className="list">
             {list.data.results.map((c) => (
-              <li key={c.id} className="card consultation-item" data-testid="consultation-item" data-id={c.id} data-status={c.status}>
+              <li key={c.id} className={`card ${styles.consultationItem}`} data-testid="consultation-item" data-id={c.id} data-status={c.status}>
                 <ConsultationSummary c={c} />
                 <ConsultationActions consultation={c} onChanged={replace} compact />
               </li>

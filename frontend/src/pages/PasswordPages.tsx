@@ -6,6 +6,7 @@ import { ApiError } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorBox, Loading, Notice, TextField } from "../components/ui";
 import { paths } from "../routes";
+import authStyles from "./auth.module.css";
 
 /** Asks for a reset link. The answer is the same whether or not the email has an account. */
 export function ForgotPasswordPage() {
@@ -29,7 +30,7 @@ export function ForgotPasswordPage() {
   }
 
   return (
-    <section className="auth-card card">
+    <section className={`${authStyles.authCard} card`}>
       <h1>Forgot your password?</h1>
       {done ? (
         <Notice kind="success">{done}</Notice>
@@ -75,7 +76,7 @@ export function ResetPasswordPage() {
   }
 
   return (
-    <section className="auth-card card">
+    <section className={`${authStyles.authCard} card`}>
       <h1>Choose a new password</h1>
       {done ? (
         <>
@@ -123,7 +124,7 @@ export function ConfirmEmailPage() {
   }, [token, refresh]);
 
   return (
-    <section className="auth-card card">
+    <section className={`${authStyles.authCard} card`}>
       <h1>Confirm your new email</h1>
       {result === null ? <Loading label="Confirming…" /> : result.ok ? <Notice kind="success">{result.message}</Notice> : <ErrorBox message={result.message} />}
     </section>

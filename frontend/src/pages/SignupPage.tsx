@@ -6,6 +6,7 @@ import { useAuth } from "../auth/AuthContext";
 import { ErrorBox, TextField } from "../components/ui";
 import { browserPrefersHour12, browserTimeZone } from "../lib/timefmt";
 import { paths } from "../routes";
+import authStyles from "./auth.module.css";
 
 export interface SignupValues {
   first_name: string;
@@ -68,7 +69,7 @@ export function SignupPage() {
     serverError && !namedFields.some((f) => serverError.field(f)) ? serverError.message : null;
 
   return (
-    <section className="auth-card card">
+    <section className={`${authStyles.authCard} card`}>
       <h1>Create your account</h1>
       <form onSubmit={onSubmit} noValidate>
         <div className="row">

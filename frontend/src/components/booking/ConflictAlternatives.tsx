@@ -1,5 +1,6 @@
 import type { Schemas } from "../../api/client";
 import { formatDateTime } from "../../lib/time";
+import styles from "./ConflictAlternatives.module.css";
 
 export type Alternative = Schemas["AlternativeSlot"];
 
@@ -20,7 +21,7 @@ export function ConflictAlternatives({
         {alternatives.length > 0 ? (
           <>
             <p style={{ margin: "0.4rem 0 0" }}>These nearby times are free:</p>
-            <div className="alternatives">
+            <div className={styles.alternatives}>
               {alternatives.map((alt) => (
                 <button key={alt.start} type="button" className="btn btn-small" onClick={() => onPick(alt)}>
                   {formatDateTime(alt.start)}

@@ -342,6 +342,7 @@ function MessageBubble({
         </div>
         <Menu
           className={styles.msgMenu}
+          buttonClassName={styles.msgMenuButton}
           label={`Actions for message: ${m.text.slice(0, 40) || "attachment"}`}
           items={items}
           open={menuOpen}
