@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from consultations import signals
+from consultations import policies, signals
 from consultations.models import Consultation
 from consultations.policies import Cause
 from consultations.services import attendance, cancellation
@@ -124,9 +124,38 @@ def start_meeting(
     return locked
 
 
+# The end button can record the other side's no-show only this long after the start.
+NO_SHOW_WAIT = timedelta(minutes=10)
+
+
+def _missing_party(c: Consultation, now: datetime, *, present_user_id: int) -> str | None:
+    """Who never joined, by the call page's reports ('client' | 'expert' | None).
+
+    Whoever presses the button, or started the meeting, is there. Without any report (an
+    old page, the call opened elsewhere) nothing can be said: None, as before.
+    """
+    seen = attendance.summary(c, now=now)
+    if not (seen["expert_joined"] or seen["client_joined"]):
+        return None
+    present = {present_user_id, c.meeting_started_by_id}
+    if not (seen["expert_joined"] or c.expert.user_id in present):
+        return "expert"
+    if not (seen["client_joined"] or c.user_id in present):
+        return "client"
+    return None
+
+
 def end_meeting(
-    *, consultation: Consultation, user: User, now: datetime | None = None
+    *,
+    consultation: Consultation,
+    user: User,
+    now: datetime | None = None,
+    zone: str | None = None,
 ) -> Consultation:
+    """End the call. Both were there (or nothing was reported): completed. One side never
+    joined: from NO_SHOW_WAIT after the start it is that side's no-show (the one
+    cancellation path: an expert no-show refunds in full, a client no-show follows the
+    booking's policy); before that, 409 `not_joined_yet` with the time in `zone`."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock(consultation.pk)
@@ -148,6 +177,32 @@ def end_meeting(
                 "The meeting has not started yet, so it cannot be ended.",
                 code="meeting_not_started",
             )
+        missing = _missing_party(locked, now, present_user_id=user.pk)
+        if missing is not None:
+            # Someone never came: not a completed session. The no-show rules decide, once
+            # the other side has had NO_SHOW_WAIT to turn up.
+            waited_until = locked.start_at + NO_SHOW_WAIT
+            who = locked.expert.name if missing == "expert" else "Your client"
+            if missing == "client" and user.pk == locked.user_id:
+                who = "You"
+            if now < waited_until:
+                raise Conflict(
+                    f"{who} has not joined the call yet. If nobody comes, you can end it as a "
+                    f"missed call from {policies.format_instant(waited_until, zone)}.",
+                    code="not_joined_yet",
+                    extra={"no_show_from": waited_until.isoformat(), "missing": missing},
+                )
+            attendance.close_all_open(locked, now, "meeting_ended")
+            cause = Cause.EXPERT_NO_SHOW if missing == "expert" else Cause.CLIENT_NO_SHOW
+            cancellation.settle(locked, cause=cause, actor=user, now=now)
+            locked.meeting_ended_at = now
+            locked.save(update_fields=["meeting_ended_at", "updated_at"])
+            publish_to_users(
+                locked.participant_ids,
+                "meeting.ended",
+                meeting_event_data(locked, ended_by=user.id, reason="ended"),
+            )
+            return locked
         old_status = locked.status
         attendance.close_all_open(locked, now, "meeting_ended")
         locked.status = Consultation.Status.COMPLETED

@@ -183,3 +183,66 @@ async def test_presence_over_the_socket_and_a_closed_socket_leaves(user, expert,
     finally:
         await expert_ws.disconnect()
         await third.disconnect()
+
+
+# --------------------------------------------------------------------------- the end button
+
+
+@pytest.mark.django_db
+def test_end_button_waits_ten_minutes_then_records_the_client_no_show(user, expert):
+    from project.api_errors import Conflict
+
+    c = _consultation(user, expert)
+    attendance.report_join(
+        consultation_id=c.pk, user=expert.user, connection_id="e", now=c.start_at
+    )
+    too_soon = c.start_at + timedelta(minutes=9, seconds=59)
+    with pytest.raises(Conflict) as exc:
+        end_meeting(consultation=c, user=expert.user, now=too_soon, zone="Asia/Tokyo")
+    assert exc.value.code == "not_joined_yet"
+    assert "Your client has not joined" in exc.value.message and "(Asia/Tokyo)" in exc.value.message
+    c.refresh_from_db()
+    assert c.status == Status.CONFIRMED
+    at = c.start_at + timedelta(minutes=10)
+    end_meeting(consultation=c, user=expert.user, now=at)
+    c.refresh_from_db()
+    assert (c.status, c.no_show_party, c.cancellation_cause) == (
+        Status.NO_SHOW,
+        "client",
+        "client_no_show",
+    )
+    assert c.cancelled_by == expert.user and c.meeting_ended_at == at
+    assert not AttendanceInterval.objects.filter(left_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_client_ending_a_call_the_expert_never_joined_is_the_experts_no_show(user, expert):
+    c = _consultation(user, expert)
+    attendance.report_join(consultation_id=c.pk, user=user, connection_id="u", now=c.start_at)
+    end_meeting(consultation=c, user=user, now=c.start_at + timedelta(minutes=15))
+    c.refresh_from_db()
+    assert c.status == Status.CANCELLED and c.no_show_party == "expert"
+    assert c.refund_amount == c.price  # full refund due
+    refund = LedgerEntry.objects.get(consultation=c, kind="refund")
+    assert refund.amount == -c.price
+
+
+@pytest.mark.django_db
+def test_end_button_completes_when_both_joined_or_nothing_was_reported(user, expert):
+    both = _consultation(user, expert)
+    for who, sock in ((user, "u"), (expert.user, "e")):
+        attendance.report_join(
+            consultation_id=both.pk, user=who, connection_id=sock, now=both.start_at
+        )
+    end_meeting(consultation=both, user=user, now=both.start_at + timedelta(minutes=2))
+    both.refresh_from_db()
+    assert both.status == Status.COMPLETED
+    # No reports (an old page): the buttons alone decide, as before.
+    legacy = make_consultation(
+        user=user, expert=expert, start_at=both.start_at + timedelta(hours=2)
+    )
+    Consultation.objects.filter(pk=legacy.pk).update(meeting_started_at=legacy.start_at)
+    legacy.refresh_from_db()
+    end_meeting(consultation=legacy, user=user, now=legacy.start_at + timedelta(minutes=1))
+    legacy.refresh_from_db()
+    assert legacy.status == Status.COMPLETED

@@ -15,6 +15,7 @@ from consultations.serializers.meetings import (
     MeetingStateSerializer,
 )
 from consultations.services.meetings import end_meeting, start_meeting
+from consultations.views.bookings import reader_zone
 from project.api_schema import error_response
 from project.auth import request_user
 
@@ -72,16 +73,22 @@ class EndMeetingView(APIView):
 
     @extend_schema(
         operation_id="consultations_meeting_end",
-        summary="End the meeting and mark the consultation completed",
+        summary="End the meeting: completed, or the no-show of a side that never joined",
         request=None,
         responses={
             200: MeetingStateSerializer,
             403: error_response("Not confirmed.", MeetingErrorSerializer),
             404: _NOT_FOUND,
-            409: error_response("Not started yet, or already ended.", MeetingErrorSerializer),
+            409: error_response(
+                "Not started yet, already ended, or the other side has not joined yet "
+                "(`not_joined_yet`, with `no_show_from`).",
+                MeetingErrorSerializer,
+            ),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
         consultation = consultation_for_participant(user=request_user(request), pk=pk)
-        consultation = end_meeting(consultation=consultation, user=request_user(request))
+        consultation = end_meeting(
+            consultation=consultation, user=request_user(request), zone=reader_zone(request)
+        )
         return Response(MeetingStateSerializer(consultation).data)
