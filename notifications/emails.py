@@ -213,6 +213,74 @@ def _cancellation_terms(consultation: Consultation, recipient: User) -> dict[str
     return {"cancelled_by_who": who, "headline": headline, "money": money}
 
 
+def no_show_terms(consultation: Consultation, recipient: User) -> dict[str, str]:
+    """Who missed the call and what it means for the money, in the reader's terms.
+
+    Used by the in-app notification and the email, so both say the same thing.
+    """
+    expert_missed = consultation.no_show_party == "expert"
+    is_expert = recipient.pk == consultation.expert.user_id
+    expert_name = consultation.expert.name
+    client_name = name_of(consultation.user, consultation)
+    currency = consultation.currency
+    price = consultation.price or Decimal("0")
+    refund = consultation.refund_amount or Decimal("0")
+    policy = (consultation.policy or {}).get("label", "") or "cancellation"
+    if expert_missed:
+        title = (
+            f"You did not join your consultation with {client_name}"
+            if is_expert
+            else f"{expert_name} did not join your consultation"
+        )
+        if not price:
+            money = "It was free, so nothing is owed either way."
+        elif is_expert:
+            money = (
+                f"The client is owed a full refund of {format_money(price, currency)}, and "
+                "the missed call shows in your profile's reliability for 90 days."
+            )
+        else:
+            money = (
+                f"You are owed a full refund of {format_money(price, currency)}. "
+                "You can book another time from the expert's page."
+            )
+    else:
+        title = (
+            f"{client_name} did not join your consultation"
+            if is_expert
+            else f"You did not join your consultation with {expert_name}"
+        )
+        kept = max(price - refund, Decimal("0"))
+        if not price:
+            money = "It was free, so nothing is owed either way."
+        elif refund > 0:
+            money = (
+                f"Under the booking's {policy} policy the client is owed "
+                f"{format_money(refund, currency)} back and "
+                f"{'you keep' if is_expert else expert_name + ' keeps'} "
+                f"{format_money(kept, currency)}."
+            )
+        else:
+            money = (
+                f"Under the booking's {policy} policy no refund is due: "
+                f"{'you keep' if is_expert else expert_name + ' keeps'} the price of "
+                f"{format_money(price, currency)}."
+            )
+    return {"title": title, "money": money}
+
+
+def no_show_email(consultation: Consultation, recipient: User) -> EmailMultiAlternatives:
+    context = consultation_context(consultation, recipient)
+    context.update(no_show_terms(consultation, recipient))
+    return build_email(
+        template="no_show",
+        subject=f"{context['title']} ({context['starts']})",
+        to=[recipient.email],
+        context=context,
+        attachments=[invite_attachment(consultation, method="CANCEL")],
+    )
+
+
 def cancellation_email(
     consultation: Consultation, recipient: User, *, rescheduled_to: Consultation | None = None
 ) -> EmailMultiAlternatives:
@@ -335,6 +403,10 @@ def deliver_consultation_email(
     elif template == "cancellation":
         rescheduled_to = Consultation.objects.filter(rescheduled_from=consultation).first()
         message = cancellation_email(consultation, recipient, rescheduled_to=rescheduled_to)
+    elif template == "no_show":
+        if not consultation.no_show_party:
+            return 0
+        message = no_show_email(consultation, recipient)
     else:
         raise ValueError(f"unknown consultation email template {template!r}")
     return send_messages([message])

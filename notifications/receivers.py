@@ -20,7 +20,7 @@ from django.db import transaction
 
 from chat import signals as chat_signals
 from consultations import signals as consultation_signals
-from notifications.emails import display_name
+from notifications.emails import display_name, no_show_terms
 from notifications.models import Notification
 from notifications.people import display_prefs_for, name_of
 from notifications.services import create_notification
@@ -181,14 +181,19 @@ def _completed(consultation: Any, actor: User | None, **_: Any) -> None:
 
 def _no_show(consultation: Any, actor: User | None, **_: Any) -> None:
     for user_id in _participants_except(consultation, actor):
+        person = consultation.user if user_id == consultation.user_id else consultation.expert.user
+        terms = no_show_terms(consultation, person)
         create_notification(
             recipient=user_id,
             kind=Kind.CONSULTATION_NO_SHOW,
-            title=f"Consultation with {_other_party(consultation, user_id)} closed as a no-show",
-            body=_when_for(consultation, user_id),
-            data=_consultation_data(consultation),
+            title=terms["title"],
+            body=f"{_when_for(consultation, user_id)}. {terms['money']}",
+            data=_consultation_data(consultation, no_show_party=consultation.no_show_party or ""),
             url=_consultation_url(consultation),
         )
+    # Both get the email: it is the record of what is owed, and it takes the call out of
+    # their calendars.
+    _email_both("no_show", consultation, "no_show")
 
 
 def _other_party(consultation: Any, user_id: int) -> str:

@@ -8,6 +8,7 @@ the email tasks the receivers enqueue, are executed, and Celery runs eagerly.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -224,8 +225,19 @@ def test_completed_asks_the_client_to_rate_without_email(run_on_commit, client_u
     assert mail.outbox == []
 
 
-def test_no_show_tells_the_other_side(run_on_commit, client_user, expert):
-    c = make_consultation(user=client_user, expert=expert, start_at=START, status="no_show")
+def test_client_no_show_says_who_missed_it_and_what_it_means_for_money(
+    run_on_commit, client_user, expert
+):
+    c = make_consultation(
+        user=client_user,
+        expert=expert,
+        start_at=START,
+        status="no_show",
+        no_show_party="client",
+        cancellation_cause="client_no_show",
+        refund_amount=Decimal("0.00"),
+        price=Decimal("90.00"),
+    )
     run_on_commit(
         signals.consultation_status_changed,
         consultation=c,
@@ -234,9 +246,45 @@ def test_no_show_tells_the_other_side(run_on_commit, client_user, expert):
         actor=expert.user,
         change="no_show",
     )
-    assert [n.kind for n in _notes(client_user)] == [Kind.CONSULTATION_NO_SHOW]
-    assert _notes(expert.user) == []
-    assert mail.outbox == []
+    [note] = _notes(client_user)
+    assert note.kind == Kind.CONSULTATION_NO_SHOW
+    assert note.title == "You did not join your consultation with Erin Expert"
+    assert "no refund is due" in note.body and "90.00" in note.body
+    assert note.data["no_show_party"] == "client"
+    assert _notes(expert.user) == []  # the expert ended the call: they know
+    # Both get the email (the record of what is owed), each in their own terms.
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    assert set(by_recipient) == {client_user.email, expert.user.email}
+    expert_mail = by_recipient[expert.user.email]
+    assert expert_mail.subject.startswith("Uma User did not join your consultation")
+    assert "you keep the price of" in expert_mail.body
+
+
+def test_expert_no_show_tells_the_client_a_full_refund_is_owed(run_on_commit, client_user, expert):
+    c = make_consultation(
+        user=client_user,
+        expert=expert,
+        start_at=START,
+        status="cancelled",
+        no_show_party="expert",
+        cancellation_cause="expert_no_show",
+        refund_amount=Decimal("60.00"),
+        price=Decimal("60.00"),
+    )
+    run_on_commit(
+        signals.consultation_status_changed,
+        consultation=c,
+        old_status="confirmed",
+        new_status="cancelled",
+        actor=None,
+        change="no_show",
+    )
+    [note] = _notes(client_user)
+    assert note.title == "Erin Expert did not join your consultation"
+    assert "You are owed a full refund of" in note.body
+    [to_expert] = _notes(expert.user)
+    assert to_expert.title.startswith("You did not join your consultation with")
+    assert "reliability" in to_expert.body
 
 
 def test_a_broken_broker_never_breaks_the_committed_request(
