@@ -524,7 +524,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the meeting and mark the consultation completed */
+        /** End the meeting: completed, or the no-show of a side that never joined */
         post: operations["consultations_meeting_end"];
         delete?: never;
         options?: never;
@@ -4854,7 +4854,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeetingError"];
                 };
             };
-            /** @description Not started yet, or already ended. */
+            /** @description Not started yet, already ended, or the other side has not joined yet (`not_joined_yet`, with `no_show_from`). */
             409: {
                 headers: {
                     [name: string]: unknown;
