@@ -12,8 +12,6 @@ Client → server (each may carry a `request_id`, echoed in the `<type>.ok` repl
 
 from __future__ import annotations
 
-import threading
-from functools import cached_property
 from typing import Any
 
 from rest_framework import serializers
@@ -23,6 +21,7 @@ from chat.payloads import message_payload
 from chat.serializers import MarkReadSerializer, SendMessageSerializer, TypingSerializer
 from project.api_errors import ServiceError
 from project.parsing import MAX_ID, IdField
+from project.reused_fields import ReusedFieldsMixin
 from realtime.executor import in_action_thread
 from realtime.handlers import register
 
@@ -42,29 +41,9 @@ def _in_db_thread(func):
     return in_action_thread(func)
 
 
-class _ReusedFields(serializers.Serializer):
-    """Fields built once per class and thread instead of once per frame.
-
-    DRF deep-copies every declared field (and re-creates its validators) for each
-    serializer instance: 12 % of a socket process's CPU at chat saturation went there
-    (py-spy, bench_core). Bound fields keep no per-validation state, so one set per class
-    serves every frame, re-bound to the instance that uses it. Per thread, because binding
-    sets `field.parent`; socket frames are validated on the event loop's thread.
-    """
-
-    _local = threading.local()
-
-    @cached_property
-    def fields(self) -> Any:
-        cache: dict[type, Any] = self._local.__dict__.setdefault("fields", {})
-        fields = cache.get(type(self))
-        if fields is None:
-            fields = cache[type(self)] = super().fields
-        else:
-            fields.serializer = self
-            for field in fields.values():
-                field.parent = self
-        return fields
+class _ReusedFields(ReusedFieldsMixin, serializers.Serializer):
+    """Socket frames are validated with fields built once per class (project/reused_fields.py):
+    building them per frame was 12 % of a socket process's CPU at chat saturation."""
 
 
 class _ConversationRef(_ReusedFields):

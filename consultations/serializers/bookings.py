@@ -25,6 +25,7 @@ from consultations.services.attendance import summary as attendance_summary
 from consultations.services.timezones import aware_from_wall, get_zone
 from project.api_errors import ServiceError
 from project.parsing import IdField, ParseError, field_error, read_datetime
+from project.reused_fields import ReusedFieldsMixin
 
 
 def parse_instant(value: str, *, field: str, tz_name: str | None) -> datetime:
@@ -154,7 +155,7 @@ def _review_of(obj: Consultation) -> Review | None:
     return review
 
 
-class ConsultationSerializer(serializers.ModelSerializer):
+class ConsultationSerializer(ReusedFieldsMixin, serializers.ModelSerializer):
     user = serializers.SerializerMethodField()
     expert = serializers.SerializerMethodField()
     duration_minutes = serializers.IntegerField(read_only=True)
