@@ -27,6 +27,7 @@ from consultations.models import (
     ExpertApplication,
     ExpertAvailability,
     ExpertiseArea,
+    ExpertReliability,
     ExpertUnavailability,
     ExpertVerificationDocument,
     IdempotencyKey,
@@ -506,6 +507,31 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
 
     # Stored replies must stay exactly what was first sent.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ExpertReliability)
+class ExpertReliabilityAdmin(admin.ModelAdmin):
+    list_display = [
+        "expert",
+        "computed_at",
+        "median_first_response_seconds",
+        "calls_on_time",
+        "calls_measured",
+        "late_cancellations",
+        "expert_no_shows",
+        "ranking_adjustment",
+    ]
+    list_filter = ["computed_at"]
+    search_fields = ["expert__name", "expert__user__email"]
+    list_select_related = ["expert"]
+
+    # Figures are measured by the hourly task; an edit here would be overwritten and
+    # would misstate the expert's record until then.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
