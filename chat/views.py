@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,6 +38,7 @@ from chat.serializers import (
 from project.api_errors import NotFound
 from project.api_schema import ErrorSerializer
 from project.auth import request_user
+from project.pagination import PageNumberPagination
 from project.parsers import JSONParser
 from project.uploads import DOWNLOAD_HEADERS, sanitise_filename, serves_inline
 

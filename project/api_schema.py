@@ -46,7 +46,7 @@ _COMMON_ERRORS = {
     "400": "Invalid input (`error.fields` names each bad field), or a malformed request "
     "(e.g. a control character in a header) refused before it was read.",
     "403": "Not signed in, or not allowed to do this.",
-    "404": "No such object (or not yours), or no such page.",
+    "404": "No such object (or not yours).",
 }
 
 
@@ -68,9 +68,8 @@ def document_common_errors(result, generator, request, public):
             wanted = ["400"]
             if {} not in operation.get("security", [{}]):
                 wanted.append("403")
-            if any(p.get("in") == "path" for p in params) or any(
-                p.get("name") == "page" for p in params
-            ):
+            # A bad `page` is a 400 (project/pagination.py), not a 404.
+            if any(p.get("in") == "path" for p in params):
                 wanted.append("404")
             for code in wanted:
                 operation["responses"].setdefault(

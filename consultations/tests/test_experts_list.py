@@ -231,6 +231,36 @@ def test_pagination_with_page_size(api_client):
     assert third["next"] is None
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"page": "abc"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"page": "٣"}, "page"),  # a digit, but not an ASCII one
+        ({"page": "9" * 40}, "page"),  # past the last page
+        ({"page": "4", "page_size": "2"}, "page"),
+        ({"page_size": "abc"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+    ],
+)
+def test_bad_page_numbers_are_a_400_naming_the_parameter(api_client, params, field):
+    """Was DRF's 404 "Invalid page.": the list exists, the parameter is wrong."""
+    for i in range(5):
+        expert(f"E{i}")
+    resp = api_client.get(LIST, params)
+    assert resp.status_code == 400
+    assert list(resp.json()["error"]["fields"]) == [field]
+
+
+def test_last_page_and_an_empty_list_still_work(api_client):
+    assert api_client.get(LIST, {"page": "1"}).json()["count"] == 0  # page 1 of nothing
+    for i in range(5):
+        expert(f"E{i}")
+    last = api_client.get(LIST, {"page": "last", "page_size": 2}).json()
+    assert len(last["results"]) == 1 and last["next"] is None
+
+
 def test_page_size_is_capped(api_client):
     expert("Only")
     resp = api_client.get(LIST, {"page_size": 10_000})

@@ -6,7 +6,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +22,7 @@ from consultations.selectors.experts import (
 from consultations.serializers.experts import ExpertDetailSerializer, ExpertListSerializer
 from consultations.services import currency
 from project.api_schema import error_response
+from project.pagination import PageNumberPagination
 
 
 class ExpertPagination(PageNumberPagination):

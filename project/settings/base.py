@@ -219,7 +219,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "project.pagination.PageNumberPagination",  # bad page: 400
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "project.api_errors.exception_handler",
     # DRF throttles key anonymous callers on project.client_ip (see TRUSTED_PROXY_COUNT).

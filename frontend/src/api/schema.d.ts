@@ -3659,7 +3659,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such object (or not yours), or no such page. */
+            /** @description No such object (or not yours). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3673,9 +3673,9 @@ export interface operations {
     v1_consultations_admin_applications_list: {
         parameters: {
             query?: {
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1 (or `last`). Not a whole number ≥ 1, or past the last page: 400 naming `page`. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (a whole number ≥ 1; larger than the maximum means the maximum). */
                 page_size?: number;
                 /** @description Applicant e-mail or name. */
                 search?: string;
@@ -3713,15 +3713,6 @@ export interface operations {
             };
             /** @description Not staff. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No such object (or not yours), or no such page. */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4429,15 +4420,6 @@ export interface operations {
             };
             /** @description Not signed in, or not allowed to do this. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No such object (or not yours), or no such page. */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5310,7 +5292,7 @@ export interface operations {
     v1_consultations_consultations_past_list: {
         parameters: {
             query?: {
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1 (or `last`). Not a whole number ≥ 1, or past the last page: 400 naming `page`. */
                 page?: number;
             };
             header?: never;
@@ -5338,15 +5320,6 @@ export interface operations {
             };
             /** @description Not signed in, or not allowed to do this. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No such object (or not yours), or no such page. */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5359,7 +5332,7 @@ export interface operations {
     v1_consultations_consultations_upcoming_list: {
         parameters: {
             query?: {
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1 (or `last`). Not a whole number ≥ 1, or past the last page: 400 naming `page`. */
                 page?: number;
             };
             header?: never;
@@ -5387,15 +5360,6 @@ export interface operations {
             };
             /** @description Not signed in, or not allowed to do this. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No such object (or not yours), or no such page. */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5434,9 +5398,9 @@ export interface operations {
                  *     * `-reviews` - Number of reviews (descending)
                  */
                 ordering?: ("-availability" | "-price" | "-rating" | "-reviews" | "availability" | "price" | "rating" | "reviews")[];
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1 (or `last`). Not a whole number ≥ 1, or past the last page: 400 naming `page`. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (a whole number ≥ 1; larger than the maximum means the maximum). */
                 page_size?: number;
                 /** @description Search name, headline, bio and expertise (full text). */
                 search?: string;
@@ -5459,15 +5423,6 @@ export interface operations {
             };
             /** @description A filter or ordering value is invalid. */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No such object (or not yours), or no such page. */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5913,7 +5868,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description No such object (or not yours), or no such page. */
+            /** @description No such object (or not yours). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6094,7 +6049,7 @@ export interface operations {
     v1_consultations_experts_consultations_list: {
         parameters: {
             query?: {
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1 (or `last`). Not a whole number ≥ 1, or past the last page: 400 naming `page`. */
                 page?: number;
                 start_from?: string;
                 start_to?: string;
@@ -6134,15 +6089,6 @@ export interface operations {
             };
             /** @description Not signed in, or not allowed to do this. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No such object (or not yours), or no such page. */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7628,7 +7574,7 @@ export interface operations {
                  *     * `chat.message` - New chat message
                  */
                 kind?: ("application.reviewed" | "application.submitted" | "chat.message" | "consultation.cancelled" | "consultation.completed" | "consultation.confirmed" | "consultation.created" | "consultation.no_show" | "consultation.reminder" | "consultation.rescheduled" | "expert.status_changed")[];
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1 (or `last`). Not a whole number ≥ 1, or past the last page: 400 naming `page`. */
                 page?: number;
                 /** @description Only unread (true) or only read (false) */
                 unread?: boolean;
@@ -7658,15 +7604,6 @@ export interface operations {
             };
             /** @description Not signed in. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No such object (or not yours), or no such page. */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
