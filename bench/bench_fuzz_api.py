@@ -116,7 +116,13 @@ def main() -> int:
                             calls += 1
                         if check.value.name == "failure":
                             failures[check.name] += 1
-                            log(f"{actor} {event.verbose_name}: {check.name}: {check.message}")
+                            status = check.response.status_code if check.response else "-"
+                            detail = getattr(check.context, "message", "") or ""
+                            detail = detail.replace("\n", " | ")[:200]
+                            log(
+                                f"{actor} {event.verbose_name} [{status}]: {check.name}: "
+                                f"{check.message} {detail}"
+                            )
                     for error in event.result.errors:
                         failures["error"] += 1
                         log(f"{actor} {event.verbose_name}: error {error.exception}")
