@@ -80,3 +80,58 @@ def document_common_errors(result, generator, request, public):
                     },
                 )
     return result
+
+
+# OpenAPI links: which response feeds which next call. Clients read them as documentation of
+# the main flows; schemathesis' stateful test (project/tests/test_api_stateful.py) follows
+# them, e.g. books a consultation and then fetches, cancels and reschedules *that* one.
+# (source operationId, response codes, link name, target operationId, parameters)
+_ID = {"id": "$response.body#/id"}
+API_LINKS: list[tuple[str, tuple[str, ...], str, str, dict[str, str]]] = [
+    # book -> get / cancel / reschedule the booked consultation; a reschedule is a new one
+    ("v1_consultations_consultations_book_create", ("201",), "GetConsultation",
+     "v1_consultations_consultations_retrieve", _ID),
+    ("v1_consultations_consultations_book_create", ("201",), "CancelConsultation",
+     "v1_consultations_consultations_cancel_create", _ID),
+    ("v1_consultations_consultations_book_create", ("201",), "RescheduleConsultation",
+     "v1_consultations_consultations_reschedule_create", _ID),
+    ("v1_consultations_consultations_reschedule_create", ("201",), "GetConsultation",
+     "v1_consultations_consultations_retrieve", _ID),
+    # open a conversation -> send in it -> edit / delete that message
+    ("chat_conversation_get_or_create", ("200", "201"), "SendMessage", "chat_message_send", _ID),
+    ("chat_message_send", ("200", "201"), "EditMessage", "chat_message_edit", _ID),
+    ("chat_message_send", ("200", "201"), "DeleteMessage", "chat_message_delete", _ID),
+    # availability block -> delete it
+    ("v1_consultations_experts_availability_blocks_create", ("201",), "DeleteBlock",
+     "v1_consultations_experts_availability_blocks_destroy", _ID),
+    # apply -> upload a document to the application (the caller's own: no parameter)
+    # -> download that document
+    ("v1_consultations_experts_apply_create", ("200", "201"), "UploadDocument",
+     "v1_consultations_experts_upload_document_create", {}),
+    ("v1_consultations_experts_upload_document_create", ("201",), "GetDocumentFile",
+     "v1_consultations_experts_documents_file_retrieve", _ID),
+]  # fmt: skip
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular hook: add API_LINKS to the responses they start from.
+
+    A link whose operation is missing (renamed) is an error, so the table cannot go stale.
+    """
+    operations = {
+        op["operationId"]: op
+        for methods in result.get("paths", {}).values()
+        for op in methods.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    for source, codes, name, target, parameters in API_LINKS:
+        for op_id in (source, target):
+            if op_id not in operations:
+                raise KeyError(f"API_LINKS names an unknown operationId {op_id!r}")
+        for code in codes:
+            response = operations[source]["responses"][code]
+            link: dict[str, object] = {"operationId": target}
+            if parameters:
+                link["parameters"] = parameters
+            response.setdefault("links", {})[name] = link
+    return result

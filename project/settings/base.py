@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "project.api_schema.document_common_errors",
+        "project.api_schema.add_links",  # the main flows, followed by the stateful fuzz test
     ],
     # Several models have a `status` field; name each choice set instead of hashing it.
     "ENUM_NAME_OVERRIDES": {
