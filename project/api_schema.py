@@ -88,15 +88,19 @@ def document_common_errors(result, generator, request, public):
 # (source operationId, response codes, link name, target operationId, parameters)
 _ID = {"id": "$response.body#/id"}
 API_LINKS: list[tuple[str, tuple[str, ...], str, str, dict[str, str]]] = [
-    # book -> get / cancel / reschedule the booked consultation; a reschedule is a new one
+    # book -> get / reschedule / cancel the booked consultation; a reschedule answers with
+    # the new consultation, which can be fetched and cancelled in turn. (Links are listed
+    # in the order a client would try them: a cancelled consultation cannot be moved.)
     ("v1_consultations_consultations_book_create", ("201",), "GetConsultation",
      "v1_consultations_consultations_retrieve", _ID),
-    ("v1_consultations_consultations_book_create", ("201",), "CancelConsultation",
-     "v1_consultations_consultations_cancel_create", _ID),
     ("v1_consultations_consultations_book_create", ("201",), "RescheduleConsultation",
      "v1_consultations_consultations_reschedule_create", _ID),
+    ("v1_consultations_consultations_book_create", ("201",), "CancelConsultation",
+     "v1_consultations_consultations_cancel_create", _ID),
     ("v1_consultations_consultations_reschedule_create", ("201",), "GetConsultation",
      "v1_consultations_consultations_retrieve", _ID),
+    ("v1_consultations_consultations_reschedule_create", ("201",), "CancelConsultation",
+     "v1_consultations_consultations_cancel_create", _ID),
     # open a conversation -> send in it -> edit / delete that message
     ("chat_conversation_get_or_create", ("200", "201"), "SendMessage", "chat_message_send", _ID),
     ("chat_message_send", ("200", "201"), "EditMessage", "chat_message_edit", _ID),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +21,7 @@ from consultations.serializers.reviews import (
 from consultations.services import reviews
 from project.api_schema import error_response
 from project.auth import request_user
+from project.pagination import PageNumberPagination
 
 TAGS = ["reviews"]
 

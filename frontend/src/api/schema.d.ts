@@ -5515,9 +5515,9 @@ export interface operations {
     v1_consultations_experts_reviews_list: {
         parameters: {
             query?: {
-                /** @description A page number within the paginated result set. */
+                /** @description Page number, from 1 (or `last`). Not a whole number ≥ 1, or past the last page: 400 naming `page`. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (a whole number ≥ 1; larger than the maximum means the maximum). */
                 page_size?: number;
             };
             header?: never;
