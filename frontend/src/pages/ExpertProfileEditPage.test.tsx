@@ -59,10 +59,11 @@ describe("ExpertProfileEditPage", () => {
     const bio = await screen.findByLabelText("Bio");
     expect(screen.getByText(/at least 40 characters; 0 so far/)).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Save profile" })).toBeDisabled();
-    await userEvent.type(bio, "I help families and workers move to Portugal legally.");
+    await userEvent.click(bio);
+    await userEvent.paste("I help families and workers move to Portugal legally.");
     const expertise = screen.getByLabelText("Expertise");
     await userEvent.clear(expertise);
-    await userEvent.type(expertise, "Visas, residence permits ,visas");
+    await userEvent.paste("Visas, residence permits ,visas");
     await userEvent.click(screen.getByRole("checkbox", { name: "English" }));
     await userEvent.click(screen.getByRole("button", { name: "Save profile" }));
     expect(await screen.findByText("Profile saved. Clients see the changes right away.")).toBeInTheDocument();

@@ -33,6 +33,13 @@ function draftOf(p: Profile): Draft {
   return { name: p.name, headline: p.headline, bio: p.bio, expertise: p.expertise_areas.join(", "), languages: p.languages };
 }
 
+/** A short, stable fingerprint of a string (djb2), for storage keys. */
+function hashText(text: string): string {
+  let h = 5381;
+  for (let i = 0; i < text.length; i++) h = ((h << 5) + h + text.charCodeAt(i)) | 0;
+  return (h >>> 0).toString(36);
+}
+
 export function splitTags(text: string): string[] {
   const seen = new Set<string>();
   return text
@@ -51,9 +58,10 @@ export function ExpertProfileEditPage() {
 function Editor({ initial }: { initial: Profile }) {
   const { user } = useAuth();
   const [saved, setSaved] = useState<Profile>(initial);
-  // Unsaved edits survive a reload. The key names the saved version they started from, so a
-  // save (or an edit in another tab) starts a fresh draft from what is stored.
-  const [draft, setDraft, clearDraft] = useStoredState<Draft>(`profile-draft:${user?.id ?? 0}:${saved.updated_at}`, draftOf(saved));
+  // Unsaved edits survive a reload. The key names the saved text they started from (not
+  // updated_at, which a photo upload also moves), so a save or an edit in another tab starts a
+  // fresh draft from what is stored.
+  const [draft, setDraft, clearDraft] = useStoredState<Draft>(`profile-draft:${user?.id ?? 0}:${hashText(JSON.stringify(draftOf(saved)))}`, draftOf(saved));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -123,7 +131,7 @@ function Editor({ initial }: { initial: Profile }) {
         <h2 id="photo-h">Photo</h2>
         <PhotoEditor
           profile={saved}
-          // Only the photo fields: a new updated_at would start a new draft and drop unsaved text.
+          // Only the photo fields: the text being edited stays as it is.
           onChanged={(p) => setSaved((s) => ({ ...s, avatar_url: p.avatar_url, avatar_thumb_url: p.avatar_thumb_url, has_photo: p.has_photo }))}
         />
       </section>
