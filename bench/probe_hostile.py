@@ -1,6 +1,7 @@
 """Hostile-input probe against a RUNNING server (loopback only): one line per attack.
 
     BASE_URL=http://127.0.0.1:8000 .venv/bin/python -m bench.probe_hostile
+    PROBE_SOCKETS=0 BASE_URL=...   # HTTP only (production's gunicorn serves no /ws/)
 
 Logs in as the demo client and expert (load_demo_data), then tries what issue 13 reported:
 impossible dates, far years, out-of-range UTC offsets, deep JSON, bad socket frames,
@@ -56,6 +57,25 @@ def login(client: httpx.Client, email: str) -> str:
     r = httpx.post(f"{API}/auth/login/", json={"email": email, "password": PASSWORD})
     r.raise_for_status()
     return r.json()["token"]
+
+
+def raw_request(request_line: bytes, extra: bytes, host: bytes | None = None) -> tuple[int, str]:
+    """Send bytes no HTTP client would (control characters in headers); (status, type)."""
+    import socket
+
+    parsed = urlparse(BASE)
+    host = host or (parsed.hostname or "127.0.0.1").encode()
+    with socket.create_connection((parsed.hostname, parsed.port or 80), timeout=10) as sock:
+        sock.sendall(
+            request_line + b"Host: " + host + b"\r\n" + extra + b"Connection: close\r\n\r\n"
+        )
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    status = int(head[0].split(" ")[1]) if len(head[0].split(" ")) > 1 else 0
+    types = [h.split(":", 1)[1].strip() for h in head[1:] if h.lower().startswith("content-type")]
+    return status, (types[0] if types else "(no content type)")
 
 
 def ctype(r: httpx.Response) -> str:
@@ -218,8 +238,36 @@ def main() -> int:
     )
     row("browser login POST without CSRF token", r.status_code, r.text[:80])
 
-    # --- socket frames
-    asyncio.run(sockets(client_tok))
+    # --- requests the HTTP server itself refuses, and Django-level refusals (issue 13 part 2)
+    for case, raw in (
+        ("cookie value with a vertical tab (\\x0b)", b"Cookie: sessionid=a\x0bb\r\n"),
+        ("cookie value with \\x05", b"Cookie: sessionid=a\x05b\r\n"),
+        ("header name with parentheses", b"X(a): 1\r\n"),
+    ):
+        status, ct = raw_request(b"GET /api/v1/consultations/experts/ HTTP/1.1\r\n", raw)
+        row(case, status, ct)
+    status, ct = raw_request(
+        b"GET /api/v1/consultations/experts/ HTTP/1.1\r\n", b"", host=b"evil.example"
+    )
+    row("Host header not in ALLOWED_HOSTS", status, ct)
+    for page in ("abc", "0", "9" * 30):
+        r = anon.get(f"{API}/consultations/experts/", params={"page": page})
+        row(f"experts list ?page={page[:12]}", r.status_code, f"{ctype(r)} {r.text[:70]}")
+    r = anon.get(f"{API}/integrations/calendar.ics", params={"token": "a\x00b"})
+    row("calendar feed token with a NUL byte", r.status_code, f"{ctype(r)} {r.text[:60]}")
+    codes = []
+    for i in range(14):
+        r = anon.post(
+            f"{API}/auth/password/reset/",
+            json={"email": "client@demo.consult"},
+            headers={"X-Forwarded-For": f"10.1.{i}.{i}"},
+        )
+        codes.append(r.status_code)
+    row("14 password resets, rotating XFF", f"{codes.count(429)}x429", "untrusted peer")
+
+    # --- socket frames (PROBE_SOCKETS=0 against an HTTP-only server such as gunicorn WSGI)
+    if os.environ.get("PROBE_SOCKETS", "1") == "1":
+        asyncio.run(sockets(client_tok))
     fives = [r for r in rows if r[1].startswith("5")]
     print(f"\n{len(rows)} probes, {len(fives)} answered 5xx")
     return 0
