@@ -10,8 +10,9 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 
-from consultations.tests.factories import make_user
-from consultations.tests.scheduling_helpers import BOOKING_NOW
+from consultations.models import Consultation, Expert
+from consultations.tests.factories import make_consultation, make_user
+from consultations.tests.scheduling_helpers import BOOKING_NOW, MEETING_START
 
 
 @pytest.fixture
@@ -35,3 +36,10 @@ def fixed_now() -> Iterator[time_machine.Coordinates]:
 @pytest.fixture
 def client_user(db) -> User:
     return make_user(first_name="Cleo", last_name="Client")
+
+
+@pytest.fixture
+def consultation(user: User, expert: Expert) -> Consultation:
+    """A confirmed 60-minute consultation at MEETING_START between `user` and the requesting
+    module's `expert` fixture (test_meetings and test_jitsi each shape their expert)."""
+    return make_consultation(user=user, expert=expert, start_at=MEETING_START, minutes=60)

@@ -84,3 +84,10 @@ def add_weekly_hours(expert: Expert, weekday: int = 0) -> Expert:
         expert=expert, weekday=weekday, start_time=time(9), end_time=time(12)
     )
     return expert
+
+
+def expert_detail_url(pk: int) -> str:
+    """The public profile URL of an expert."""
+    from django.urls import reverse
+
+    return reverse("expert-detail", args=[pk])

@@ -57,3 +57,7 @@ def starts(slots) -> list[str]:
 # "Now" for the booking tests: a Sunday noon UTC, so Monday and Tuesday slots lie ahead
 # (frozen by the `fixed_now` fixture in consultations/tests/conftest.py).
 BOOKING_NOW = utc(2026, 3, 1, 12, 0)
+
+# Start of the meeting tests' consultation (the `consultation` fixture in conftest.py): far
+# enough ahead that no test's real "now" reaches it unless the test moves time there.
+MEETING_START = utc(2030, 3, 4, 15, 0)

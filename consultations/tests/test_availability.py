@@ -5,24 +5,18 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
-import time_machine
 
 from consultations.models import Expert, ExpertAvailability, ExpertUnavailability
 from consultations.services import availability
 from consultations.tests.factories import make_consultation, make_user
-from consultations.tests.scheduling_helpers import scheduling_expert, set_rules, utc
+from consultations.tests.scheduling_helpers import BOOKING_NOW, scheduling_expert, set_rules, utc
 from project.api_errors import NotFound, ServiceError
 
-pytestmark = pytest.mark.django_db
+# Time frozen at BOOKING_NOW by the shared `fixed_now` fixture (consultations/tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_now")]
 
-NOW = utc(2026, 3, 1, 12, 0)  # a Sunday
+NOW = BOOKING_NOW  # a Sunday
 BASE = "/api/v1/consultations/experts"
-
-
-@pytest.fixture(autouse=True)
-def fixed_now():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def rule(weekday: int, start: str, end: str) -> dict:

@@ -15,15 +15,12 @@ from consultations.services import expert_profile as profile_service
 from consultations.services.expert_profile import update_expert_profile
 from consultations.services.scheduling import refresh_next_available_at
 from consultations.tests.factories import add_weekly_hours, make_expert, make_user
+from consultations.tests.factories import expert_detail_url as detail
 from project.api_errors import NotAllowed, ServiceError
 
 ME = reverse("expert-me")
 
 pytestmark = pytest.mark.django_db
-
-
-def detail(pk: int) -> str:
-    return reverse("expert-detail", args=[pk])
 
 
 def snapshot(expert: Expert) -> dict[str, Any]:

@@ -11,14 +11,11 @@ from django.utils import timezone
 
 from consultations.models import Expert, ExpertiseArea, Language
 from consultations.tests.factories import add_weekly_hours, make_expert, make_user
+from consultations.tests.factories import expert_detail_url as detail
 
 LIST = reverse("expert-list")
 
 pytestmark = pytest.mark.django_db
-
-
-def detail(pk: int) -> str:
-    return reverse("expert-detail", args=[pk])
 
 
 def area(name: str) -> ExpertiseArea:

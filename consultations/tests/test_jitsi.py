@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -14,11 +14,12 @@ from django.core.exceptions import ImproperlyConfigured
 from consultations.models import Consultation
 from consultations.services.jitsi import JitsiService
 from consultations.tests.factories import make_consultation, make_expert
+from consultations.tests.scheduling_helpers import MEETING_START
 from project.api_errors import Conflict, NotAllowed
 
 pytestmark = pytest.mark.django_db
 
-START = datetime(2030, 3, 4, 15, 0, tzinfo=UTC)
+START = MEETING_START  # the shared `consultation` fixture's start (conftest.py)
 END = START + timedelta(minutes=60)
 SECRET = "test-jitsi-secret-that-is-long-enough-for-hs256"
 
@@ -37,11 +38,6 @@ def _jitsi_settings(settings):
 def expert(make_user):
     user = make_user(first_name="Erin", last_name="Expert")
     return make_expert(user=user, name="Dr. Erin Expert", avatar_url="https://cdn.example/e.png")
-
-
-@pytest.fixture
-def consultation(user, expert):
-    return make_consultation(user=user, expert=expert, start_at=START, minutes=60)
 
 
 def decode(token: str, **options):

@@ -7,7 +7,7 @@ the join window), the stale-meeting cleanup rules and the Celery task that runs 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import jwt
@@ -25,11 +25,12 @@ from consultations.services.meetings import (
 )
 from consultations.signals import consultation_status_changed
 from consultations.tests.factories import make_consultation, make_expert
+from consultations.tests.scheduling_helpers import MEETING_START
 from project.api_errors import NotAllowed
 
 pytestmark = pytest.mark.django_db
 
-START = datetime(2030, 3, 4, 15, 0, tzinfo=UTC)
+START = MEETING_START  # the shared `consultation` fixture's start (conftest.py)
 END = START + timedelta(minutes=60)
 OPENS = START - timedelta(minutes=10)
 CLOSES = END + timedelta(minutes=30)
@@ -61,11 +62,6 @@ def _jitsi_settings(settings):
 @pytest.fixture
 def expert(make_user):
     return make_expert(user=make_user(first_name="Erin", last_name="Expert"), name="Erin Expert")
-
-
-@pytest.fixture
-def consultation(user, expert):
-    return make_consultation(user=user, expert=expert, start_at=START, minutes=60)
 
 
 @pytest.fixture
