@@ -61,3 +61,13 @@ BOOKING_NOW = utc(2026, 3, 1, 12, 0)
 # Start of the meeting tests' consultation (the `consultation` fixture in conftest.py): far
 # enough ahead that no test's real "now" reaches it unless the test moves time there.
 MEETING_START = utc(2030, 3, 4, 15, 0)
+
+
+def start_in_three_days(hours: int = 0) -> datetime:
+    """09:00 UTC three days from the real now, plus `hours` (booking tests without frozen time)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    base = (timezone.now() + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+    return base + timedelta(hours=hours)

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
 from channels.db import database_sync_to_async
 from django.db import transaction
-from django.utils import timezone
 
 from consultations.services import booking
 from consultations.tests.factories import make_user
 from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules
+from consultations.tests.scheduling_helpers import start_in_three_days as _start
 from project.api_errors import Conflict
 from realtime.testing import assert_no_event, connect_ws, receive_event
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-def _start(hours: int = 0) -> datetime:
-    base = (timezone.now() + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
-    return base + timedelta(hours=hours)
 
 
 @database_sync_to_async

@@ -5,26 +5,22 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.db import connections
-from django.utils import timezone
 
 from consultations.models import Consultation, Expert
 from consultations.services import booking, scheduling
 from consultations.tests.factories import make_user
 from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules
+from consultations.tests.scheduling_helpers import start_in_three_days as _start
 from project.api_errors import Conflict
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 12
-
-
-def _start() -> datetime:
-    return (timezone.now() + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
 
 
 def run_concurrently(calls: list[Callable[[], object]]) -> list[str]:

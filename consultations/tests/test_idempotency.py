@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connections
@@ -14,13 +14,9 @@ from consultations.models import Consultation, IdempotencyKey
 from consultations.services import idempotency
 from consultations.tests.factories import make_user
 from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules
+from consultations.tests.scheduling_helpers import start_in_three_days as _start
 
 BOOK = "/api/v1/consultations/consultations/book/"
-
-
-def _start(hours: int = 0) -> datetime:
-    base = (timezone.now() + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
-    return base + timedelta(hours=hours)
 
 
 def _body(expert, hours: int = 0, **extra) -> dict:
