@@ -9,20 +9,23 @@ Results: a benchmark reports each figure with `emit(...)`, which prints one line
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import json
 import math
 import os
+import random
 import resource
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -458,6 +461,41 @@ def summary_ms(values_s: Iterable[float]) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- reporting
+
+
+# --------------------------------------------------------------------------- chaos
+
+T = TypeVar("T")
+
+
+def abort_websocket(ws: Any) -> bool:
+    """Drop a client WebSocket's TCP connection without a close frame (what a lost network
+    looks like to the server). False when there is no open connection to drop."""
+    if ws is None:
+        return False
+    ws.transport.abort()
+    return True
+
+
+async def abort_at_random(
+    connections: Sequence[T],
+    stop: asyncio.Event,
+    interval: float,
+    abort: Callable[[T], object],
+    *,
+    share: float = 0.0,
+    rng: random.Random | None = None,
+) -> None:
+    """Every `interval` seconds until `stop`: `abort` randomly chosen connections, a `share`
+    of them (at least one) per round."""
+    rng = rng or random.Random()
+    while not stop.is_set():
+        await asyncio.sleep(interval)
+        if not connections:
+            continue
+        count = min(len(connections), max(1, int(len(connections) * share)))
+        for connection in rng.sample(list(connections), count):
+            abort(connection)
 
 
 def emit(bench: str, case: str, metric: str, value: float | int | str, unit: str = "", **notes):

@@ -137,10 +137,8 @@ class Socket:
             return False
 
     def abort(self) -> None:
-        ws = self.ws
-        if ws is not None:
+        if common.abort_websocket(self.ws):
             self.stats.aborts += 1
-            ws.transport.abort()  # no close frame: what a dropped network looks like
 
     async def close(self) -> None:
         self.closed_by_us = True
@@ -255,11 +253,10 @@ Chaos = Callable[[list[Socket], asyncio.Event], Awaitable[None]]
 
 
 async def random_aborts(sockets: list[Socket], stop: asyncio.Event, interval: float) -> None:
-    rng = random.Random(7)
-    while not stop.is_set():
-        await asyncio.sleep(interval)
-        for sock in rng.sample(sockets, max(1, len(sockets) // 10)):
-            sock.abort()
+    """A tenth of the sockets (at least one) dropped every `interval` seconds."""
+    await common.abort_at_random(
+        sockets, stop, interval, Socket.abort, share=0.1, rng=random.Random(7)
+    )
 
 
 async def run_stream(

@@ -347,12 +347,12 @@ async def run_case(case: str, args, users, redis_holder: dict) -> bool:
 
     async def chaos() -> None:
         if case == "aborts":
-            while not chaos_stop.is_set():
-                await asyncio.sleep(args.abort_every)
-                tab = random.choice(tabs)
-                if tab.ws is not None:
+
+            def abort(tab: Tab) -> None:
+                if common.abort_websocket(tab.ws):
                     stats.aborts += 1
-                    tab.ws.transport.abort()
+
+            await common.abort_at_random(tabs, chaos_stop, args.abort_every, abort)
         elif case == "kill":
             await asyncio.sleep(args.events / args.rate / 3)
             server.proc.kill()
