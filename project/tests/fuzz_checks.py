@@ -1,6 +1,10 @@
-"""Schemathesis checks shared by the fuzz test and bench/bench_fuzz_api.py."""
+"""Schemathesis checks shared by the fuzz tests and bench/bench_fuzz_api.py."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 
 def error_shape(response, case) -> None:
@@ -31,3 +35,44 @@ def error_shape(response, case) -> None:
 def error_shape_in_runner(ctx, response, case) -> None:
     """error_shape for the schemathesis runner (bench/bench_fuzz_api.py), which passes ctx."""
     return error_shape(response, case)
+
+
+@contextmanager
+def wsgi_schema() -> Iterator[Any]:
+    """The API schema loaded from the WSGI app, for in-process fuzz tests (DB fixtures first).
+
+    As Django's test Client does: the real WSGI handler would close the test's connection
+    (and its open transaction) at the end of every request, so that signal is off meanwhile.
+    """
+    import schemathesis
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from project.wsgi import application
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.from_wsgi("/api/schema/", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def suite_checks() -> tuple[Any, ...]:
+    """What every in-suite fuzz answer is checked for: no 5xx, a documented status and
+    content type, a body matching the schema, the error shape on 4xx."""
+    from schemathesis.checks import (
+        content_type_conformance,
+        not_a_server_error,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    return (
+        not_a_server_error,
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+        error_shape,
+    )

@@ -16,20 +16,12 @@ from datetime import timedelta
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from consultations.tests.factories import make_consultation, make_expert, make_user
-from project.tests.fuzz_checks import error_shape
+from project.tests.fuzz_checks import suite_checks, wsgi_schema
 from project.tests.wire import call_like_production
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
@@ -39,17 +31,8 @@ ACTORS = ("anon", "client", "expert", "staff")
 @pytest.fixture
 def api_schema(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    from project.wsgi import application
-
-    # As Django's test Client does: the real WSGI handler would close the test's
-    # connection (and its open transaction) at the end of every request.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield schemathesis.from_wsgi("/api/schema/", application)
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+    with wsgi_schema() as schema:
+        yield schema
 
 
 @pytest.fixture
@@ -89,16 +72,7 @@ def _fuzz_as(actor: str):
     def test(case, actor_tokens):
         token = actor_tokens[actor]
         response = call_like_production(case, {"Authorization": f"Token {token}"} if token else {})
-        case.validate_response(
-            response,
-            checks=(
-                not_a_server_error,
-                content_type_conformance,
-                response_schema_conformance,
-                status_code_conformance,
-                error_shape,
-            ),
-        )
+        case.validate_response(response, checks=suite_checks())
 
     return test
 

@@ -19,44 +19,28 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
 from schemathesis.specs.openapi.expressions import ExpressionContext
 from schemathesis.specs.openapi.links import get_all_links
 
 from chat.tests.conftest import PNG_BYTES
 from consultations.tests.factories import add_weekly_hours, make_expert, make_user
-from project.tests.fuzz_checks import error_shape
+from project.tests.fuzz_checks import suite_checks, wsgi_schema
 from project.tests.wire import call_like_production
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "4"))
 
 
 @pytest.fixture
-def wsgi_schema(world, settings, tmp_path):
+def api_schema(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    from project.wsgi import application
-
-    # As in test_api_fuzz. After `world`: its test-client request reconnects these signals.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield schemathesis.from_wsgi("/api/schema/", application)
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+    # After `world`: its test-client request reconnects the signals wsgi_schema turns off.
+    with wsgi_schema() as schema:
+        yield schema
 
 
 @pytest.fixture
@@ -130,13 +114,7 @@ ROOTS = {
     ],
     "expert": [("POST", "/api/v1/consultations/experts/availability/blocks/")],
 }
-CHECKS = (
-    not_a_server_error,
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-    error_shape,
-)
+CHECKS = suite_checks()
 
 
 def _walk(case, world, token, draw, seen, depth: int = 0) -> None:
@@ -182,8 +160,8 @@ def _followed(seen: Counter[tuple[str, int]], op: str) -> bool:
     return any(o == op and 200 <= status < 300 for o, status in seen)
 
 
-def test_links_are_followed_as_the_client(wsgi_schema, world):
-    seen = _run(wsgi_schema, world, "client")
+def test_links_are_followed_as_the_client(api_schema, world):
+    seen = _run(api_schema, world, "client")
     # Each chain got past its first step and its links were followed with the real ids.
     for op in (
         "v1_consultations_consultations_book_create",
@@ -201,7 +179,7 @@ def test_links_are_followed_as_the_client(wsgi_schema, world):
         assert _followed(seen, op), (op, seen)
 
 
-def test_links_are_followed_as_the_expert(wsgi_schema, world):
-    seen = _run(wsgi_schema, world, "expert")
+def test_links_are_followed_as_the_expert(api_schema, world):
+    seen = _run(api_schema, world, "expert")
     assert _followed(seen, "v1_consultations_experts_availability_blocks_create"), seen
     assert _followed(seen, "v1_consultations_experts_availability_blocks_destroy"), seen
