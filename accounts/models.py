@@ -27,6 +27,9 @@ class Profile(models.Model):
     display_name = models.CharField(max_length=150, blank=True)
     timezone = models.CharField(max_length=64, blank=True)
     time_format = models.CharField(max_length=3, choices=TimeFormat.choices, default="24h")
+    # Currency expert prices are compared and shown "≈" in (settings.CURRENCY_RATES); blank
+    # means "never chosen": the browser's locale decides.
+    currency = models.CharField(max_length=3, blank=True)
     # For later channels (SMS); nothing sends to it yet.
     phone = models.CharField(max_length=32, blank=True)
     # Email preferences per kind; in-app notifications are always stored.

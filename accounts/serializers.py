@@ -58,6 +58,9 @@ class MeSerializer(serializers.ModelSerializer):
         help_text="The zone this person reads times in (chosen, else detected, else UTC)."
     )
     time_format = serializers.SerializerMethodField()
+    currency = serializers.SerializerMethodField(
+        help_text="Currency chosen for comparing prices; blank: follow the browser's locale."
+    )
 
     class Meta:
         model = User
@@ -70,6 +73,7 @@ class MeSerializer(serializers.ModelSerializer):
             "roles",
             "timezone",
             "time_format",
+            "currency",
         ]
 
     def get_name(self, obj: User) -> str:
@@ -81,6 +85,9 @@ class MeSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=Profile.TimeFormat.choices))
     def get_time_format(self, obj: User) -> str:
         return profile_of(obj).time_format
+
+    def get_currency(self, obj: User) -> str:
+        return profile_of(obj).currency
 
     @extend_schema_field(RolesSerializer)
     def get_roles(self, obj: User) -> dict:
@@ -111,12 +118,19 @@ class ProfileSerializer(serializers.ModelSerializer):
             "timezone",
             "effective_timezone",
             "time_format",
+            "currency",
             "phone",
             "email_booking",
             "email_reminder",
             "email_chat",
         ]
-        extra_kwargs = {"timezone": {"help_text": "IANA zone, e.g. Europe/Paris."}}
+        extra_kwargs = {
+            "timezone": {"help_text": "IANA zone, e.g. Europe/Paris."},
+            "currency": {
+                "help_text": "ISO code prices are compared in (experts/currencies/); blank: "
+                "the browser's locale decides."
+            },
+        }
 
     def get_effective_timezone(self, obj: Profile) -> str:
         return display_prefs(obj.user).zone

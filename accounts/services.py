@@ -20,6 +20,7 @@ PROFILE_FIELDS = (
     "display_name",
     "timezone",
     "time_format",
+    "currency",
     "phone",
     "email_booking",
     "email_reminder",
@@ -42,6 +43,18 @@ def _check_zone(zone: str) -> str:
             code="unknown_timezone",
         )
     return zone
+
+
+def _check_currency(code: str) -> str:
+    code = (code or "").strip().upper()
+    known = {c.upper() for c in settings.CURRENCY_RATES} | {settings.CURRENCY_BASE.upper()}
+    if code and code not in known:
+        raise ServiceError(
+            f"'{code}' cannot be shown; use one of {', '.join(sorted(known))}.",
+            field="currency",
+            code="unsupported_currency",
+        )
+    return code
 
 
 def _validate_password(password: str, user: User, field: str) -> None:
@@ -92,6 +105,8 @@ def update_profile(*, user: User, **changes: Any) -> Profile:
     profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
     if "timezone" in changes:
         changes["timezone"] = _check_zone(changes["timezone"])
+    if "currency" in changes:
+        changes["currency"] = _check_currency(changes["currency"])
     for field in PROFILE_FIELDS:
         if field in changes:
             setattr(profile, field, changes[field])

@@ -108,6 +108,21 @@ def test_profile_patch_refuses_bad_values(user):
     assert Profile.objects.get(user=user).timezone == ""
 
 
+def test_profile_display_currency_is_one_the_list_can_convert_into(user, settings):
+    settings.CURRENCY_BASE = "USD"
+    settings.CURRENCY_RATES = {"EUR": 1.1, "GBP": 1.25}
+    client = signed_in(user)
+    assert client.get("/api/v1/auth/me/").data["currency"] == ""  # the locale decides
+    res = client.patch("/api/v1/auth/profile/", {"currency": "gbp"}, format="json")
+    assert res.status_code == 200 and res.data["currency"] == "GBP"
+    assert client.get("/api/v1/auth/me/").data["currency"] == "GBP"
+    bad = client.patch("/api/v1/auth/profile/", {"currency": "XYZ"}, format="json")
+    assert bad.status_code == 400 and "currency" in bad.data["error"]["fields"]
+    assert Profile.objects.get(user=user).currency == "GBP"
+    assert client.patch("/api/v1/auth/profile/", {"currency": ""}, format="json").status_code == 200
+    assert Profile.objects.get(user=user).currency == ""
+
+
 def test_profile_needs_sign_in():
     assert APIClient().get("/api/v1/auth/profile/").status_code == 403
 

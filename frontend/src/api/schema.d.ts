@@ -2249,6 +2249,8 @@ export interface components {
             /** @description The zone this person reads times in (chosen, else detected, else UTC). */
             readonly timezone: string;
             readonly time_format: components["schemas"]["TimeFormatEnum"];
+            /** @description Currency chosen for comparing prices; blank: follow the browser's locale. */
+            readonly currency: string;
         };
         /** @description The project-wide error body, with the extra keys meeting refusals add. */
         MeetingError: {
@@ -2522,6 +2524,8 @@ export interface components {
             /** @description IANA zone, e.g. Europe/Paris. */
             timezone?: string;
             time_format?: components["schemas"]["TimeFormatEnum"];
+            /** @description ISO code prices are compared in (experts/currencies/); blank: the browser's locale decides. */
+            currency?: string;
             phone?: string;
             /** @description Booking requests, confirmations, cancellations, moves */
             email_booking?: boolean;
@@ -2605,6 +2609,8 @@ export interface components {
             /** @description The zone times are shown in: `timezone`, else the expert's zone, else UTC. */
             readonly effective_timezone: string;
             time_format?: components["schemas"]["TimeFormatEnum"];
+            /** @description ISO code prices are compared in (experts/currencies/); blank: the browser's locale decides. */
+            currency?: string;
             phone?: string;
             /** @description Booking requests, confirmations, cancellations, moves */
             email_booking?: boolean;

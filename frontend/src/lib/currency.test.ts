@@ -13,6 +13,13 @@ describe("display currency", () => {
     expect(localeCurrency("xx-QQ")).toBeNull();
   });
 
+  it("uses the account's currency when nothing was chosen on the page", () => {
+    expect(preferredDisplayCurrency(["EUR", "GBP", "USD"], "GBP")).toBe("GBP");
+    expect(preferredDisplayCurrency(["EUR", "USD"], "GBP")).not.toBe("GBP");
+    rememberDisplayCurrency("EUR");
+    expect(preferredDisplayCurrency(["EUR", "GBP", "USD"], "GBP")).toBe("EUR");
+  });
+
   it("prefers the saved choice when the server supports it", () => {
     rememberDisplayCurrency("GBP");
     expect(preferredDisplayCurrency(["EUR", "GBP", "USD"])).toBe("GBP");

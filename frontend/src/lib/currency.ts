@@ -30,10 +30,14 @@ export function localeCurrency(locale: string): string | null {
   return (region && BY_REGION[region.toUpperCase()]) || null;
 }
 
-/** The saved choice, else the browser locale's currency, else USD — if the server can convert into it. */
-export function preferredDisplayCurrency(supported: string[]): string {
+/**
+ * The choice made on the experts page, else the account setting, else the browser locale's
+ * currency, else USD — whichever the server can convert into first.
+ */
+export function preferredDisplayCurrency(supported: string[], profileCurrency?: string | null): string {
   const chosen = readStored<string | null>("pref:currency", null);
   if (chosen && supported.includes(chosen)) return chosen;
+  if (profileCurrency && supported.includes(profileCurrency)) return profileCurrency;
   const fromLocale = localeCurrency(navigator.language || "en-US");
   if (fromLocale && supported.includes(fromLocale)) return fromLocale;
   return supported.includes("USD") ? "USD" : (supported[0] ?? "USD");

@@ -4,7 +4,9 @@ import { useAuth } from "../auth/AuthContext";
 import { CalendarFeedSection } from "../components/integrations/CalendarFeedSection";
 import { ErrorBox, Loading, Notice, SelectField, TextField } from "../components/ui";
 import { useApiTokens, useEmailChange, usePasswordChange, useProfile, useSaveProfile, type Profile } from "../features/account/useAccount";
+import { loadCurrencies, localeCurrency } from "../lib/currency";
 import { browserTimeZone, formatDateTimeIn, formatSpan, knownZones } from "../lib/timefmt";
+import { useAsync } from "../lib/useAsync";
 import styles from "./AccountPage.module.css";
 
 const SAMPLE_START = "2026-12-01T09:00:00Z";
@@ -35,6 +37,9 @@ function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Prof
   const [zone, setZone] = useState(profile.effective_timezone);
   const [timeFormat, setTimeFormat] = useState(profile.time_format ?? "24h");
   const [phone, setPhone] = useState(profile.phone ?? "");
+  const [currency, setCurrency] = useState(profile.currency ?? "");
+  const currencies = useAsync(() => loadCurrencies(), []);
+  const localCurrency = localeCurrency(navigator.language || "en-US");
   const { save, error, other, saved, busy } = useSaveProfile(onSaved);
   const zones = useMemo(() => {
     const all = knownZones();
@@ -45,7 +50,7 @@ function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Prof
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
-    void save({ display_name: displayName, timezone: zone, time_format: timeFormat, phone });
+    void save({ display_name: displayName, timezone: zone, time_format: timeFormat, currency, phone });
   }
 
   return (
@@ -86,6 +91,22 @@ function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Prof
       <p className="hint" data-testid="time-sample">
         Times will look like: <strong>{sample}</strong>
       </p>
+      <SelectField
+        label="Show prices in"
+        name="currency"
+        value={currency}
+        onChange={(e) => setCurrency(e.target.value)}
+        error={error?.field("currency")}
+        hint="Experts' prices are compared in this currency (approximate rates); you pay in the expert's own."
+      >
+        <option value="">Follow this browser{localCurrency ? ` (${localCurrency})` : ""}</option>
+        {(currencies.data?.currencies ?? []).map((c) => (
+          <option key={c.code} value={c.code}>
+            {c.code}
+          </option>
+        ))}
+        {currency && !currencies.data && <option value={currency}>{currency}</option>}
+      </SelectField>
       <TextField
         label="Phone (optional)"
         name="phone"

@@ -28,6 +28,7 @@ type Expert = Schemas["ExpertDetail"];
  * are kept in localStorage.
  */
 export function ExpertDetailPage() {
+  const profileCurrency = useAuth().user?.currency ?? null;
   const [search] = useSearchParams();
   const id = Number(search.get("expert"));
   const expert = useAsync(
@@ -35,12 +36,12 @@ export function ExpertDetailPage() {
       id > 0
         ? loadCurrencies()
             // The "≈" price is a nicety: without the currency list the page still loads.
-            .then((c) => preferredDisplayCurrency(c.currencies.map((x) => x.code)), () => undefined)
+            .then((c) => preferredDisplayCurrency(c.currencies.map((x) => x.code), profileCurrency), () => undefined)
             .then((display_currency) =>
               unwrap(api.GET("/api/v1/consultations/experts/{id}/", { params: { path: { id }, query: { display_currency } } })),
             )
         : Promise.reject(new Error("No expert was chosen.")),
-    [id],
+    [id, profileCurrency],
   );
 
   if (expert.loading && !expert.data) return <Loading label="Loading expert…" />;

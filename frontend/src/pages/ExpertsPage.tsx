@@ -4,6 +4,7 @@ import { useMemo, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 
 import { api, unwrap, type Schemas } from "../api/client";
+import { useAuth } from "../auth/AuthContext";
 import { ErrorBox, Empty, Loading, Stars, TextField, SelectField, VerifiedBadge } from "../components/ui";
 import { useAsync } from "../lib/useAsync";
 import { formatDateTime, formatMoney } from "../lib/time";
@@ -38,6 +39,7 @@ const FILTER_WORDS: Partial<Record<(typeof FILTER_KEYS)[number], string>> = {
 };
 
 export function ExpertsPage() {
+  const profileCurrency = useAuth().user?.currency ?? null;
   const [params, setParams] = useSearchParams();
   const page = Number(params.get("page") || "1");
   const [draft, setDraft] = useState(() =>
@@ -51,7 +53,7 @@ export function ExpertsPage() {
     // Prices are always compared in one currency, so a € and a $ rate never sort as equals.
     const supported = (await loadCurrencies()).currencies.map((c) => c.code);
     const asked = params.get("display_currency");
-    const displayCurrency = asked && supported.includes(asked) ? asked : preferredDisplayCurrency(supported);
+    const displayCurrency = asked && supported.includes(asked) ? asked : preferredDisplayCurrency(supported, profileCurrency);
     const list = await unwrap(
       api.GET("/api/v1/consultations/experts/", {
         params: {
@@ -73,7 +75,7 @@ export function ExpertsPage() {
       }),
     );
     return { ...list, displayCurrency, supported };
-  }, [query]);
+  }, [query, profileCurrency]);
   const displayCurrency = data?.displayCurrency ?? "";
 
   // Offer the expertise and languages seen so far as suggestions.
