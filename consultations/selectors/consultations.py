@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from consultations.models import Consultation, Expert
@@ -17,9 +17,32 @@ Status = Consultation.Status
 
 
 def _base() -> QuerySet[Consultation]:
+    # rescheduled_to is a reverse one-to-one: a join, not a query of its own.
     return Consultation.objects.select_related(
-        "user", "expert", "expert__user", "rescheduled_from", "review", "review__author"
-    ).prefetch_related("rescheduled_to", "ledger_entries", "attendance")
+        "user",
+        "expert",
+        "expert__user",
+        "rescheduled_from",
+        "rescheduled_to",
+        "review",
+        "review__author",
+    ).prefetch_related("ledger_entries", "attendance")
+
+
+# Reverse one-to-ones a booking inserted by this request cannot have yet.
+_NEW_BOOKING_EMPTY = (Consultation.rescheduled_to, Consultation.review)
+
+
+def ready_new_booking(c: Consultation) -> Consultation:
+    """Prepare a consultation this request has just inserted for ConsultationSerializer
+    without reading its row back (the booking answer used to re-read it with a six-table
+    join, most of a booking's CPU). The service loaded user, expert and expert.user; a new
+    row has no successor and no review; only its ledger and attendance rows are read.
+    """
+    for descriptor in _NEW_BOOKING_EMPTY:
+        descriptor.related.set_cached_value(c, None)
+    prefetch_related_objects([c], "ledger_entries", "attendance")
+    return c
 
 
 def visible_to(user: User) -> QuerySet[Consultation]:

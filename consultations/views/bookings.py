@@ -140,7 +140,12 @@ class BookConsultationView(APIView):
                 # The zone the booking page showed the slot in, else the profile's.
                 client_timezone=v.get("timezone") or display_prefs(request_user(request)).zone,
             )
-            return status.HTTP_201_CREATED, _out(request, c.pk)
+            # The caller is the booking's client, so it is visible to them: answer from
+            # the objects in memory instead of reading the row back.
+            c = selectors.ready_new_booking(c)
+            return status.HTTP_201_CREATED, ConsultationSerializer(
+                c, context={"request": request}
+            ).data
 
         return _idempotent(request, action)
 

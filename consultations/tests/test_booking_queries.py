@@ -1,0 +1,90 @@
+"""Query budgets for booking and reading one consultation (issue #12, capacity).
+
+The booking answer is built from the objects the service already holds instead of a fresh
+six-table read; these tests pin the statement counts so a new N+1 in the serializer or
+an extra read in the service fails here, and prove the answer is the same JSON a fresh
+read gives.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from consultations.models import Consultation, Expert
+from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules
+
+# Time is frozen at BOOKING_NOW (fixed_now, consultations/tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_now")]
+
+API = "/api/v1/consultations/consultations"
+BOOK = f"{API}/book/"
+
+# Measured 2026-11-30: 17 statements for a booking before, 4 for the detail read.
+# Booking: 1 profile zone + 2 savepoints (x2) + expert lock + 5 calendar reads + insert
+# + ledger insert + ledger and attendance reads for the answer.
+BOOKING_BUDGET = 15
+DETAIL_BUDGET = 3  # the consultation with its joins, its ledger, its attendance
+
+
+@pytest.fixture
+def expert() -> Expert:
+    e = scheduling_expert(hourly_rate=Decimal("120.00"), timezone="Europe/Paris")
+    set_rules(e, every_day("09:00", "18:00"))
+    return e
+
+
+def _book(client, expert: Expert, start: str):
+    return client.post(
+        BOOK,
+        {"expert_id": expert.pk, "start_at": start, "duration_minutes": 60, "topic": "Raise"},
+        format="json",
+    )
+
+
+def test_booking_stays_within_its_statement_budget(client_for, expert, client_user):
+    client = client_for(client_user)
+    assert _book(client, expert, "2026-03-03T09:00:00Z").status_code == 201  # warm caches
+    with CaptureQueriesContext(connection) as ctx:
+        r = _book(client, expert, "2026-03-04T09:00:00Z")
+    assert r.status_code == 201, r.json()
+    assert len(ctx.captured_queries) <= BOOKING_BUDGET, [q["sql"] for q in ctx.captured_queries]
+    assert Consultation.objects.filter(pk=r.json()["id"], user=client_user).exists()
+
+
+def test_detail_stays_within_its_statement_budget(
+    client_for, expert, client_user, django_assert_max_num_queries
+):
+    client = client_for(client_user)
+    pk = _book(client, expert, "2026-03-03T09:00:00Z").json()["id"]
+    with django_assert_max_num_queries(DETAIL_BUDGET):
+        r = client.get(f"{API}/{pk}/")
+    assert r.status_code == 200 and r.json()["id"] == pk
+
+
+def test_booking_answer_equals_a_fresh_read(client_for, expert, client_user):
+    """Answering from memory changes nothing: every field, ledger and policy included."""
+    client = client_for(client_user)
+    booked = _book(client, expert, "2026-03-03T09:00:00Z").json()
+    fresh = client.get(f"{API}/{booked['id']}/").json()
+    assert booked == fresh
+    assert booked["ledger"] and booked["ledger"][0]["amount"] == "120.00"
+    assert booked["attendance"] == fresh["attendance"]
+    assert booked["rescheduled_to_id"] is None and booked["review"] is None
+
+
+def test_the_detail_read_names_both_ends_of_a_reschedule(client_for, expert, client_user):
+    """The detail read joins the successor (rescheduled_to) instead of a prefetch query."""
+    client = client_for(client_user)
+    old = _book(client, expert, "2026-03-03T09:00:00Z").json()
+    moved = client.post(
+        f"{API}/{old['id']}/reschedule/", {"start_at": "2026-03-05T09:00:00Z"}, format="json"
+    )
+    assert moved.status_code == 201, moved.json()
+    new_id = moved.json()["id"]
+    as_expert = client_for(expert.user).get(f"{API}/{old['id']}/").json()
+    assert as_expert["rescheduled_to_id"] == new_id and as_expert["my_role"] == "expert"
+    assert client.get(f"{API}/{new_id}/").json()["rescheduled_from_id"] == old["id"]
