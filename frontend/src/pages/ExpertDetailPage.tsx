@@ -1,24 +1,24 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
-import { Link, useLocation, useNavigate, useSearchParams } from "react-router-dom";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { Link, useSearchParams } from "react-router-dom";
 
 import { api, unwrap, type Schemas } from "../api/client";
-import { ApiError, errorMessage } from "../api/http";
+import { ApiError } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../components/Avatar";
-import { alternativesOf, ConflictAlternatives, type Alternative } from "../components/booking/ConflictAlternatives";
+import { ConflictAlternatives } from "../components/booking/ConflictAlternatives";
 import { ReliabilityPanel } from "../components/reliability/ReliabilityPanel";
 import { ExpertReviews } from "../components/reviews/ExpertReviews";
 import { groupSlotsByDay, longDay, SlotPicker, TimeDisplayControls, type TimeSlot } from "../components/booking/SlotPicker";
 import { ErrorBox, Loading, Stars, TextArea, TextField, VerifiedBadge } from "../components/ui";
-import { newIdempotencyKey } from "../lib/idempotency";
+import { useBooking } from "../features/booking/useBooking";
 import { languageList } from "../lib/languages";
 import { priceLabel, sessionPrice } from "../lib/money";
-import { useStoredState } from "../lib/stored";
 import { loadCurrencies, preferredDisplayCurrency } from "../lib/currency";
 import { formatDate, formatMoney } from "../lib/time";
 import { useAsync } from "../lib/useAsync";
-import { clockTime, preferredClock, preferredTimeZone, rememberClock, rememberTimeZone, zoneWithOffset, type ClockPref } from "../lib/zones";
+import { clockTime, preferredClock, rememberClock, rememberTimeZone, zoneWithOffset, type ClockPref } from "../lib/zones";
 import { paths } from "../routes";
+import styles from "./ExpertDetailPage.module.css";
 
 type Expert = Schemas["ExpertDetail"];
 
@@ -63,9 +63,9 @@ function ExpertBooking({ expert: e }: { expert: Expert }) {
       <p>
         <Link to={paths.experts}>← All experts</Link>
       </p>
-      <div className="detail-layout booking-layout">
+      <div className={`${styles.detailLayout} ${styles.bookingLayout}`}>
         <section className="card" aria-labelledby="expert-name">
-          <div className="profile-head">
+          <div className={styles.profileHead}>
             <Avatar name={e.name} url={e.avatar_url} size={72} />
             <div>
               <h1 id="expert-name">{e.name}</h1>
@@ -128,131 +128,18 @@ function ExpertBooking({ expert: e }: { expert: Expert }) {
 
 function BookingFlow({ expert: e }: { expert: Expert }) {
   const { user } = useAuth();
-  const navigate = useNavigate();
-  const location = useLocation();
-  const [search, setSearch] = useSearchParams();
-  const lengths = e.session_lengths.length ? e.session_lengths : [60];
-  // Inputs keep their own state (typing must never wait for a router transition) and mirror
-  // it into the URL, which is where they start from after a reload or the sign-in round trip.
-  const askedLength = Number(search.get("length"));
-  const [duration, setDuration] = useState(() => (lengths.includes(askedLength) ? askedLength : lengths[0]));
-  const [topic, setTopic] = useState(() => search.get("topic") ?? "");
-  const slotStart = search.get("slot");
-  const day = search.get("date");
-
-  const [tz, setTz] = useState(() => preferredTimeZone());
+  const booking = useBooking(e);
+  const { lengths, duration, topic, notes, setNotes, tz, day, slot, step, pick, pickAlternative, busy, error, conflict, refreshKey, focusStart } = booking;
   const [clock, setClock] = useState<ClockPref>(() => preferredClock());
-  const [notes, setNotes, clearNotes] = useStoredState(`booking-notes:${e.id}`, "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | string | null>(null);
-  const [conflict, setConflict] = useState<{ message: string; alternatives: Alternative[] } | null>(null);
-  const [refreshKey, setRefreshKey] = useState(0);
-  const [focusStart, setFocusStart] = useState<string | null>(null);
-  const idemKey = useRef<string | null>(null);
   const stepHeading = useRef<HTMLHeadingElement>(null);
-
-  // The profile's zone (known once signed in) wins over the browser's, unless one was chosen here.
-  useEffect(() => {
-    setTz(preferredTimeZone());
-  }, [user]);
-
-  const slot = useMemo<{ start: string; end: string } | null>(() => {
-    if (!slotStart || Number.isNaN(Date.parse(slotStart))) return null;
-    return { start: slotStart, end: new Date(Date.parse(slotStart) + duration * 60_000).toISOString() };
-  }, [slotStart, duration]);
-  const step: "pick" | "confirm" = slot || conflict ? "confirm" : "pick";
 
   useEffect(() => {
     if (step === "confirm") stepHeading.current?.focus();
   }, [step]);
 
-  // Built from the address bar, not from this render's params: two changes in one tick
-  // (a length click and the calendar choosing a day) must both land.
-  function update(changes: Record<string, string | null>, replace = true) {
-    const next = new URLSearchParams(window.location.search);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v === null || v === "") next.delete(k);
-      else next.set(k, v);
-    }
-    setSearch(next, { replace });
-  }
-
-  function pick(next: TimeSlot | null) {
-    setConflict(null);
-    setError(null);
-    idemKey.current = null;
-    if (next) {
-      const key = groupSlotsByDay([next], tz).keys().next().value as string;
-      // A new history entry, so the browser's Back returns to the calendar.
-      update({ slot: next.start, date: key }, false);
-    } else update({ slot: null });
-  }
-
-  // The conflict box stays until the new slot is in the URL, so the step never flips back to the calendar.
-  useEffect(() => {
-    if (slotStart) setConflict(null);
-  }, [slotStart]);
-
-  function pickAlternative(alt: Alternative) {
-    setFocusStart(alt.start);
-    idemKey.current = null;
-    update({ slot: alt.start, date: groupSlotsByDay([{ start: alt.start } as TimeSlot], tz).keys().next().value as string });
-  }
-
-  async function book(event: FormEvent) {
+  function book(event: FormEvent) {
     event.preventDefault();
-    if (!user) {
-      navigate(`${paths.login}?next=${encodeURIComponent(location.pathname + location.search)}`);
-      return;
-    }
-    if (!slot) {
-      setError("Choose a time first.");
-      return;
-    }
-    if (!topic.trim()) {
-      setError(new ApiError(400, { error: { code: "required", message: "Tell the expert what it is about.", fields: { topic: ["Tell the expert what it is about."] } } }));
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setConflict(null);
-    idemKey.current ??= newIdempotencyKey();
-    try {
-      const booked = await unwrap(
-        api.POST("/api/v1/consultations/consultations/book/", {
-          params: { header: { "Idempotency-Key": idemKey.current } },
-          body: {
-            expert_id: e.id,
-            start_at: slot.start,
-            duration_minutes: duration,
-            timezone: tz,
-            topic: topic.trim(),
-            notes: notes.trim(),
-          },
-        }),
-      );
-      clearNotes();
-      navigate(paths.consultation(booked.id), { state: { justBooked: true } });
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
-        setConflict({ message: err.message, alternatives: alternativesOf(err.body) });
-        update({ slot: null });
-        idemKey.current = null;
-        setRefreshKey((k) => k + 1);
-      } else if (err instanceof ApiError && err.status === 400 && alternativesOf(err.body).length) {
-        setConflict({ message: err.message, alternatives: alternativesOf(err.body) });
-        update({ slot: null });
-        idemKey.current = null;
-      } else if (err instanceof ApiError && err.status > 0) {
-        setError(err);
-        idemKey.current = null;
-      } else {
-        // Network failure: keep the key so pressing Book again cannot double-book.
-        setError(errorMessage(err));
-      }
-    } finally {
-      setBusy(false);
-    }
+    void booking.book();
   }
 
   const apiError = error instanceof ApiError ? error : null;
@@ -262,14 +149,14 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
 
   return (
     <>
-      <ol className="booking-steps" aria-label="Steps">
+      <ol className={styles.bookingSteps} aria-label="Steps">
         <li aria-current={step === "pick" ? "step" : undefined}>1. Choose a time</li>
         <li aria-hidden="true">›</li>
         <li aria-current={step === "confirm" ? "step" : undefined}>2. Confirm</li>
       </ol>
-      <fieldset className="length-choice">
+      <fieldset className={styles.lengthChoice}>
         <legend>Length</legend>
-        <div className="options">
+        <div className={styles.options}>
           {lengths.map((l) => (
             <label key={l}>
               <input
@@ -277,11 +164,7 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
                 name="length"
                 value={l}
                 checked={l === duration}
-                onChange={() => {
-                  setConflict(null);
-                  setDuration(l);
-                  update({ length: String(l), slot: null });
-                }}
+                onChange={() => booking.chooseLength(l)}
               />
               {l} min · {priceLabel(sessionPrice(e.hourly_rate, l), e.currency)}
             </label>
@@ -294,9 +177,8 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
           <TimeDisplayControls
             timeZone={tz}
             onTimeZone={(z) => {
-              setTz(z);
+              booking.chooseZone(z);
               rememberTimeZone(z);
-              update({ date: null });
             }}
             clock={clock}
             onClock={(c) => {
@@ -313,7 +195,7 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
             timeZone={tz}
             clock={clock}
             day={day}
-            onDayChange={(d) => update({ date: d })}
+            onDayChange={booking.chooseDay}
             refreshKey={refreshKey}
             focusStart={focusStart}
             nextAvailableAt={e.next_available_at}
@@ -333,7 +215,7 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
           </h3>
           {conflict && <ConflictAlternatives message={conflict.message} alternatives={conflict.alternatives} onPick={pickAlternative} />}
           {slot && (
-            <div className="booking-summary" data-testid="selected-slot">
+            <div className={styles.bookingSummary} data-testid="selected-slot">
               <dl>
                 <dt>When</dt>
                 <dd>
@@ -377,10 +259,7 @@ function BookingFlow({ expert: e }: { expert: Expert }) {
             required
             maxLength={200}
             value={topic}
-            onChange={(ev) => {
-              setTopic(ev.target.value);
-              update({ topic: ev.target.value });
-            }}
+            onChange={(ev) => booking.setTopic(ev.target.value)}
             error={apiError?.field("topic")}
             placeholder="What would you like to discuss?"
           />

@@ -1,5 +1,3 @@
-// The booking page's own styles (steps, length, summary) until ExpertDetailPage imports them.
-import "../../styles/booking.css";
 
 import { useMemo, useRef, useState } from "react";
 
