@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 
 import { api, unwrap, type Schemas } from "../../api/client";
 import { ApiError, errorMessage } from "../../api/http";
@@ -8,73 +8,19 @@ import { ErrorBox, Loading, Notice, SelectField, TextField } from "../ui";
 import { TimeZoneSelect } from "../TimeZoneSelect";
 import { DateOverridesEditor } from "./DateOverridesEditor";
 import { SessionLengthChips } from "./SessionLengthChips";
+import { useWeeklyHours, WEEKDAYS } from "../../features/availability/useWeeklyHours";
 
-type Rule = Schemas["WeeklyRuleRequest"];
 type Settings = Schemas["SchedulingSettings"];
 
-export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-
-/** Client-side checks mirroring the server's: end after start, no overlaps within a day. */
-export function validateRules(rules: Rule[]): string | null {
-  for (let day = 0; day < 7; day++) {
-    const ranges = rules.filter((r) => r.weekday === day).sort((a, b) => a.start_time.localeCompare(b.start_time));
-    for (const r of ranges) {
-      if (!r.start_time || !r.end_time) return `${WEEKDAYS[day]}: fill in both times.`;
-      if (r.end_time <= r.start_time) return `${WEEKDAYS[day]}: ${r.end_time} is not after ${r.start_time}.`;
-    }
-    for (let i = 1; i < ranges.length; i++) {
-      if (ranges[i].start_time < ranges[i - 1].end_time) {
-        return `${WEEKDAYS[day]}: ${ranges[i - 1].start_time}–${ranges[i - 1].end_time} overlaps ${ranges[i].start_time}–${ranges[i].end_time}.`;
-      }
-    }
-  }
-  return null;
-}
-
-const hhmm = (t: string) => t.slice(0, 5);
-
 export function AvailabilityEditor({ expertId }: { expertId: number }) {
-  const availability = useAsync(
-    () => unwrap(api.GET("/api/v1/consultations/experts/{id}/availability/", { params: { path: { id: expertId } } })),
-    [expertId],
-  );
-  const [rules, setRules] = useState<Rule[]>([]);
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (availability.data) {
-      setRules(
-        availability.data.rules.map((r) => ({ weekday: r.weekday, start_time: hhmm(r.start_time), end_time: hhmm(r.end_time) })),
-      );
-    }
-  }, [availability.data]);
+  const { availability, rules, update, add, remove, save: saveRules, saving, error, saved } = useWeeklyHours(expertId);
 
   if (availability.loading && !availability.data) return <Loading label="Loading availability…" />;
   if (availability.error || !availability.data) return <ErrorBox message={availability.error} onRetry={() => void availability.reload()} />;
 
-  function update(index: number, patch: Partial<Rule>) {
-    setRules((prev) => prev.map((r, i) => (i === index ? { ...r, ...patch } : r)));
-    setSaved(null);
-  }
-
-  async function save(event: FormEvent) {
+  function save(event: FormEvent) {
     event.preventDefault();
-    const problem = validateRules(rules);
-    setError(problem);
-    setSaved(null);
-    if (problem) return;
-    setSaving(true);
-    try {
-      const result = await unwrap(api.POST("/api/v1/consultations/experts/availability/update/", { body: { rules } }));
-      availability.setData(result);
-      setSaved("Weekly hours saved.");
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
-    }
+    void saveRules();
   }
 
   return (
@@ -107,7 +53,7 @@ export function AvailabilityEditor({ expertId }: { expertId: number }) {
                       type="button"
                       className="btn btn-small"
                       aria-label={`Remove ${name} ${r.start_time}–${r.end_time}`}
-                      onClick={() => setRules((prev) => prev.filter((_, j) => j !== i))}
+                      onClick={() => remove(i)}
                     >
                       <span aria-hidden="true">✕</span>
                     </button>
@@ -116,7 +62,7 @@ export function AvailabilityEditor({ expertId }: { expertId: number }) {
                 <button
                   type="button"
                   className="btn btn-small"
-                  onClick={() => setRules((prev) => [...prev, { weekday: day, start_time: "09:00", end_time: "17:00" }])}
+                  onClick={() => add(day)}
                 >
                   + Add hours
                 </button>
