@@ -17,9 +17,10 @@ export default tseslint.config(
     plugins: { "react-hooks": reactHooks },
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      // The rules of hooks. The plugin's React Compiler rules (set-state-in-effect, refs,
-      // purity, immutability) are not enabled yet: they need page rewrites (issue 16 note).
-      "react-hooks/rules-of-hooks": "error",
+      // The rules of hooks plus the plugin's React Compiler rules (set-state-in-effect, refs,
+      // purity, immutability, set-state-in-render, static-components, …): the recommended-latest
+      // set. exhaustive-deps is raised from the preset's "warn" to an error.
+      ...reactHooks.configs["recommended-latest"].rules,
       "react-hooks/exhaustive-deps": "error",
       "@typescript-eslint/no-unused-vars": [
         "error",
