@@ -51,9 +51,10 @@ def display_prefs(user: User, *, fallback_zone: str = "") -> DisplayPrefs:
     profile = profile_of(user)
     zone = profile.timezone or fallback_zone
     if not zone:
-        zone = (
-            Expert.objects.filter(user_id=user.pk).values_list("timezone", flat=True).first() or ""
-        )
+        # One row at most (Expert.user is one-to-one): a slice, not .first(), whose
+        # ORDER BY costs CPU to compile on every booking without a zone.
+        found = Expert.objects.filter(user_id=user.pk).values_list("timezone", flat=True)[:1]
+        zone = next(iter(found), "")
     if not zone or not is_known_zone(zone):
         zone = "UTC"
     return DisplayPrefs(zone=zone, hour12=profile.time_format == Profile.TimeFormat.H12)

@@ -37,12 +37,23 @@ def ready_new_booking(c: Consultation) -> Consultation:
     """Prepare a consultation this request has just inserted for ConsultationSerializer
     without reading its row back (the booking answer used to re-read it with a six-table
     join, most of a booking's CPU). The service loaded user, expert and expert.user; a new
-    row has no successor and no review; only its ledger and attendance rows are read.
+    row has no successor, no review and no attendance (nobody has joined a meeting that
+    did not exist a moment ago); only its ledger rows are read.
     """
     for descriptor in _NEW_BOOKING_EMPTY:
         descriptor.related.set_cached_value(c, None)
-    prefetch_related_objects([c], "ledger_entries", "attendance")
+    _cache_related_rows(c, "attendance", [])
+    prefetch_related_objects([c], "ledger_entries")
     return c
+
+
+def _cache_related_rows(c: Consultation, name: str, rows: list[Any]) -> None:
+    """What prefetch_related stores for `c.<name>.all()` (Django's prefetch_one_level
+    does the same), for rows known without a query."""
+    qs = getattr(c, name).all()
+    qs._result_cache = rows
+    qs._prefetch_done = True
+    c.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
 
 
 def visible_to(user: User) -> QuerySet[Consultation]:

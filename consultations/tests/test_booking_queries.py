@@ -25,8 +25,8 @@ BOOK = f"{API}/book/"
 
 # Measured 2026-11-30: 17 statements for a booking before, 4 for the detail read.
 # Booking: 1 profile zone + 2 savepoints (x2) + expert lock + 5 calendar reads + insert
-# + ledger insert + ledger and attendance reads for the answer.
-BOOKING_BUDGET = 15
+# + ledger insert + the ledger read for the answer.
+BOOKING_BUDGET = 14
 DETAIL_BUDGET = 3  # the consultation with its joins, its ledger, its attendance
 
 
