@@ -51,9 +51,11 @@ def display_prefs(user: User, *, fallback_zone: str = "") -> DisplayPrefs:
     profile = profile_of(user)
     zone = profile.timezone or fallback_zone
     if not zone:
-        # One row at most (Expert.user is one-to-one): a slice, not .first(), whose
-        # ORDER BY costs CPU to compile on every booking without a zone.
-        found = Expert.objects.filter(user_id=user.pk).values_list("timezone", flat=True)[:1]
+        # One row at most (Expert.user is one-to-one), so no ORDER BY (Expert's default
+        # ordering): compiling it cost CPU on every booking sent without a zone.
+        found = (
+            Expert.objects.filter(user_id=user.pk).order_by().values_list("timezone", flat=True)[:1]
+        )
         zone = next(iter(found), "")
     if not zone or not is_known_zone(zone):
         zone = "UTC"

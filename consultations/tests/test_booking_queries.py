@@ -27,6 +27,9 @@ BOOK = f"{API}/book/"
 # Booking: 1 profile zone + 2 savepoints (x2) + expert lock + 5 calendar reads + insert
 # + ledger insert + the ledger read for the answer.
 BOOKING_BUDGET = 14
+# The same booking with its after-commit work run (the expert's notification and unread
+# count, webhooks, the two emails; Celery is eager in tests): 30 when first pinned.
+BOOKING_WITH_ON_COMMIT_BUDGET = 30
 DETAIL_BUDGET = 3  # the consultation with its joins, its ledger, its attendance
 
 
@@ -53,6 +56,22 @@ def test_booking_stays_within_its_statement_budget(client_for, expert, client_us
     assert r.status_code == 201, r.json()
     assert len(ctx.captured_queries) <= BOOKING_BUDGET, [q["sql"] for q in ctx.captured_queries]
     assert Consultation.objects.filter(pk=r.json()["id"], user=client_user).exists()
+
+
+def test_booking_with_its_after_commit_work_stays_within_budget(
+    client_for, expert, client_user, django_capture_on_commit_callbacks
+):
+    client = client_for(client_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _book(client, expert, "2026-03-03T09:00:00Z").status_code == 201
+    with CaptureQueriesContext(connection) as ctx:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            r = _book(client, expert, "2026-03-04T09:00:00Z")
+    assert r.status_code == 201, r.json()
+    assert callbacks  # the notification and event hooks did run
+    assert len(ctx.captured_queries) <= BOOKING_WITH_ON_COMMIT_BUDGET, [
+        q["sql"] for q in ctx.captured_queries
+    ]
 
 
 def test_detail_stays_within_its_statement_budget(
