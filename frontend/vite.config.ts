@@ -31,5 +31,8 @@ export default defineConfig(({ command }) => ({
     include: ["src/**/*.test.{ts,tsx}"],
     restoreMocks: true,
     globals: false,
+    // Behaviour tests, not timing tests: typing a long bio with user-event took 3-5 s on a
+    // loaded 2-core box and hit Vitest's 5 s default. Speed belongs in bench/.
+    testTimeout: 20_000,
   },
 }));
