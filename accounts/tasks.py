@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smtplib import SMTPException
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -18,7 +19,7 @@ RETRY = {
 }
 
 
-def _send(template: str, subject: str, to: str, context: dict) -> int:
+def _send(template: str, subject: str, to: str, context: dict[str, Any]) -> int:
     context = {
         "subject": subject,
         "site_url": settings.SITE_URL.rstrip("/"),
@@ -35,7 +36,7 @@ def _send(template: str, subject: str, to: str, context: dict) -> int:
     return message.send(fail_silently=False)
 
 
-@shared_task(name="accounts.tasks.send_password_reset_email", **RETRY)
+@shared_task(name="accounts.tasks.send_password_reset_email", **RETRY)  # type: ignore[untyped-decorator]
 def send_password_reset_email(user_id: int) -> int:
     from accounts.selectors import public_name
     from accounts.services import password_reset_link
@@ -52,7 +53,7 @@ def send_password_reset_email(user_id: int) -> int:
     )
 
 
-@shared_task(name="accounts.tasks.send_email_change_confirmation", **RETRY)
+@shared_task(name="accounts.tasks.send_email_change_confirmation", **RETRY)  # type: ignore[untyped-decorator]
 def send_email_change_confirmation(user_id: int, new_email: str, token: str) -> int:
     from accounts.selectors import public_name
     from accounts.services import email_change_link

@@ -7,7 +7,7 @@ delivered by the notifications app (notifications.tasks).
 from celery import shared_task
 
 
-@shared_task(name="consultations.tasks.cleanup_old_meetings", acks_late=True)
+@shared_task(name="consultations.tasks.cleanup_old_meetings", acks_late=True)  # type: ignore[untyped-decorator]
 def cleanup_old_meetings() -> dict[str, int]:
     """Close meetings nobody closed; the rules live in services.meetings (idempotent)."""
     from consultations.services.meetings import close_stale_meetings
@@ -15,7 +15,7 @@ def cleanup_old_meetings() -> dict[str, int]:
     return close_stale_meetings().as_dict()
 
 
-@shared_task(name="consultations.tasks.refresh_next_available", acks_late=True)
+@shared_task(name="consultations.tasks.refresh_next_available", acks_late=True)  # type: ignore[untyped-decorator]
 def refresh_next_available() -> int:
     """Move every expert's stored soonest slot forward once that slot is in the past."""
     from consultations.services.scheduling import refresh_stale_next_available
@@ -23,7 +23,7 @@ def refresh_next_available() -> int:
     return refresh_stale_next_available()
 
 
-@shared_task(name="consultations.tasks.purge_idempotency_keys", acks_late=True)
+@shared_task(name="consultations.tasks.purge_idempotency_keys", acks_late=True)  # type: ignore[untyped-decorator]
 def purge_idempotency_keys() -> int:
     """Forget Idempotency-Key replies once no client would still retry them."""
     from consultations.services.idempotency import purge_expired
@@ -31,7 +31,7 @@ def purge_idempotency_keys() -> int:
     return purge_expired()
 
 
-@shared_task(name="consultations.tasks.compute_reliability", acks_late=True)
+@shared_task(name="consultations.tasks.compute_reliability", acks_late=True)  # type: ignore[untyped-decorator]
 def compute_reliability() -> int:
     """Recompute every approved expert's 90-day reliability signals and ranking adjustment."""
     from consultations.services.reliability import refresh_all

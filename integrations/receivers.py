@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consultations import signals as consultation_signals
+
+if TYPE_CHECKING:  # types only: listeners are connected before the models load
+    from django.contrib.auth.models import User
+
+    from consultations.models import Consultation, Expert
 
 logger = logging.getLogger(__name__)
 
 
 def on_availability_changed(
-    sender: Any, expert: Any, actor: Any, change: str, details: dict, **kwargs: Any
+    sender: object,
+    expert: Expert,
+    actor: User | None,
+    change: str,
+    details: dict[str, Any],
+    **kwargs: Any,
 ) -> None:
     from integrations.services import audit
 
@@ -21,7 +31,7 @@ def on_availability_changed(
         logger.exception("could not audit %s", change)
 
 
-def _webhook(event_type: str, consultation: Any, **extra: Any) -> None:
+def _webhook(event_type: str, consultation: Consultation, **extra: Any) -> None:
     from consultations.services.payloads import event_payload
     from integrations.services import webhooks
 
@@ -32,13 +42,15 @@ def _webhook(event_type: str, consultation: Any, **extra: Any) -> None:
         logger.exception("could not queue webhook %s", event_type)
 
 
-def on_consultation_created(sender: Any, consultation: Any, **kwargs: Any) -> None:
+def on_consultation_created(sender: object, consultation: Consultation, **kwargs: Any) -> None:
     if consultation.rescheduled_from_id:
         return  # announced as booking.rescheduled
     _webhook("booking.created", consultation)
 
 
-def on_status_changed(sender: Any, consultation: Any, change: str, **kwargs: Any) -> None:
+def on_status_changed(
+    sender: object, consultation: Consultation, change: str, **kwargs: Any
+) -> None:
     from consultations.services.payloads import event_payload
 
     if change == "confirmed":
@@ -61,13 +73,15 @@ def on_status_changed(sender: Any, consultation: Any, change: str, **kwargs: Any
         )
 
 
-def on_meeting_started(sender: Any, consultation: Any, **kwargs: Any) -> None:
+def on_meeting_started(sender: object, consultation: Consultation, **kwargs: Any) -> None:
     _webhook(
         "meeting.started", consultation, meeting_started_at=_iso(consultation.meeting_started_at)
     )
 
 
-def on_consultation_rated(sender: Any, consultation: Any, review: Any, **kwargs: Any) -> None:
+def on_consultation_rated(
+    sender: object, consultation: Consultation, review: Any, **kwargs: Any
+) -> None:
     # Field names kept from before reviews had their own table (integrators read them).
     _webhook(
         "review.created",

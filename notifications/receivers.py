@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -25,6 +25,10 @@ from notifications.models import Notification
 from notifications.people import display_prefs_for, name_of
 from notifications.services import create_notification
 from project.timefmt import format_span_for
+
+if TYPE_CHECKING:  # types only: the listeners are connected before these apps' models load
+    from chat.models import ExpertChatMessage
+    from consultations.models import Consultation, Expert, ExpertApplication
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +47,9 @@ def _listener(func: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def enqueue(task: Any, *args: Any, countdown: int = 0) -> None:
+def enqueue(task: Any, *args: object, countdown: int = 0) -> None:
+    """`task` is a Celery task (celery ships no types, hence Any)."""
+
     def enqueue_email_task() -> None:
         if countdown:
             task.apply_async(args=args, countdown=countdown)
@@ -55,11 +61,11 @@ def enqueue(task: Any, *args: Any, countdown: int = 0) -> None:
     transaction.on_commit(enqueue_email_task, robust=True)
 
 
-def _consultation_url(consultation: Any) -> str:
+def _consultation_url(consultation: Consultation) -> str:
     return f"/consultations/{consultation.pk}"
 
 
-def _consultation_data(consultation: Any, **extra: Any) -> dict[str, Any]:
+def _consultation_data(consultation: Consultation, **extra: Any) -> dict[str, Any]:
     return {
         "consultation_id": consultation.pk,
         "status": consultation.status,
@@ -69,18 +75,18 @@ def _consultation_data(consultation: Any, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _when_for(consultation: Any, user_id: int) -> str:
+def _when_for(consultation: Consultation, user_id: int) -> str:
     person = consultation.user if user_id == consultation.user_id else consultation.expert.user
     prefs = display_prefs_for(consultation, person)
     return format_span_for(consultation.start_at, consultation.end_at, prefs)
 
 
-def _participants_except(consultation: Any, actor: User | None) -> list[int]:
+def _participants_except(consultation: Consultation, actor: User | None) -> list[int]:
     ids = [consultation.user_id, consultation.expert.user_id]
     return [pk for pk in ids if actor is None or pk != actor.pk]
 
 
-def _email_both(template: str, consultation: Any, reason: str = "created") -> None:
+def _email_both(template: str, consultation: Consultation, reason: str = "created") -> None:
     from notifications.tasks import send_consultation_email
 
     for user_id in (consultation.user_id, consultation.expert.user_id):
@@ -91,7 +97,7 @@ def _email_both(template: str, consultation: Any, reason: str = "created") -> No
 
 
 @_listener
-def on_consultation_created(sender: Any, consultation: Any, **kwargs: Any) -> None:
+def on_consultation_created(sender: object, consultation: Consultation, **kwargs: Any) -> None:
     if consultation.rescheduled_from_id:
         return  # announced by the "rescheduled" status change, with the old time
     expert_user_id = consultation.expert.user_id
@@ -108,7 +114,7 @@ def on_consultation_created(sender: Any, consultation: Any, **kwargs: Any) -> No
     _email_both("booking_confirmation", consultation, "created")
 
 
-def _confirmed(consultation: Any, actor: User | None, **_: Any) -> None:
+def _confirmed(consultation: Consultation, actor: User | None, **_: Any) -> None:
     for user_id in _participants_except(consultation, actor):
         create_notification(
             recipient=user_id,
@@ -122,7 +128,7 @@ def _confirmed(consultation: Any, actor: User | None, **_: Any) -> None:
     _email_both("booking_confirmation", consultation, "confirmed")
 
 
-def _cancelled(consultation: Any, actor: User | None, **_: Any) -> None:
+def _cancelled(consultation: Consultation, actor: User | None, **_: Any) -> None:
     reason = consultation.cancellation_reason
     for user_id in _participants_except(consultation, actor):
         # Said in the reader's terms: "Amélie Laurent cancelled", never "cancelled by" a
@@ -143,16 +149,18 @@ def _cancelled(consultation: Any, actor: User | None, **_: Any) -> None:
     _email_both("cancellation", consultation)
 
 
-def _rescheduled(consultation: Any, actor: User | None, **_: Any) -> None:
+def _rescheduled(consultation: Consultation, actor: User | None, **_: Any) -> None:
     from consultations.models import Consultation
 
     # Senders may name either side of the move; find both.
+    new: Consultation | None
+    old: Consultation | None
     if consultation.rescheduled_from_id:
         new, old = consultation, consultation.rescheduled_from
     else:
         old, new = consultation, Consultation.objects.filter(rescheduled_from=consultation).first()
-    if new is None:
-        logger.warning("rescheduled signal for %s without a new consultation", consultation.pk)
+    if new is None or old is None:
+        logger.warning("rescheduled signal for %s without both sides", consultation.pk)
         return
     for user_id in _participants_except(new, actor):
         create_notification(
@@ -168,7 +176,7 @@ def _rescheduled(consultation: Any, actor: User | None, **_: Any) -> None:
     _email_both("booking_confirmation", new, "rescheduled")
 
 
-def _completed(consultation: Any, actor: User | None, **_: Any) -> None:
+def _completed(consultation: Consultation, actor: User | None, **_: Any) -> None:
     create_notification(
         recipient=consultation.user_id,
         kind=Kind.CONSULTATION_COMPLETED,
@@ -179,7 +187,7 @@ def _completed(consultation: Any, actor: User | None, **_: Any) -> None:
     )
 
 
-def _no_show(consultation: Any, actor: User | None, **_: Any) -> None:
+def _no_show(consultation: Consultation, actor: User | None, **_: Any) -> None:
     for user_id in _participants_except(consultation, actor):
         person = consultation.user if user_id == consultation.user_id else consultation.expert.user
         terms = no_show_terms(consultation, person)
@@ -196,7 +204,7 @@ def _no_show(consultation: Any, actor: User | None, **_: Any) -> None:
     _email_both("no_show", consultation, "no_show")
 
 
-def _other_party(consultation: Any, user_id: int) -> str:
+def _other_party(consultation: Consultation, user_id: int) -> str:
     if user_id == consultation.user_id:
         return consultation.expert.name
     return name_of(consultation.user, consultation)
@@ -213,8 +221,8 @@ STATUS_CHANGE_HANDLERS: dict[str, Callable[..., None]] = {
 
 @_listener
 def on_consultation_status_changed(
-    sender: Any,
-    consultation: Any,
+    sender: object,
+    consultation: Consultation,
     old_status: str | None = None,
     new_status: str | None = None,
     actor: User | None = None,
@@ -230,7 +238,7 @@ def on_consultation_status_changed(
 
 
 @_listener
-def on_application_submitted(sender: Any, application: Any, **kwargs: Any) -> None:
+def on_application_submitted(sender: object, application: ExpertApplication, **kwargs: Any) -> None:
     applicant = display_name(application.applicant)
     staff = User.objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True)
     for staff_id in staff:
@@ -253,7 +261,11 @@ APPLICATION_TITLES = {
 
 @_listener
 def on_application_reviewed(
-    sender: Any, application: Any, decision: str, reviewer: User | None = None, **kwargs: Any
+    sender: object,
+    application: ExpertApplication,
+    decision: str,
+    reviewer: User | None = None,
+    **kwargs: Any,
 ) -> None:
     from notifications.tasks import send_verification_result_email
 
@@ -271,7 +283,7 @@ def on_application_reviewed(
 
 @_listener
 def on_expert_status_changed(
-    sender: Any, expert: Any, old_status: str, new_status: str, **kwargs: Any
+    sender: object, expert: Expert, old_status: str, new_status: str, **kwargs: Any
 ) -> None:
     from notifications.tasks import send_verification_result_email
 
@@ -298,7 +310,7 @@ def on_expert_status_changed(
 # --------------------------------------------------------------------------- chat
 
 
-def _chat_excerpt(message: Any) -> str:
+def _chat_excerpt(message: ExpertChatMessage) -> str:
     kind = getattr(message, "kind", "text")
     if kind == "image":
         return "[image]"
@@ -310,9 +322,9 @@ def _chat_excerpt(message: Any) -> str:
     return text
 
 
-def _chat_sender_name(message: Any) -> str:
+def _chat_sender_name(message: ExpertChatMessage) -> str:
     conversation = message.conversation
-    expert = getattr(conversation, "expert", None)
+    expert: Expert | None = getattr(conversation, "expert", None)
     if expert is not None and expert.user_id == message.sender_id:
         return expert.name
     return display_name(message.sender)
@@ -328,7 +340,7 @@ def chat_email_throttle_seconds() -> int:
 
 @_listener
 def on_chat_message_created(
-    sender: Any, message: Any, recipient_ids: list[int], **kwargs: Any
+    sender: object, message: ExpertChatMessage, recipient_ids: list[int], **kwargs: Any
 ) -> None:
     from notifications.tasks import send_chat_message_email
     from realtime.presence import is_online

@@ -23,7 +23,7 @@ RETRY_OPTIONS = {
 }
 
 
-@shared_task(name="notifications.tasks.send_consultation_email", **RETRY_OPTIONS)
+@shared_task(name="notifications.tasks.send_consultation_email", **RETRY_OPTIONS)  # type: ignore[untyped-decorator]
 def send_consultation_email(
     template: str, consultation_id: int, recipient_id: int, reason: str = "created"
 ) -> int:
@@ -35,14 +35,14 @@ def send_consultation_email(
     )
 
 
-@shared_task(name="notifications.tasks.send_verification_result_email", **RETRY_OPTIONS)
+@shared_task(name="notifications.tasks.send_verification_result_email", **RETRY_OPTIONS)  # type: ignore[untyped-decorator]
 def send_verification_result_email(recipient_id: int, outcome: str, notes: str = "") -> int:
     return emails.deliver_verification_result(
         recipient_id=recipient_id, outcome=outcome, notes=notes
     )
 
 
-@shared_task(name="notifications.tasks.send_chat_message_email", **RETRY_OPTIONS)
+@shared_task(name="notifications.tasks.send_chat_message_email", **RETRY_OPTIONS)  # type: ignore[untyped-decorator]
 def send_chat_message_email(
     recipient_id: int,
     sender_name: str,
@@ -62,7 +62,7 @@ def send_chat_message_email(
 # Reminders: not RETRY_OPTIONS. A run never raises for one failed send (the claimed row
 # records it and check_upcoming_consultations retries it), so a task retry would only repeat
 # the sweep.
-@shared_task(name="notifications.tasks.send_consultation_reminders", acks_late=True)
+@shared_task(name="notifications.tasks.send_consultation_reminders", acks_late=True)  # type: ignore[untyped-decorator]
 def send_consultation_reminders() -> dict[str, int]:
     """Claim and send the 24 h / 1 h reminders now due (safe to run twice or concurrently)."""
     from notifications.reminders import send_due_reminders
@@ -70,7 +70,7 @@ def send_consultation_reminders() -> dict[str, int]:
     return send_due_reminders().as_dict()
 
 
-@shared_task(name="notifications.tasks.check_upcoming_consultations", acks_late=True)
+@shared_task(name="notifications.tasks.check_upcoming_consultations", acks_late=True)  # type: ignore[untyped-decorator]
 def check_upcoming_consultations() -> dict[str, int]:
     """Recovery sweep: resend reminders whose sender died or failed, then report what's ahead."""
     from notifications.reminders import upcoming_check
