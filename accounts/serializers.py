@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -23,7 +25,7 @@ class RegisterSerializer(serializers.Serializer):
     )
     time_format = serializers.ChoiceField(choices=Profile.TimeFormat.choices, required=False)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = User(
             username=attrs["email"],
             email=attrs["email"],

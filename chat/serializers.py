@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -65,7 +66,7 @@ class ChatExpertSerializer(serializers.Serializer):
     )
 
 
-def _display_name(user) -> str:
+def _display_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 

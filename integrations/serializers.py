@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from rest_framework import serializers
 
-from project.api_schema import ErrorSerializer  # noqa: F401  (re-exported for views)
+from integrations.models import WebhookEndpoint
 
 
 class CalendarFeedSerializer(serializers.Serializer):
@@ -81,7 +81,7 @@ class WebhookEndpointSerializer(serializers.Serializer):
     def get_scope(self, obj: Any) -> str:
         return "expert" if obj.expert_id else "all"
 
-    def get_secret_hint(self, obj: Any) -> str:
+    def get_secret_hint(self, obj: WebhookEndpoint) -> str:
         return "…" + obj.secret[-4:]
 
 

@@ -19,7 +19,6 @@ from consultations.selectors.scheduling import own_expert_profile
 from integrations import selectors
 from integrations.serializers import (
     CalendarFeedSerializer,
-    ErrorSerializer,
     ExternalCalendarCreateSerializer,
     ExternalCalendarSerializer,
     ExternalCalendarUpdateSerializer,
@@ -31,6 +30,7 @@ from integrations.serializers import (
 )
 from integrations.services import busy, feeds, webhooks
 from project.api_errors import NotAllowed
+from project.api_schema import ErrorSerializer
 from project.auth import request_user
 
 FEED_TAGS = ["calendar feed"]

@@ -120,9 +120,10 @@ class ExpertProfileUpdateSerializer(serializers.Serializer):
                     }
                 )
         try:
-            return super().to_internal_value(data)
+            validated: dict[str, Any] = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             raise serializers.ValidationError(_flat_errors(exc.detail)) from exc
+        return validated
 
     def validate_session_lengths(self, value: list[int]) -> list[int]:
         try:

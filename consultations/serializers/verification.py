@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -125,7 +126,7 @@ class PersonSerializer(serializers.Serializer):
     email = serializers.EmailField()
     name = serializers.SerializerMethodField()
 
-    def get_name(self, obj) -> str:
+    def get_name(self, obj: User) -> str:
         return obj.get_full_name() or obj.email
 
 
