@@ -120,7 +120,9 @@ API_LINKS: list[tuple[str, tuple[str, ...], str, str, dict[str, str]]] = [
 def add_links(result, generator, request, public):
     """drf-spectacular hook: add API_LINKS to the responses they start from.
 
-    A link whose operation is missing (renamed) is an error, so the table cannot go stale.
+    A link is added when both its operations are in the schema (a schema of some URLs only,
+    as a test may generate, gets the links among them); test_api_schema_links checks that the
+    full schema has every link, so the table cannot go stale.
     """
     operations = {
         op["operationId"]: op
@@ -129,9 +131,8 @@ def add_links(result, generator, request, public):
         if isinstance(op, dict) and "operationId" in op
     }
     for source, codes, name, target, parameters in API_LINKS:
-        for op_id in (source, target):
-            if op_id not in operations:
-                raise KeyError(f"API_LINKS names an unknown operationId {op_id!r}")
+        if source not in operations or target not in operations:
+            continue
         for code in codes:
             response = operations[source]["responses"][code]
             link: dict[str, object] = {"operationId": target}
