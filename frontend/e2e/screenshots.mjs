@@ -47,7 +47,26 @@ draw.rectangle((120, 460, 480, 800), fill=(40, 60, 90))
 buf = io.BytesIO()
 img.save(buf, format="JPEG")
 set_expert_photo(expert=expert, actor=expert.user, upload=SimpleUploadedFile("me.jpg", buf.getvalue()))
-print(conv.pk, c1.pk, c2.pk)
+# Past sessions for reviews, reliability and the attendance line: booked ahead, then moved
+# into the past and completed (with the expert's join reported from the call).
+from consultations.models import AttendanceInterval, Consultation
+from consultations.services import reliability, reviews
+past = []
+for i in range(6):
+    c = booking.book_consultation(user=client, expert_id=expert.pk, start_at=slots[20 + i * 3].start, duration_minutes=30, topic=["Company formation", "VAT on services", "Payroll", "Year-end accounts", "Dividends", "Expenses"][i])
+    start = (timezone.now() - timedelta(days=2 + i * 4)).replace(minute=0, second=0, microsecond=0)
+    end = start + timedelta(minutes=30)
+    Consultation.objects.filter(pk=c.pk).update(start_at=start, end_at=end, blocked_start=start, blocked_end=end, status="completed", confirmed_at=start - timedelta(days=1), meeting_started_at=start, meeting_ended_at=end, completed_at=end)
+    for who, role, late in ((expert.user, "expert", 12 if i == 4 else 1), (client, "client", 2)):
+        AttendanceInterval.objects.create(consultation_id=c.pk, user=who, role=role, connection_id=f"seed-{c.pk}-{role}", joined_at=start + timedelta(minutes=late), left_at=end, closed_by="left")
+    past.append(c)
+texts = ["Amélie explained the VAT rules for my case clearly and sent a checklist afterwards. Worth every minute.", "Helpful, although we ran a bit over time.", ""]
+for c, rating, text in zip(past[1:4], (5, 4, 5), texts):
+    reviews.post_review(consultation_id=c.pk, actor=client, rating=rating, text=text)
+first = reviews.post_review(consultation_id=past[4].pk, actor=client, rating=3, text="Good advice, but she joined late.")
+reviews.reply_to_review(review_id=first.id, actor=expert.user, text="Sorry for the late start — my previous call overran. Glad the advice helped.")
+reliability.refresh_expert(expert)
+print(conv.pk, c1.pk, c2.pk, past[0].pk, past[4].pk, expert.pk)
 `;
 
 async function main() {
@@ -55,9 +74,9 @@ async function main() {
   const chrome = await launchBrowser();
   mkdirSync(OUT, { recursive: true });
   try {
-    const [convId, pendingId, confirmedId] = server.shell(SEED).trim().split("\n").pop().split(" ");
+    const [convId, pendingId, confirmedId, unreviewedId, reviewedId, expertId] = server.shell(SEED).trim().split("\n").pop().split(" ");
     const pages = {
-      anon: ["/", "/consultations", "/consultations/book?expert=1", "/login", "/signup"],
+      anon: ["/", "/consultations", "/consultations/book?expert=1", `/consultations/book?expert=${expertId}`, "/login", "/signup"],
       client: [
         "/consultations/my-consultations",
         "/consultations/chat",
@@ -67,6 +86,8 @@ async function main() {
         `/consultations/${pendingId}`,
         `/consultations/${confirmedId}/reschedule`,
         `/consultations/${confirmedId}/video`,
+        `/consultations/${unreviewedId}`,
+        `/consultations/${reviewedId}`,
         "/account",
       ],
       expert: [
@@ -76,8 +97,9 @@ async function main() {
         "/account",
         `/consultations/chat/${convId}`,
         `/consultations/${pendingId}`,
+        `/consultations/${reviewedId}`,
       ],
-      admin: ["/staff/applications"],
+      admin: ["/staff/applications", `/consultations/book?expert=${expertId}`],
     };
     const logins = { client: "client@demo.consult", expert: "amelie.laurent@demo.consult", admin: "admin@demo.consult" };
     for (const size of SIZES) {
@@ -102,7 +124,9 @@ async function main() {
           await page.goto(url);
           await page.waitForLoadState("networkidle").catch(() => undefined);
           await page.waitForTimeout(600);
-          await page.screenshot({ path: path.join(OUT, `${slug}-${size.name}.png`), fullPage: false });
+          // Profiles and consultation pages in full: reviews and reliability sit below the fold.
+          const full = /book-expert|consultations-\d+$/.test(slug);
+          await page.screenshot({ path: path.join(OUT, `${slug}-${size.name}.png`), fullPage: full });
           console.log(`${slug}-${size.name}.png`);
           if (url === "/consultations/expert") {
             // The availability editor lives behind a tab: weekly hours, zone, session lengths.

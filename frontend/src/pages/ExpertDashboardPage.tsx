@@ -183,10 +183,11 @@ export function ExpertDashboardPage() {
             <span className="muted">Earned</span>
             <span className="value">{formatMoney(d.earnings.earned, d.earnings.currency)}</span>
             <small className="muted">
-              {formatMoney(d.earnings.earned_this_month, d.earnings.currency)} this month · after refunds ({formatMoney(d.earnings.refunded, d.earnings.currency)}) and
-              waived fees ({formatMoney(d.earnings.waived, d.earnings.currency)}) ·{" "}
-              <a href="/api/v1/consultations/experts/me/ledger.csv" download>
-                ledger CSV
+              {formatMoney(d.earnings.earned_this_month, d.earnings.currency)} this month
+              {Number(d.earnings.refunded) > 0 && <> · {formatMoney(d.earnings.refunded, d.earnings.currency)} refunded</>}
+              {Number(d.earnings.waived) > 0 && <> · {formatMoney(d.earnings.waived, d.earnings.currency)} waived</>} ·{" "}
+              <a href="/api/v1/consultations/experts/me/ledger.csv" download title="Every amount owed, refunded and waived, as a spreadsheet">
+                CSV
               </a>
             </small>
           </div>

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorMessage } from "../../api/http";
 import { formatDateTime, formatMoney, timeZoneLabel, viewerTimeZone } from "../../lib/time";
+import styles from "./PolicyPanel.module.css";
 import { ErrorBox } from "../ui";
 
 type Consultation = Schemas["Consultation"];
@@ -83,33 +84,35 @@ export function PolicyPanel({ consultation: c, onChanged }: { consultation: Cons
         <>
           <h3>Money</h3>
           <p className="muted">What is owed for this booking. No card is charged by Consult; the payment status says what was actually paid.</p>
-          <table className="table" data-testid="ledger">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Entry</th>
-                <th>Amount</th>
-                <th>Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {c.ledger.map((e) => (
-                <tr key={e.id}>
-                  <td>{formatDateTime(e.created_at)}</td>
-                  <td>{LEDGER_LABELS[e.kind] ?? e.kind}</td>
-                  <td>{formatMoney(e.amount, e.currency)}</td>
-                  <td>{e.reason}</td>
+          <div className={styles.ledgerWrap}>
+            <table className={styles.ledger} data-testid="ledger">
+              <thead>
+                <tr>
+                  <th>When</th>
+                  <th>Entry</th>
+                  <th className={styles.amount}>Amount</th>
+                  <th>Why</th>
                 </tr>
-              ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <th colSpan={2}>{isExpert ? "Yours from this booking" : "You owe for this booking"}</th>
-                <th>{formatMoney(total.toFixed(2), c.currency)}</th>
-                <th />
-              </tr>
-            </tfoot>
-          </table>
+              </thead>
+              <tbody>
+                {c.ledger.map((e) => (
+                  <tr key={e.id}>
+                    <td className={styles.when}>{formatDateTime(e.created_at)}</td>
+                    <td>{LEDGER_LABELS[e.kind] ?? e.kind}</td>
+                    <td className={styles.amount}>{formatMoney(e.amount, e.currency)}</td>
+                    <td>{e.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th colSpan={2}>{isExpert ? "Yours from this booking" : "You owe for this booking"}</th>
+                  <th className={styles.amount}>{formatMoney(total.toFixed(2), c.currency)}</th>
+                  <th />
+                </tr>
+              </tfoot>
+            </table>
+          </div>
         </>
       )}
     </section>
