@@ -268,7 +268,7 @@ export function ExpertDashboardPage() {
         </div>
       )}
       {tab === "availability" && user?.roles.expert_id && (
-        <div className="card">
+        <div className="card" style={{ marginTop: "1rem" }}>
           <PolicySettings />
         </div>
       )}
