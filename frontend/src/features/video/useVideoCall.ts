@@ -176,11 +176,13 @@ export function useVideoCall(id: number, container: RefObject<HTMLDivElement | n
 
   /** Ends the consultation for both (after the user confirms). */
   async function end() {
-    if (!window.confirm("End the consultation for both of you? It will be marked completed.")) return;
+    if (!window.confirm("End the consultation for both of you? If the other side never joined, it is recorded as their missed call instead of completed.")) return;
     try {
-      await unwrap(api.POST("/api/v1/consultations/consultations/{id}/end/", { params: { path: { id } } }));
+      const state = await unwrap(api.POST("/api/v1/consultations/consultations/{id}/end/", { params: { path: { id } } }));
       dispose();
-      setPhase({ kind: "ended", message: "You ended the consultation." });
+      // The server decides from who joined: completed, or the absent side's no-show.
+      const missed = state.status === "no_show" || state.status === "cancelled";
+      setPhase({ kind: "ended", message: missed ? "You closed the call as missed: the other side never joined. The consultation page shows what it means for the money." : "You ended the consultation." });
     } catch (err) {
       setActionError(errorMessage(err));
     }
