@@ -149,6 +149,9 @@ describe("booking, live confirmation, chat with receipts, cancellation", () => {
       await composerB.press("Enter");
       await a.getByTestId("message").filter({ hasText: "Sure, what is it?" }).waitFor(LIVE);
       await b.locator('[data-testid="message"][data-receipt="read"]').filter({ hasText: "Sure, what is it?" }).waitFor(LIVE);
+      // Each side reads message times in its own zone, named on the day separator.
+      await a.getByTestId("day-separator").filter({ hasText: "America/New York time" }).first().waitFor(LIVE);
+      await b.getByTestId("day-separator").filter({ hasText: "Europe/Paris time" }).first().waitFor(LIVE);
       await a.screenshot({ path: `${RESULTS}/04-chat-client.png` });
       await b.screenshot({ path: `${RESULTS}/05-chat-expert.png` });
 

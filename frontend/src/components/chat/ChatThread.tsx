@@ -12,7 +12,7 @@ import {
   type Message,
   type ThreadMessage,
 } from "../../lib/chat";
-import { formatTime, formatDate, localDateKey } from "../../lib/time";
+import { formatTime, formatDate, formatDateTime, localDateKey, timeZoneLabel } from "../../lib/time";
 import { Avatar } from "../Avatar";
 import { CalendarIcon, PaperclipIcon } from "../icons";
 import { Menu, type MenuItem } from "../Menu";
@@ -149,15 +149,18 @@ export function ChatThread({ conversationId, headStart }: { conversationId: numb
           return (
             <Fragment key={g.key}>
               {g.showDay && (
-                <li className={styles.daySep}>
-                  <span>{formatDate(first.created_at)}</span>
+                // The zone is named once per day rather than on every group's clock time.
+                <li className={styles.daySep} data-testid="day-separator">
+                  <span>
+                    {formatDate(first.created_at)} · {timeZoneLabel()} time
+                  </span>
                 </li>
               )}
               <li className={cx(styles.msgGroup, mine && styles.mine)}>
                 {!mine && <Avatar name={other.name} url={otherAvatar} size={32} />}
                 <div className={styles.msgGroupBody}>
                   <div className={styles.msgGroupHead}>
-                    <strong>{mine ? "You" : other.name}</strong> <time dateTime={first.created_at}>{formatTime(first.created_at)}</time>
+                    <strong>{mine ? "You" : other.name}</strong> <time dateTime={first.created_at} title={formatDateTime(first.created_at)}>{formatTime(first.created_at)}</time>
                   </div>
                   <ol className={styles.msgList}>
                     {g.messages.map((m) => (
