@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import FileResponse
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -17,6 +19,7 @@ from rest_framework.views import APIView
 
 from chat import selectors, services
 from chat.attachments import FILE_TYPES
+from chat.models import ExpertChatConversation
 from chat.payloads import message_payload
 from chat.serializers import (
     ConversationCreateSerializer,
@@ -50,7 +53,7 @@ ERRORS = {
 }
 
 
-def _conversation_data(request: Request, conversation) -> dict:
+def _conversation_data(request: Request, conversation: ExpertChatConversation) -> dict[str, Any]:
     selectors.attach_last_messages([conversation])
     return ConversationSerializer(conversation, context={"user_id": request.user.pk}).data
 

@@ -9,6 +9,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 from consultations.models import Expert
 from consultations.selectors.scheduling import own_expert_profile
 from integrations import selectors
+from integrations.models import CalendarFeedToken
 from integrations.serializers import (
     CalendarFeedSerializer,
     ExternalCalendarCreateSerializer,
@@ -41,7 +43,7 @@ EXPERT_ERRORS = {
 }
 
 
-def _feed_body(request: Request, feed) -> dict:
+def _feed_body(request: Request, feed: CalendarFeedToken) -> dict[str, Any]:
     path = f"/api/v1/integrations/calendar.ics?token={quote(feed.token)}"
     url = request.build_absolute_uri(path)
     webcal = "webcal://" + url.split("://", 1)[1]
@@ -91,7 +93,7 @@ class CalendarFeedIcsView(APIView):
     """The feed itself: no login (calendar apps can't), the token in the URL is the key."""
 
     permission_classes = [AllowAny]
-    authentication_classes: list = []
+    authentication_classes: list[type[BaseAuthentication]] = []
 
     @extend_schema(
         tags=FEED_TAGS,

@@ -33,7 +33,7 @@ UNAUTHENTICATED = error_response("Not signed in.")
         403: UNAUTHENTICATED,
     },
 )
-class NotificationListView(generics.ListAPIView):
+class NotificationListView(generics.ListAPIView[Notification]):
     permission_classes = [IsAuthenticated]
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter

@@ -85,7 +85,7 @@ def _field_messages(value: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}{value}"]
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
         fields = {exc.field: [exc.message]} if exc.field else {}
         body: dict[str, Any] = {

@@ -323,7 +323,7 @@ class RateConsultationView(APIView):
         return Response(_out(request, pk))
 
 
-class _ConsultationListView(ListAPIView):
+class _ConsultationListView(ListAPIView[Consultation]):
     permission_classes = [IsAuthenticated]
     serializer_class = ConsultationSerializer
 
@@ -344,7 +344,8 @@ class PastConsultationsView(_ConsultationListView):
         return selectors.past_for_user(request_user(self.request))
 
 
-class ExpertConsultationFilter(django_filters.FilterSet):
+# django-filter ships no type information, so FilterSet is Any to mypy.
+class ExpertConsultationFilter(django_filters.FilterSet):  # type: ignore[misc]
     status = django_filters.MultipleChoiceFilter(choices=Consultation.Status.choices)
     start_from = InstantFilter(field_name="start_at", lookup_expr="gte")
     start_to = InstantFilter(field_name="start_at", lookup_expr="lt")
@@ -358,7 +359,9 @@ class ExpertConsultationFilter(django_filters.FilterSet):
         model = Consultation
         fields = ["status", "start_from", "start_to", "upcoming"]
 
-    def filter_upcoming(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_upcoming(
+        self, qs: QuerySet[Consultation], name: str, value: bool | None
+    ) -> QuerySet[Consultation]:
         if not value:
             return qs
         return selectors.upcoming_for_expert_list(qs)

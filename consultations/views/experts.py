@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +16,7 @@ from rest_framework.views import APIView
 
 from consultations import expert_list_cache
 from consultations.filters import ExpertFilter
+from consultations.models import Expert
 from consultations.selectors.experts import (
     get_public_expert,
     listed_experts,
@@ -31,7 +35,9 @@ class ExpertPagination(PageNumberPagination):
     max_page_size = 100
 
 
-def _display_currency_context(view, context: dict) -> dict:
+def _display_currency_context(
+    view: GenericAPIView[Expert], context: dict[str, Any]
+) -> dict[str, Any]:
     """The display currency the caller asked for (validated), for the ≈ prices."""
     asked = view.request.query_params.get("display_currency") if view.request else None
     if asked:
@@ -46,22 +52,22 @@ _DISPLAY_CURRENCY = OpenApiParameter(
 )
 
 
-class ExpertListView(ListAPIView):
+class ExpertListView(ListAPIView[Expert]):
     permission_classes = [AllowAny]
     serializer_class = ExpertListSerializer
     pagination_class = ExpertPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = ExpertFilter
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Expert]:
         # Default order (an `ordering` parameter replaces it): rating plus the reliability
         # adjustment, formula in consultations.services.reliability.
         return ranked(listed_experts())
 
-    def get_serializer_context(self):
+    def get_serializer_context(self) -> dict[str, Any]:
         return _display_currency_context(self, super().get_serializer_context())
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The page is the same for every visitor (consultations/expert_list_cache.py);
         # keyed by the absolute URL, since the next/previous links carry the host.
         if expert_list_cache.ttl() <= 0:
@@ -83,21 +89,21 @@ class ExpertListView(ListAPIView):
             400: error_response("A filter or ordering value is invalid."),
         },
     )
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
 
-class ExpertDetailView(RetrieveAPIView):
+class ExpertDetailView(RetrieveAPIView[Expert]):
     permission_classes = [AllowAny]
     serializer_class = ExpertDetailSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Expert]:
         return public_experts()
 
-    def get_serializer_context(self):
+    def get_serializer_context(self) -> dict[str, Any]:
         return _display_currency_context(self, super().get_serializer_context())
 
-    def get_object(self):
+    def get_object(self) -> Expert:
         return get_public_expert(self.kwargs["pk"])
 
     @extend_schema(
@@ -110,18 +116,18 @@ class ExpertDetailView(RetrieveAPIView):
             404: error_response("No approved expert with this id."),
         },
     )
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
 
-class CurrencyRateSerializer(serializers.Serializer):
+class CurrencyRateSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     rate = serializers.DecimalField(
         max_digits=20, decimal_places=8, help_text="Worth of one unit in the base currency."
     )
 
 
-class CurrenciesSerializer(serializers.Serializer):
+class CurrenciesSerializer(serializers.Serializer[Any]):
     base = serializers.CharField()
     currencies = CurrencyRateSerializer(many=True)
 

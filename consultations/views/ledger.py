@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +20,7 @@ from project.api_schema import error_response
 from project.auth import request_user
 
 
-class EarningsResponseSerializer(serializers.Serializer):
+class EarningsResponseSerializer(serializers.Serializer[Any]):
     currency = serializers.CharField()
     earned = serializers.DecimalField(
         max_digits=12,

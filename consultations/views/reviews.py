@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -32,12 +37,12 @@ class ReviewPagination(PageNumberPagination):
     max_page_size = 50
 
 
-class ExpertReviewsView(ListAPIView):
+class ExpertReviewsView(ListAPIView[Review]):
     permission_classes = [AllowAny]
     serializer_class = ReviewSerializer
     pagination_class = ReviewPagination
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Review]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
             return Review.objects.none()
         return reviews_for_profile(self.kwargs["pk"], self.request.user)
@@ -50,12 +55,29 @@ class ExpertReviewsView(ListAPIView):
             404: error_response("No approved expert with this id."),
         },
     )
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
 
-def _out(request: Request, review) -> Response:
+def _out(request: Request, review: Review) -> Response:
     return Response(ReviewSerializer(review, context={"request": request}).data)
+
+
+class _Moderation(Protocol):
+    def __call__(self, *, review_id: int, actor: User, reason: str | None) -> Review: ...
+
+
+def _moderate(
+    request: Request,
+    pk: int,
+    body: type[serializers.Serializer[Any]],
+    action: _Moderation,
+) -> Response:
+    """Hide and restore differ only in their body's rules and the service they call."""
+    data = body(data=request.data)
+    data.is_valid(raise_exception=True)
+    review = action(review_id=pk, actor=request_user(request), reason=data.validated_data["reason"])
+    return _out(request, review)
 
 
 class PostReviewView(APIView):
@@ -126,12 +148,7 @@ class HideReviewView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = HideRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        review = reviews.hide_review(
-            review_id=pk, actor=request_user(request), reason=data.validated_data["reason"]
-        )
-        return _out(request, review)
+        return _moderate(request, pk, HideRequestSerializer, reviews.hide_review)
 
     @extend_schema(
         tags=TAGS,
@@ -146,9 +163,4 @@ class HideReviewView(APIView):
         },
     )
     def delete(self, request: Request, pk: int) -> Response:
-        data = RestoreRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        review = reviews.restore_review(
-            review_id=pk, actor=request_user(request), reason=data.validated_data["reason"]
-        )
-        return _out(request, review)
+        return _moderate(request, pk, RestoreRequestSerializer, reviews.restore_review)

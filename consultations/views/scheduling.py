@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -44,7 +45,7 @@ def _utc_text(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _availability_body(expert: Expert) -> dict:
+def _availability_body(expert: Expert) -> dict[str, Any]:
     return AvailabilitySerializer(
         {
             "expert_id": expert.pk,

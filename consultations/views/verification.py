@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consultations.filters import ApplicationFilter
+from consultations.models import ExpertApplication
 from consultations.selectors import verification as selectors
 from consultations.serializers.verification import (
     AdminApplicationSerializer,
@@ -159,14 +163,14 @@ class DocumentFileView(APIView):
         return response
 
 
-class AdminApplicationListView(ListAPIView):
+class AdminApplicationListView(ListAPIView[ExpertApplication]):
     permission_classes = [IsAdminUser]
     serializer_class = AdminApplicationSerializer
     pagination_class = ExpertPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = ApplicationFilter
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[ExpertApplication]:
         return selectors.applications_for_review()
 
     @extend_schema(
@@ -178,7 +182,7 @@ class AdminApplicationListView(ListAPIView):
             403: error_response("Not staff."),
         },
     )
-    def get(self, request: Request, *args, **kwargs) -> Response:
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
 
