@@ -2,50 +2,23 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import connections
 
 from consultations.models import Consultation, Expert
 from consultations.services import booking, scheduling
+from consultations.tests.concurrency import run_concurrently
 from consultations.tests.factories import make_user
 from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules
 from consultations.tests.scheduling_helpers import start_in_three_days as _start
-from project.api_errors import Conflict
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 12
-
-
-def run_concurrently(calls: list[Callable[[], object]]) -> list[str]:
-    """Run every call in its own thread (own DB connection), all released at once."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = [""] * len(calls)
-
-    def worker(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcomes[i] = "booked"
-        except Conflict:
-            outcomes[i] = "conflict"
-        except Exception as exc:  # surfaced by the assertion below
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 def _expert() -> Expert:
@@ -64,7 +37,9 @@ def test_many_concurrent_bookings_of_one_slot_exactly_one_wins():
     expert = _expert()
     start = _start()
     users = [make_user() for _ in range(THREADS)]
-    outcomes = run_concurrently([_book(u, expert, start) for u in users])
+    outcomes = run_concurrently(
+        [_book(u, expert, start) for u in users], ok="booked", conflict="conflict"
+    )
     assert Counter(outcomes) == {"booked": 1, "conflict": THREADS - 1}, outcomes
     assert Consultation.objects.filter(expert=expert).count() == 1
 
@@ -80,7 +55,7 @@ def test_overlapping_different_starts_and_lengths_exactly_one_wins():
     for i in range(THREADS):
         offset, minutes = shapes[i % len(shapes)]
         calls.append(_book(make_user(), expert, start + timedelta(minutes=offset), minutes))
-    outcomes = run_concurrently(calls)
+    outcomes = run_concurrently(calls, ok="booked", conflict="conflict")
     assert outcomes.count("booked") == 1, outcomes
     assert set(outcomes) == {"booked", "conflict"}
     assert Consultation.objects.filter(expert=expert).count() == 1
@@ -99,7 +74,9 @@ def test_the_exclusion_constraint_alone_lets_exactly_one_win():
         mock.patch.object(booking, "_lock_expert", no_lock),
         mock.patch.object(scheduling, "ensure_bookable"),
     ):
-        outcomes = run_concurrently([_book(u, expert, start) for u in users])
+        outcomes = run_concurrently(
+            [_book(u, expert, start) for u in users], ok="booked", conflict="conflict"
+        )
     assert Counter(outcomes) == {"booked": 1, "conflict": THREADS - 1}, outcomes
     assert Consultation.objects.filter(expert=expert).count() == 1
 
@@ -108,7 +85,7 @@ def test_concurrent_bookings_of_different_slots_all_succeed():
     expert = _expert()
     start = _start()
     calls = [_book(make_user(), expert, start + timedelta(hours=i)) for i in range(6)]
-    outcomes = run_concurrently(calls)
+    outcomes = run_concurrently(calls, ok="booked", conflict="conflict")
     assert outcomes == ["booked"] * 6
     assert Consultation.objects.filter(expert=expert).count() == 6
 
@@ -118,5 +95,5 @@ def test_concurrent_bookings_respect_the_daily_limit():
     Expert.objects.filter(pk=expert.pk).update(max_bookings_per_day=2)
     start = _start()
     calls = [_book(make_user(), expert, start + timedelta(hours=i)) for i in range(6)]
-    outcomes = run_concurrently(calls)
+    outcomes = run_concurrently(calls, ok="booked", conflict="conflict")
     assert Counter(outcomes) == {"booked": 2, "conflict": 4}, outcomes

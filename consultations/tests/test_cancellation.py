@@ -7,12 +7,10 @@ that add up to what the client still owes.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -20,9 +18,9 @@ from consultations.models import Consultation, LedgerEntry
 from consultations.policies import Cause
 from consultations.services import booking, cancellation
 from consultations.services.meetings import close_stale_meetings
+from consultations.tests.concurrency import run_concurrently
 from consultations.tests.factories import make_consultation, make_user
 from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules
-from project.api_errors import Conflict
 
 Status = Consultation.Status
 PaymentStatus = Consultation.PaymentStatus
@@ -99,30 +97,6 @@ def _expert():
     return e
 
 
-def _run(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [""] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcomes[i] = "ok"
-        except Conflict as exc:
-            outcomes[i] = exc.code
-        except Exception as exc:  # surfaced by the assertions
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("rounds", range(3))
 def test_concurrent_cancel_and_reschedule_one_wins_and_the_books_balance(rounds):
@@ -132,7 +106,7 @@ def test_concurrent_cancel_and_reschedule_one_wins_and_the_books_balance(rounds)
     c = booking.book_consultation(
         user=client, expert_id=expert.pk, start_at=start, duration_minutes=60, topic="Race"
     )
-    outcomes = _run(
+    outcomes = run_concurrently(
         [
             lambda: booking.cancel_consultation(consultation_id=c.pk, actor=client),
             lambda: booking.cancel_consultation(

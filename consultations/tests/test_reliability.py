@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from chat.models import ExpertChatConversation, ExpertChatMessage
@@ -70,12 +71,9 @@ def expert_cancel(expert: Expert, start: datetime, notice: timedelta) -> Consult
     )
 
 
-def chat(expert: Expert, asked: datetime, replied_after: timedelta | None) -> None:
-    client = make_user()
+def conversation(expert: Expert, client: User, messages: list[tuple[User, datetime]]) -> None:
+    """A chat between `client` and the expert: (sender, sent at) in order."""
     conv = ExpertChatConversation.objects.create(user=client, expert=expert)
-    messages = [(client, asked)]
-    if replied_after is not None:
-        messages.append((expert.user, asked + replied_after))
     for i, (sender, at) in enumerate(messages, start=1):
         ExpertChatMessage.objects.create(
             conversation=conv,
@@ -86,6 +84,14 @@ def chat(expert: Expert, asked: datetime, replied_after: timedelta | None) -> No
             rev=i,
             created_at=at,
         )
+
+
+def chat(expert: Expert, asked: datetime, replied_after: timedelta | None) -> None:
+    client = make_user()
+    messages = [(client, asked)]
+    if replied_after is not None:
+        messages.append((expert.user, asked + replied_after))
+    conversation(expert, client, messages)
 
 
 # --------------------------------------------------------------------------- window
@@ -173,19 +179,9 @@ def test_median_is_unknown_when_most_first_messages_go_unanswered():
 def test_a_reply_before_the_clients_message_does_not_count():
     expert = make_expert()
     client = make_user()
-    conv = ExpertChatConversation.objects.create(user=client, expert=expert)
-    for i, (sender, at) in enumerate(
-        [(expert.user, NOW - timedelta(days=2)), (client, NOW - timedelta(days=1))], start=1
-    ):
-        ExpertChatMessage.objects.create(
-            conversation=conv,
-            sender=sender,
-            text="x",
-            client_id=f"m{i}",
-            seq=i,
-            rev=i,
-            created_at=at,
-        )
+    conversation(
+        expert, client, [(expert.user, NOW - timedelta(days=2)), (client, NOW - timedelta(days=1))]
+    )
     s = reliability.measure(expert, now=NOW)
     assert (s.conversations_measured, s.conversations_unanswered) == (1, 1)
 

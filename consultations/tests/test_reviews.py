@@ -3,16 +3,16 @@ staff hiding, and the expert's average kept exact (also under concurrent posts).
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 
 from consultations.models import BookingAuditLog, Consultation, Expert, Review
 from consultations.services import booking, reviews
+from consultations.tests.concurrency import run_concurrently
 from consultations.tests.factories import make_consultation, make_expert, make_user
 from project.api_errors import Conflict, NotAllowed, NotFound, ServiceError
 
@@ -304,30 +304,6 @@ def test_old_rate_endpoint_still_answers_with_the_consultation(client_for):
 # --------------------------------------------------------------------------- concurrency
 
 
-def _run_threads(calls) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes = [""] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcomes[i] = "ok"
-        except Conflict as exc:
-            outcomes[i] = exc.code
-        except Exception as exc:  # surfaced by the assertions
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("round_", range(3))
 def test_concurrent_posts_for_one_expert_lose_no_rating(round_):
@@ -335,7 +311,7 @@ def test_concurrent_posts_for_one_expert_lose_no_rating(round_):
     expert = make_expert()
     ratings = [5, 4, 3, 5, 1, 2]
     consultations = [completed(expert, days=i) for i in range(len(ratings))]
-    outcomes = _run_threads(
+    outcomes = run_concurrently(
         [
             (lambda c=c, r=r: reviews.post_review(consultation_id=c.pk, actor=c.user, rating=r))
             for c, r in zip(consultations, ratings, strict=True)
@@ -362,7 +338,7 @@ def test_concurrent_posts_hide_and_restore_keep_the_totals_equal_to_the_rows(sta
             for c in fresh
         ],
     ]
-    outcomes = _run_threads(calls)
+    outcomes = run_concurrently(calls)
     assert outcomes == ["ok"] * len(calls), outcomes
     visible = list(
         Review.objects.filter(expert=expert, hidden_at__isnull=True).values_list(
@@ -378,7 +354,7 @@ def test_concurrent_posts_hide_and_restore_keep_the_totals_equal_to_the_rows(sta
 def test_the_same_client_posting_twice_at_once_gets_one_review():
     expert = make_expert()
     c = completed(expert)
-    outcomes = _run_threads(
+    outcomes = run_concurrently(
         [
             lambda: reviews.post_review(consultation_id=c.pk, actor=c.user, rating=5),
             lambda: reviews.post_review(consultation_id=c.pk, actor=c.user, rating=1),

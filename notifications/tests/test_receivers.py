@@ -39,6 +39,23 @@ def run_on_commit(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
+def status_changed(run_on_commit):
+    """Sends consultation_status_changed as the booking services do, callbacks run."""
+
+    def _send(consultation, old_status, new_status, *, actor, change):
+        run_on_commit(
+            signals.consultation_status_changed,
+            consultation=consultation,
+            old_status=old_status,
+            new_status=new_status,
+            actor=actor,
+            change=change,
+        )
+
+    return _send
+
+
+@pytest.fixture
 def client_user():
     return make_user(first_name="Uma", last_name="User", email="uma@example.com")
 
@@ -91,17 +108,10 @@ def test_new_booking_notifies_the_expert_and_emails_both(run_on_commit, client_u
 
 
 def test_confirmation_notifies_the_client_only_and_sends_invites_to_both(
-    run_on_commit, client_user, expert
+    status_changed, client_user, expert
 ):
     c = make_consultation(user=client_user, expert=expert, start_at=START)
-    run_on_commit(
-        signals.consultation_status_changed,
-        consultation=c,
-        old_status="pending",
-        new_status="confirmed",
-        actor=expert.user,
-        change="confirmed",
-    )
+    status_changed(c, "pending", "confirmed", actor=expert.user, change="confirmed")
     [note] = _notes(client_user)
     assert note.kind == Kind.CONSULTATION_CONFIRMED
     assert note.title == "Consultation with Erin Expert confirmed"
@@ -117,7 +127,7 @@ def test_confirmation_notifies_the_client_only_and_sends_invites_to_both(
         assert c.meeting_room_id in message.body
 
 
-def test_cancellation_by_the_client(run_on_commit, client_user, expert):
+def test_cancellation_by_the_client(status_changed, client_user, expert):
     c = make_consultation(
         user=client_user,
         expert=expert,
@@ -126,14 +136,7 @@ def test_cancellation_by_the_client(run_on_commit, client_user, expert):
         cancellation_reason="Flu",
         cancelled_by=client_user,
     )
-    run_on_commit(
-        signals.consultation_status_changed,
-        consultation=c,
-        old_status="confirmed",
-        new_status="cancelled",
-        actor=client_user,
-        change="cancelled",
-    )
+    status_changed(c, "confirmed", "cancelled", actor=client_user, change="cancelled")
     [note] = _notes(expert.user)
     assert note.kind == Kind.CONSULTATION_CANCELLED
     assert note.title == "Uma User cancelled your consultation"
@@ -153,7 +156,7 @@ def test_cancellation_by_the_client(run_on_commit, client_user, expert):
 
 
 def test_reschedule_cancels_the_old_event_and_invites_to_the_new(
-    run_on_commit, client_user, expert
+    run_on_commit, status_changed, client_user, expert
 ):
     old = make_consultation(user=client_user, expert=expert, start_at=START, status="cancelled")
     new = make_consultation(
@@ -165,14 +168,7 @@ def test_reschedule_cancels_the_old_event_and_invites_to_the_new(
     )
     # The booking service also announces the new row; that must not double the emails.
     run_on_commit(signals.consultation_created, consultation=new)
-    run_on_commit(
-        signals.consultation_status_changed,
-        consultation=new,
-        old_status="confirmed",
-        new_status="pending",
-        actor=client_user,
-        change="rescheduled",
-    )
+    status_changed(new, "confirmed", "pending", actor=client_user, change="rescheduled")
     [note] = _notes(expert.user)
     assert note.kind == Kind.CONSULTATION_RESCHEDULED
     assert note.data["consultation_id"] == new.pk
@@ -192,41 +188,27 @@ def test_reschedule_cancels_the_old_event_and_invites_to_the_new(
     ]
 
 
-def test_reschedule_signal_naming_the_old_row_works_too(run_on_commit, client_user, expert):
+def test_reschedule_signal_naming_the_old_row_works_too(status_changed, client_user, expert):
     old = make_consultation(user=client_user, expert=expert, start_at=START, status="cancelled")
     new = make_consultation(
         user=client_user, expert=expert, start_at=START + timedelta(days=1), rescheduled_from=old
     )
-    run_on_commit(
-        signals.consultation_status_changed,
-        consultation=old,
-        old_status="confirmed",
-        new_status="cancelled",
-        actor=None,
-        change="rescheduled",
-    )
+    status_changed(old, "confirmed", "cancelled", actor=None, change="rescheduled")
     assert {n.data["consultation_id"] for n in Notification.objects.all()} == {new.pk}
     assert len(_notes(client_user)) == 1 and len(_notes(expert.user)) == 1  # system actor
     assert len(mail.outbox) == 4
 
 
-def test_completed_asks_the_client_to_rate_without_email(run_on_commit, client_user, expert):
+def test_completed_asks_the_client_to_rate_without_email(status_changed, client_user, expert):
     c = make_consultation(user=client_user, expert=expert, start_at=START, status="completed")
-    run_on_commit(
-        signals.consultation_status_changed,
-        consultation=c,
-        old_status="confirmed",
-        new_status="completed",
-        actor=expert.user,
-        change="completed",
-    )
+    status_changed(c, "confirmed", "completed", actor=expert.user, change="completed")
     [note] = _notes(client_user)
     assert note.kind == Kind.CONSULTATION_COMPLETED and "Erin Expert" in note.title
     assert mail.outbox == []
 
 
 def test_client_no_show_says_who_missed_it_and_what_it_means_for_money(
-    run_on_commit, client_user, expert
+    status_changed, client_user, expert
 ):
     c = make_consultation(
         user=client_user,
@@ -238,14 +220,7 @@ def test_client_no_show_says_who_missed_it_and_what_it_means_for_money(
         refund_amount=Decimal("0.00"),
         price=Decimal("90.00"),
     )
-    run_on_commit(
-        signals.consultation_status_changed,
-        consultation=c,
-        old_status="confirmed",
-        new_status="no_show",
-        actor=expert.user,
-        change="no_show",
-    )
+    status_changed(c, "confirmed", "no_show", actor=expert.user, change="no_show")
     [note] = _notes(client_user)
     assert note.kind == Kind.CONSULTATION_NO_SHOW
     assert note.title == "You did not join your consultation with Erin Expert"
@@ -260,7 +235,7 @@ def test_client_no_show_says_who_missed_it_and_what_it_means_for_money(
     assert "you keep the price of" in expert_mail.body
 
 
-def test_expert_no_show_tells_the_client_a_full_refund_is_owed(run_on_commit, client_user, expert):
+def test_expert_no_show_tells_the_client_a_full_refund_is_owed(status_changed, client_user, expert):
     c = make_consultation(
         user=client_user,
         expert=expert,
@@ -271,14 +246,7 @@ def test_expert_no_show_tells_the_client_a_full_refund_is_owed(run_on_commit, cl
         refund_amount=Decimal("60.00"),
         price=Decimal("60.00"),
     )
-    run_on_commit(
-        signals.consultation_status_changed,
-        consultation=c,
-        old_status="confirmed",
-        new_status="cancelled",
-        actor=None,
-        change="no_show",
-    )
+    status_changed(c, "confirmed", "cancelled", actor=None, change="no_show")
     [note] = _notes(client_user)
     assert note.title == "Erin Expert did not join your consultation"
     assert "You are owed a full refund of" in note.body
