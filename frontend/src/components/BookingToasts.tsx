@@ -5,6 +5,7 @@ import { useAuth } from "../auth/AuthContext";
 import { useRealtimeEvent } from "../realtime/RealtimeProvider";
 import { paths } from "../routes";
 import { formatDateTime } from "../lib/time";
+import styles from "./BookingToasts.module.css";
 
 interface Toast {
   key: string;
@@ -59,14 +60,14 @@ export function BookingToasts() {
 
   if (toasts.length === 0) return null;
   return (
-    <div className="toasts" role="status" aria-live="polite">
+    <div className={styles.toasts} role="status" aria-live="polite">
       {toasts.map((t) => (
-        <div key={t.key} className="toast" data-testid="booking-toast">
+        <div key={t.key} className={styles.toast} data-testid="booking-toast">
           <div>
             <strong>{t.text}</strong>
             <div className="muted">{formatDateTime(t.when)}</div>
           </div>
-          <div className="toast-actions">
+          <div className={styles.toastActions}>
             {!onDashboard && (
               <Link className="btn btn-small btn-primary" to={paths.dashboard} onClick={() => setToasts((p) => p.filter((x) => x.key !== t.key))}>
                 Review

@@ -1,38 +1,16 @@
-import "../styles/agenda.css";
-
 import { useState } from "react";
 import { Link } from "react-router-dom";
 
-import { api, unwrap } from "../api/client";
-import { errorMessage } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { ConsultationActions, type Consultation } from "../components/consultations/ConsultationActions";
 import { AvailabilityEditor } from "../components/dashboard/AvailabilityEditor";
 import { PolicySettings } from "../components/dashboard/PolicySettings";
 import { Empty, ErrorBox, Loading, StatusBadge } from "../components/ui";
+import { useDashboard, useOnboarding, type LiveAlert } from "../features/dashboard/useDashboard";
 import { addDays, formatDate, formatDateTime, formatMoney, formatRange, formatTime, localDateKey, todayKey } from "../lib/time";
-import { useAsync } from "../lib/useAsync";
 import { MIN_BIO_LENGTH } from "./ExpertProfileEditPage";
-import { useRealtimeEvent, useResyncOnReconnect } from "../realtime/RealtimeProvider";
 import { paths } from "../routes";
-
-/** The booking fields carried by booking.* events. */
-interface BookingEvent {
-  id: number;
-  status: string;
-  start_at: string;
-  end_at: string;
-  topic: string;
-  user_name: string;
-}
-
-interface LiveAlert {
-  /** One alert per booking: later events update it instead of adding another. */
-  bookingId: number;
-  kind: "created" | "cancelled" | "rescheduled";
-  booking: BookingEvent;
-  error?: string;
-}
+import styles from "./ExpertDashboardPage.module.css";
 
 const ALERT_TITLES: Record<LiveAlert["kind"], string> = {
   created: "New booking",
@@ -40,78 +18,13 @@ const ALERT_TITLES: Record<LiveAlert["kind"], string> = {
   rescheduled: "Booking moved",
 };
 
-/** Applies a booking event to the alert list: a new alert, or the current state of an old one. */
-export function applyBookingEvent(prev: LiveAlert[], type: string, booking: BookingEvent): LiveAlert[] {
-  const existing = prev.find((a) => a.bookingId === booking.id);
-  const kind = type.split(".")[1];
-  if (kind === "created" || kind === "cancelled" || kind === "rescheduled") {
-    const updated: LiveAlert = { bookingId: booking.id, kind, booking: { ...existing?.booking, ...booking }, error: undefined };
-    return [updated, ...prev.filter((a) => a.bookingId !== booking.id)].slice(0, 10);
-  }
-  // confirmed, no_show…: only the state of an alert already shown changes.
-  if (!existing) return prev;
-  return prev.map((a) => (a.bookingId === booking.id ? { ...a, booking: { ...a.booking, status: booking.status ?? a.booking.status } } : a));
-}
-
 export function ExpertDashboardPage() {
   const { user } = useAuth();
   const [tab, setTab] = useState<"bookings" | "availability">("bookings");
-  const dashboard = useAsync(() => unwrap(api.GET("/api/v1/consultations/experts/dashboard/")), []);
-  const [alerts, setAlerts] = useState<LiveAlert[]>([]);
-
-  useRealtimeEvent(["booking.created", "booking.cancelled", "booking.rescheduled", "booking.confirmed", "booking.no_show"], (event) => {
-    const booking = event.data as unknown as BookingEvent;
-    const status = event.type === "booking.confirmed" ? "confirmed" : event.type === "booking.cancelled" ? "cancelled" : booking.status;
-    setAlerts((prev) => applyBookingEvent(prev, event.type, { ...booking, status }));
-    void dashboard.reload();
-  });
-  useRealtimeEvent(["meeting.started", "meeting.ended"], () => void dashboard.reload());
-  useResyncOnReconnect(() => void dashboard.reload());
-
-  function setAlertStatus(id: number, status: string, error?: string) {
-    setAlerts((prev) => prev.map((a) => (a.bookingId === id ? { ...a, booking: { ...a.booking, status }, error } : a)));
-  }
-
-  async function confirmFromAlert(alert: LiveAlert) {
-    try {
-      await unwrap(api.POST("/api/v1/consultations/consultations/{id}/confirm/", { params: { path: { id: alert.bookingId } } }));
-      setAlertStatus(alert.bookingId, "confirmed");
-      void dashboard.reload();
-    } catch (err) {
-      setAlertStatus(alert.bookingId, alert.booking.status, errorMessage(err));
-    }
-  }
-
-  function replaced(updated: Consultation) {
-    void dashboard.reload();
-    setMore((m) => ({ ...m, items: m.items.map((c) => (c.id === updated.id ? updated : c)) }));
-    setAlertStatus(updated.id, updated.status);
-  }
-
+  const dashboard = useDashboard();
   const d = dashboard.data;
-  // The dashboard sends the first upcoming bookings; "Show more" pages through the rest.
-  const [more, setMore] = useState<{ items: Consultation[]; page: number; done: boolean; loading: boolean; error?: string }>({
-    items: [],
-    page: 0,
-    done: false,
-    loading: false,
-  });
-  async function showMore() {
-    const page = more.page + 1;
-    setMore((m) => ({ ...m, loading: true, error: undefined }));
-    try {
-      const res = await unwrap(api.GET("/api/v1/consultations/experts/consultations/", { params: { query: { upcoming: "true", page } } }));
-      setMore((m) => ({ items: [...m.items, ...res.results], page, done: !res.next, loading: false }));
-    } catch (err) {
-      setMore((m) => ({ ...m, loading: false, error: errorMessage(err) }));
-    }
-  }
-  // Each booking once: requests needing an answer first, then the rest by day.
-  const requests = d?.pending_confirmation ?? [];
-  const upcomingAll = dedupe([...(d?.upcoming ?? []), ...more.items]);
-  const upcoming = upcomingAll.filter((c) => c.status !== "pending" && c.status !== "cancelled");
+  const { requests, upcoming } = dashboard;
   const byDay = groupByDay(upcoming);
-  const hasMore = !!d && !more.done && upcomingAll.length < d.upcoming_count;
 
   return (
     <div className="page">
@@ -132,9 +45,9 @@ export function ExpertDashboardPage() {
       {user?.roles.expert_id && <OnboardingChecklist expertId={user.roles.expert_id} onOpenAvailability={() => setTab("availability")} />}
 
       <section aria-label="Live booking alerts" aria-live="polite" data-testid="live-alerts">
-        {alerts.map((a) => (
-          <div key={a.bookingId} className="card live-alert" style={{ marginBottom: "0.75rem" }} data-testid="live-alert" data-booking-id={a.bookingId} data-status={a.booking.status}>
-            <div className="section-head" style={{ marginBottom: 0 }}>
+        {dashboard.alerts.map((a) => (
+          <div key={a.bookingId} className={`card ${styles.liveAlert}`} data-testid="live-alert" data-booking-id={a.bookingId} data-status={a.booking.status}>
+            <div className="section-head">
               <div>
                 <strong>{ALERT_TITLES[a.kind]}</strong> — {a.booking.user_name}: “{a.booking.topic}”
                 <div className="muted">{formatRange(a.booking.start_at, a.booking.end_at)}</div>
@@ -142,7 +55,7 @@ export function ExpertDashboardPage() {
               </div>
               <div className="actions">
                 {a.booking.status === "pending" ? (
-                  <button type="button" className="btn btn-primary btn-small" onClick={() => void confirmFromAlert(a)} data-testid="alert-confirm">
+                  <button type="button" className="btn btn-primary btn-small" onClick={() => void dashboard.confirmFromAlert(a)} data-testid="alert-confirm">
                     Confirm
                   </button>
                 ) : (
@@ -155,7 +68,7 @@ export function ExpertDashboardPage() {
                   type="button"
                   className="btn btn-small"
                   aria-label="Dismiss alert"
-                  onClick={() => setAlerts((prev) => prev.filter((x) => x.bookingId !== a.bookingId))}
+                  onClick={() => dashboard.dismissAlert(a.bookingId)}
                 >
                   ✕
                 </button>
@@ -168,20 +81,20 @@ export function ExpertDashboardPage() {
       <ErrorBox message={dashboard.error} onRetry={() => void dashboard.reload()} />
       {dashboard.loading && !d && <Loading label="Loading dashboard…" />}
       {d && (
-        <div className="stats">
-          <div className="card stat">
+        <div className={styles.stats}>
+          <div className={`card ${styles.stat}`}>
             <span className="muted">To confirm</span>
-            <span className="value" data-testid="pending-count">
+            <span className={styles.value} data-testid="pending-count">
               {d.pending_confirmation_count}
             </span>
           </div>
-          <div className="card stat">
+          <div className={`card ${styles.stat}`}>
             <span className="muted">Upcoming</span>
-            <span className="value">{d.upcoming_count}</span>
+            <span className={styles.value}>{d.upcoming_count}</span>
           </div>
-          <div className="card stat" data-testid="earnings">
+          <div className={`card ${styles.stat}`} data-testid="earnings">
             <span className="muted">Earned</span>
-            <span className="value">{formatMoney(d.earnings.earned, d.earnings.currency)}</span>
+            <span className={styles.value}>{formatMoney(d.earnings.earned, d.earnings.currency)}</span>
             <small className="muted">
               {formatMoney(d.earnings.earned_this_month, d.earnings.currency)} this month
               {Number(d.earnings.refunded) > 0 && <> · {formatMoney(d.earnings.refunded, d.earnings.currency)} refunded</>}
@@ -191,19 +104,19 @@ export function ExpertDashboardPage() {
               </a>
             </small>
           </div>
-          <div className="card stat">
+          <div className={`card ${styles.stat}`}>
             <span className="muted">Expected</span>
-            <span className="value">{formatMoney(d.earnings.expected, d.earnings.currency)}</span>
+            <span className={styles.value}>{formatMoney(d.earnings.expected, d.earnings.currency)}</span>
             <small className="muted">from bookings still ahead</small>
           </div>
-          <div className="card stat">
+          <div className={`card ${styles.stat}`}>
             <span className="muted">Rating</span>
-            <span className="value">{d.rating.count ? Number(d.rating.average).toFixed(2) : "—"}</span>
+            <span className={styles.value}>{d.rating.count ? Number(d.rating.average).toFixed(2) : "—"}</span>
             <small className="muted">{d.rating.count} reviews</small>
           </div>
-          <div className="card stat">
+          <div className={`card ${styles.stat}`}>
             <span className="muted">Next free slot</span>
-            <span className="value" style={{ fontSize: "1rem" }}>
+            <span className={`${styles.value} ${styles.valueSmall}`}>
               {d.next_available_at ? formatDateTime(d.next_available_at) : "None — add hours"}
             </span>
           </div>
@@ -221,7 +134,7 @@ export function ExpertDashboardPage() {
 
       {tab === "bookings" && d && (
         <div role="tabpanel" aria-label="Agenda">
-          <section className="agenda-section" aria-labelledby="requests-h">
+          <section className={styles.agendaSection} aria-labelledby="requests-h">
             <h2 id="requests-h">
               Requests waiting for you {requests.length > 0 && <span className="count-badge">{requests.length}</span>}
             </h2>
@@ -230,33 +143,33 @@ export function ExpertDashboardPage() {
             ) : (
               <ul className="list">
                 {requests.map((c) => (
-                  <AgendaItem key={c.id} c={c} onChanged={replaced} testId="pending-item" />
+                  <AgendaItem key={c.id} c={c} onChanged={dashboard.replaced} testId="pending-item" />
                 ))}
               </ul>
             )}
           </section>
-          <section className="agenda-section" aria-labelledby="upcoming-h">
+          <section className={styles.agendaSection} aria-labelledby="upcoming-h">
             <h2 id="upcoming-h">Upcoming</h2>
             {upcoming.length === 0 ? (
               <Empty>Nothing confirmed yet.</Empty>
             ) : (
               byDay.map(([day, items]) => (
                 <div key={day}>
-                  <h3 className="agenda-day">{dayHeading(items[0].start_at)}</h3>
+                  <h3 className={styles.agendaDay}>{dayHeading(items[0].start_at)}</h3>
                   <ul className="list">
                     {items.map((c) => (
-                      <AgendaItem key={c.id} c={c} onChanged={replaced} testId="upcoming-item" />
+                      <AgendaItem key={c.id} c={c} onChanged={dashboard.replaced} testId="upcoming-item" />
                     ))}
                   </ul>
                 </div>
               ))
             )}
-            {hasMore && (
-              <div className="agenda-more">
-                <button type="button" className="btn" onClick={() => void showMore()} disabled={more.loading} data-testid="show-more">
-                  {more.loading ? "Loading…" : `Show more (${d.upcoming_count - upcomingAll.length} later)`}
+            {dashboard.hasMore && (
+              <div className={styles.agendaMore}>
+                <button type="button" className="btn" onClick={() => void dashboard.showMore()} disabled={dashboard.moreLoading} data-testid="show-more">
+                  {dashboard.moreLoading ? "Loading…" : `Show more (${dashboard.laterCount} later)`}
                 </button>
-                {more.error && <p className="field-error">{more.error}</p>}
+                {dashboard.moreError && <p className="field-error">{dashboard.moreError}</p>}
               </div>
             )}
           </section>
@@ -268,18 +181,12 @@ export function ExpertDashboardPage() {
         </div>
       )}
       {tab === "availability" && user?.roles.expert_id && (
-        <div className="card" style={{ marginTop: "1rem" }}>
+        <div className={`card ${styles.policyCard}`}>
           <PolicySettings />
         </div>
       )}
     </div>
   );
-}
-
-/** Keeps the first copy of each booking (the dashboard's, then the pages'). */
-function dedupe(items: Consultation[]): Consultation[] {
-  const seen = new Set<number>();
-  return items.filter((c) => !seen.has(c.id) && seen.add(c.id));
 }
 
 function groupByDay(items: Consultation[]): [string, Consultation[]][] {
@@ -300,8 +207,8 @@ function dayHeading(iso: string): string {
 
 function AgendaItem({ c, onChanged, testId }: { c: Consultation; onChanged: (c: Consultation) => void; testId: string }) {
   return (
-    <li className="card agenda-item" data-testid={testId} data-id={c.id}>
-      <div className="agenda-time">
+    <li className={`card ${styles.agendaItem}`} data-testid={testId} data-id={c.id}>
+      <div className={styles.agendaTime}>
         {formatTime(c.start_at)}–{formatTime(c.end_at)}
         <small>{c.status === "pending" ? formatDate(c.start_at) : `${c.duration_minutes} min`}</small>
       </div>
@@ -309,12 +216,12 @@ function AgendaItem({ c, onChanged, testId }: { c: Consultation; onChanged: (c: 
         <h3>
           <Link to={paths.consultation(c.id)}>{c.topic || "Consultation"}</Link>
         </h3>
-        <p style={{ margin: 0 }}>
+        <p className={styles.who}>
           {c.user.name} · <span className="muted">{Number(c.price) > 0 ? formatMoney(c.price, c.currency) : "Free"}</span>
         </p>
-        {c.notes && <p className="muted" style={{ margin: "0.2rem 0 0" }}>{c.notes}</p>}
+        {c.notes && <p className={`muted ${styles.notes}`}>{c.notes}</p>}
       </div>
-      <div className="agenda-actions">
+      <div className={styles.agendaActions}>
         <StatusBadge status={c.status} />
         <ConsultationActions consultation={c} onChanged={onChanged} compact />
       </div>
@@ -323,20 +230,12 @@ function AgendaItem({ c, onChanged, testId }: { c: Consultation; onChanged: (c: 
 }
 
 function OnboardingChecklist({ expertId, onOpenAvailability }: { expertId: number; onOpenAvailability: () => void }) {
-  const state = useAsync(
-    () =>
-      Promise.all([
-        unwrap(api.GET("/api/v1/consultations/experts/me/")),
-        unwrap(api.GET("/api/v1/consultations/experts/{id}/availability/", { params: { path: { id: expertId } } })),
-      ]),
-    [expertId],
-  );
-  useRealtimeEvent(["verification.updated"], () => void state.reload());
-  if (!state.data) return null;
-  const [profile, availability] = state.data;
+  const onboarding = useOnboarding(expertId);
+  if (!onboarding) return null;
+  const { profile, hasWeeklyHours } = onboarding;
   type Step = { done: boolean; label: string; action: string } & ({ onClick: () => void } | { to: string });
   const steps: Step[] = [
-    { done: availability.rules.length > 0, label: "Set your weekly hours", action: "Set hours", onClick: onOpenAvailability },
+    { done: hasWeeklyHours, label: "Set your weekly hours", action: "Set hours", onClick: onOpenAvailability },
     { done: profile.session_lengths.length > 0, label: `Choose session lengths${profile.session_lengths.length ? ` (now ${profile.session_lengths.join(", ")} min)` : ""}`, action: "Choose", onClick: onOpenAvailability },
     { done: profile.bio.trim().length >= MIN_BIO_LENGTH, label: "Write a short bio (a few sentences clients read before booking)", action: "Write bio", to: `${paths.editProfile}#about` },
     { done: !!profile.avatar_url, label: "Add a photo", action: "Add photo", to: `${paths.editProfile}#photo` },
@@ -345,22 +244,22 @@ function OnboardingChecklist({ expertId, onOpenAvailability }: { expertId: numbe
   if (left === 0) return null;
   const listed = steps[0].done && steps[1].done;
   return (
-    <section className="card onboarding" aria-labelledby="onboarding-h" style={{ marginBottom: "1rem" }} data-testid="onboarding">
-      <h2 id="onboarding-h" style={{ margin: 0 }}>
+    <section className={`card ${styles.onboarding}`} aria-labelledby="onboarding-h" data-testid="onboarding">
+      <h2 id="onboarding-h">
         Get ready for your first booking
       </h2>
-      <p className="muted" style={{ margin: "0.3rem 0 0" }}>
+      <p className="muted">
         {listed
           ? `You are listed and bookable. ${left === 1 ? "One step" : `${left} steps`} left to make your profile stand out.`
           : "You are approved. Clients can find and book you once your weekly hours are set."}
       </p>
       <ol>
         {steps.map((s) => (
-          <li key={s.label} className={s.done ? "done" : undefined}>
-            <span className={`check${s.done ? " done" : ""}`} aria-hidden="true">
+          <li key={s.label} className={s.done ? styles.done : undefined}>
+            <span className={s.done ? `${styles.check} ${styles.done}` : styles.check} aria-hidden="true">
               {s.done ? "✓" : ""}
             </span>
-            <span className="label">
+            <span className={styles.label}>
               {s.label}
               <span className="visually-hidden">{s.done ? " (done)" : " (to do)"}</span>
             </span>
