@@ -91,7 +91,8 @@ CELERY_TASKS = Counter(
 def metrics_view(request: HttpRequest) -> HttpResponse:
     if MULTIPROCESS:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        # prometheus_client leaves this constructor unannotated (the only untyped call here).
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         body = generate_latest(registry)
     else:
         body = generate_latest()
@@ -136,7 +137,8 @@ def serve_worker_metrics(**kwargs: Any) -> None:
     registry = REGISTRY
     if MULTIPROCESS:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        # prometheus_client leaves this constructor unannotated (the only untyped call here).
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     start_http_server(int(port), registry=registry)
 
 

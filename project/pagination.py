@@ -45,7 +45,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return min(size, self.max_page_size) if self.max_page_size else size
         return self.page_size
 
-    def get_page_number(self, request: Request, paginator: DjangoPaginator) -> Any:
+    def get_page_number(self, request: Request, paginator: DjangoPaginator[Any]) -> Any:
         raw = request.query_params.get(self.page_query_param, "")
         if raw == "":
             return 1
