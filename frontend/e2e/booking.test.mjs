@@ -76,7 +76,7 @@ describe("booking, live confirmation, chat with receipts, cancellation", () => {
 
       // A new client signs up and picks the expert from the list.
       await signUp(a, `erin.${Date.now()}@example.com`);
-      await a.locator(".expert-card").first().waitFor(LIVE);
+      await a.getByTestId("expert-card").first().waitFor(LIVE);
       await a.screenshot({ path: `${RESULTS}/01-experts.png`, fullPage: true });
       await a.getByRole("link", { name: `View ${EXPERT_NAME} and book` }).click();
       await a.getByRole("heading", { name: EXPERT_NAME }).waitFor(LIVE);
@@ -302,7 +302,7 @@ describe("expert application, staff review, live verification, availability", ()
       // The new expert is listed with the verified badge.
       await a.getByRole("link", { name: "Experts", exact: true }).click();
       await a.getByRole("link", { name: /^View .* and book$/ }).first().waitFor(LIVE);
-      const listed = a.locator(".expert-card").filter({ hasText: "Pension planning for expats" });
+      const listed = a.getByTestId("expert-card").filter({ hasText: "Pension planning for expats" });
       await listed.getByText("Verified").waitFor(LIVE);
 
       assertNoProblems(applicant.problems, staff.problems);

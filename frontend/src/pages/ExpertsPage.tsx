@@ -1,19 +1,17 @@
-import "../styles/marketplace.css";
-
-import { useMemo, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 
-import { api, unwrap, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorBox, Empty, Loading, Stars, TextField, SelectField, VerifiedBadge } from "../components/ui";
-import { useAsync } from "../lib/useAsync";
+import { useExperts, type Ordering } from "../features/experts/useExperts";
 import { formatDateTime, formatMoney } from "../lib/time";
-import { languageList, languageName } from "../lib/languages";
-import { loadCurrencies, preferredDisplayCurrency, rememberDisplayCurrency } from "../lib/currency";
+import { languageList } from "../lib/languages";
+import { rememberDisplayCurrency } from "../lib/currency";
 import { paths } from "../routes";
 import { Avatar } from "../components/Avatar";
-
-type Ordering = "rating" | "-rating" | "price" | "-price" | "availability" | "-availability" | "reviews" | "-reviews";
+import searchBar from "../components/SearchBar.module.css";
+import styles from "./ExpertsPage.module.css";
 
 const ORDERINGS: Array<{ value: Ordering | ""; label: string }> = [
   { value: "", label: "Best rated" },
@@ -22,8 +20,6 @@ const ORDERINGS: Array<{ value: Ordering | ""; label: string }> = [
   { value: "-price", label: "Price: high to low" },
   { value: "-reviews", label: "Most reviews" },
 ];
-
-const PAGE_SIZE = 12;
 
 const FILTER_KEYS = ["search", "expertise", "language", "currency", "display_currency", "min_price", "max_price", "min_rating", "verified", "ordering"] as const;
 
@@ -41,53 +37,11 @@ const FILTER_WORDS: Partial<Record<(typeof FILTER_KEYS)[number], string>> = {
 export function ExpertsPage() {
   const profileCurrency = useAuth().user?.currency ?? null;
   const [params, setParams] = useSearchParams();
-  const page = Number(params.get("page") || "1");
   const [draft, setDraft] = useState(() =>
     Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) ?? ""])) as Record<(typeof FILTER_KEYS)[number], string>,
   );
 
-  const query = params.toString();
-  const { data, error, loading, reload } = useAsync(async () => {
-    const num = (key: string) => (params.get(key) ? Number(params.get(key)) : undefined);
-    const ordering = params.get("ordering") as Ordering | null;
-    // Prices are always compared in one currency, so a € and a $ rate never sort as equals.
-    const supported = (await loadCurrencies()).currencies.map((c) => c.code);
-    const asked = params.get("display_currency");
-    const displayCurrency = asked && supported.includes(asked) ? asked : preferredDisplayCurrency(supported, profileCurrency);
-    const list = await unwrap(
-      api.GET("/api/v1/consultations/experts/", {
-        params: {
-          query: {
-            search: params.get("search") || undefined,
-            expertise: params.get("expertise") || undefined,
-            language: params.get("language") || undefined,
-            currency: params.get("currency") || undefined,
-            display_currency: displayCurrency,
-            min_price: num("min_price"),
-            max_price: num("max_price"),
-            min_rating: num("min_rating"),
-            verified: params.get("verified") || undefined,
-            ordering: ordering ? [ordering] : undefined,
-            page,
-            page_size: PAGE_SIZE,
-          },
-        },
-      }),
-    );
-    return { ...list, displayCurrency, supported };
-  }, [query, profileCurrency]);
-  const displayCurrency = data?.displayCurrency ?? "";
-
-  // Offer the expertise and languages seen so far as suggestions.
-  const suggestions = useMemo(() => {
-    const areas = new Set<string>();
-    const langs = new Set<string>();
-    for (const e of data?.results ?? []) {
-      e.expertise_areas.forEach((a) => areas.add(a));
-      e.languages.forEach((l) => langs.add(languageName(l)));
-    }
-    return { areas: [...areas].sort(), langs: [...langs].sort() };
-  }, [data]);
+  const { data, error, loading, reload, page, totalPages, displayCurrency, suggestions } = useExperts(params, profileCurrency);
 
   function apply(event: FormEvent) {
     event.preventDefault();
@@ -105,14 +59,13 @@ export function ExpertsPage() {
   const set = (key: (typeof FILTER_KEYS)[number]) => (e: { target: { value: string } }) =>
     setDraft((d) => ({ ...d, [key]: e.target.value }));
 
-  const totalPages = data ? Math.max(1, Math.ceil(data.count / PAGE_SIZE)) : 1;
   const active = FILTER_KEYS.filter((k) => k !== "ordering" && k !== "display_currency" && params.get(k));
   const [filtersOpen, setFiltersOpen] = useState(false);
 
   return (
-    <div className="page experts-page">
+    <div className="page">
       <h1>Find an expert</h1>
-      <form className="search-bar" role="search" onSubmit={apply}>
+      <form className={searchBar.searchBar} role="search" onSubmit={apply}>
         <label className="visually-hidden" htmlFor="expert-search">
           Search experts
         </label>
@@ -129,7 +82,7 @@ export function ExpertsPage() {
         </button>
         <button
           type="button"
-          className="btn filters-toggle"
+          className={`btn ${searchBar.filtersToggle}`}
           aria-expanded={filtersOpen}
           aria-controls="expert-filters"
           onClick={() => setFiltersOpen((o) => !o)}
@@ -137,7 +90,7 @@ export function ExpertsPage() {
           Filters{active.filter((k) => k !== "search").length ? ` (${active.filter((k) => k !== "search").length})` : ""}
         </button>
       </form>
-      <form id="expert-filters" className={`filters card${filtersOpen ? " open" : ""}`} onSubmit={apply} aria-label="Filter experts">
+      <form id="expert-filters" className={`${styles.filters} card${filtersOpen ? ` ${styles.open}` : ""}`} onSubmit={apply} aria-label="Filter experts">
         <TextField label="Expertise" name="expertise" list="expertise-options" placeholder="e.g. tax" value={draft.expertise} onChange={set("expertise")} />
         <datalist id="expertise-options">
           {suggestions.areas.map((a) => (
@@ -195,7 +148,7 @@ export function ExpertsPage() {
             Verified only
           </label>
         </div>
-        <div className="filter-actions">
+        <div className={styles.filterActions}>
           <button className="btn btn-primary" type="submit">
             Apply filters
           </button>
@@ -231,7 +184,7 @@ export function ExpertsPage() {
               )}
             </Empty>
           ) : (
-            <ul className="expert-grid">
+            <ul className={styles.expertGrid}>
               {data.results.map((expert) => (
                 <li key={expert.id}>
                   <ExpertCard expert={expert} />
@@ -277,8 +230,8 @@ function setPage(params: URLSearchParams, setParams: (p: URLSearchParams) => voi
 
 export function ExpertCard({ expert }: { expert: Schemas["ExpertList"] }) {
   return (
-    <article className="card expert-card" aria-labelledby={`expert-${expert.id}-name`}>
-      <div className="expert-card-head">
+    <article className={`card ${styles.expertCard}`} aria-labelledby={`expert-${expert.id}-name`} data-testid="expert-card">
+      <div className={styles.expertCardHead}>
         <Avatar name={expert.name} url={expert.avatar_thumb_url ?? expert.avatar_url} />
         <div>
           <h2 id={`expert-${expert.id}-name`}>

@@ -1,10 +1,10 @@
-import "../styles/marketplace.css";
-
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
 
 import { useAuth } from "../auth/AuthContext";
+import searchBar from "../components/SearchBar.module.css";
 import { paths } from "../routes";
+import styles from "./LandingPage.module.css";
 
 const TOPICS = ["Tax", "Immigration law", "Software architecture", "Career coaching", "UX research", "Nutrition"];
 
@@ -18,13 +18,13 @@ export function LandingPage() {
     navigate(q.trim() ? `${paths.experts}?search=${encodeURIComponent(q.trim())}` : paths.experts);
   }
   return (
-    <div className="page landing">
-      <section className="hero">
+    <div className="page">
+      <section className={styles.hero}>
         <h1>Talk to a verified expert, on video, this week.</h1>
-        <p className="lead">
+        <p className={styles.lead}>
           Tax, law, careers, product, health: book a 30 or 60 minute call at a time that suits you, in your time zone, and chat before and after.
         </p>
-        <form className="search-bar" role="search" onSubmit={submit}>
+        <form className={searchBar.searchBar} role="search" onSubmit={submit}>
           <label className="visually-hidden" htmlFor="landing-search">
             What do you need help with?
           </label>
@@ -33,7 +33,7 @@ export function LandingPage() {
             Find an expert
           </button>
         </form>
-        <ul className="tags topic-links" aria-label="Popular topics">
+        <ul className={`tags ${styles.topicLinks}`} aria-label="Popular topics">
           {TOPICS.map((t) => (
             <li key={t}>
               <Link className="tag" to={`${paths.experts}?expertise=${encodeURIComponent(t)}`}>
@@ -43,7 +43,7 @@ export function LandingPage() {
           ))}
         </ul>
       </section>
-      <section className="how" aria-labelledby="how-h">
+      <section className={styles.how} aria-labelledby="how-h">
         <h2 id="how-h">How it works</h2>
         <ol>
           <li>
