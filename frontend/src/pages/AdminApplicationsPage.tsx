@@ -1,43 +1,15 @@
 import { useState } from "react";
 
-import { api, unwrap, type Schemas } from "../api/client";
-import { errorMessage } from "../api/http";
 import { Empty, ErrorBox, Loading, Notice, SelectField, StatusBadge, TextArea } from "../components/ui";
 import { formatBytes } from "../lib/chat";
 import { formatDateTime, formatMoney } from "../lib/time";
-import { useAsync } from "../lib/useAsync";
-
-type Application = Schemas["AdminApplication"];
-type Status = Parameters<typeof listApplications>[0];
-type Decision = Schemas["ReviewRequest"]["decision"];
-
-function listApplications(status: "pending" | "under_review" | "changes_requested" | "approved" | "rejected" | "") {
-  return unwrap(
-    api.GET("/api/v1/consultations/admin/applications/", {
-      params: { query: status ? { status: [status] } : {} },
-    }),
-  );
-}
-
-/** What a decision did, in words, for the banner after it (the card may leave the list). */
-export function reviewOutcome(decision: Decision, name: string): string {
-  switch (decision) {
-    case "approve":
-      return `Approved ${name}. They are now an expert and were notified by email and in the app; they are listed in the marketplace once they set weekly hours.`;
-    case "reject":
-      return `Rejected ${name}'s application. They were notified with your note and may apply again.`;
-    case "request_changes":
-      return `Asked ${name} for changes. They were notified with your note; the application comes back here when they resubmit.`;
-    default:
-      return `Saved your decision on ${name}'s application.`;
-  }
-}
+import { useApplications, type Application, type ApplicationStatus as Status, type Decision } from "../features/applications/useApplications";
 
 /** Staff review of expert applications (the same service as the Django admin's bulk actions). */
 export function AdminApplicationsPage() {
   const [status, setStatus] = useState<Status>("pending");
-  const list = useAsync(() => listApplications(status), [status]);
-  const [outcome, setOutcome] = useState<string | null>(null);
+  const list = useApplications(status);
+  const { outcome } = list;
 
   return (
     <div className="page">
@@ -56,7 +28,7 @@ export function AdminApplicationsPage() {
         <div data-testid="review-outcome">
           <Notice kind="success">
             <span>{outcome}</span>{" "}
-            <button type="button" className="btn btn-small" onClick={() => setOutcome(null)} aria-label="Dismiss">
+            <button type="button" className="btn btn-small" onClick={list.dismissOutcome} aria-label="Dismiss">
               ✕
             </button>
           </Notice>
@@ -71,11 +43,8 @@ export function AdminApplicationsPage() {
             <li key={a.id}>
               <ApplicationCard
                 application={a}
-                onReviewed={(decision) => {
-                  setOutcome(reviewOutcome(decision, a.applicant.name || a.applicant.email));
-                  window.scrollTo({ top: 0 });
-                  void list.reload();
-                }}
+                review={(decision, notes) => list.review(a, decision, notes)}
+                onReviewed={() => window.scrollTo({ top: 0 })}
               />
             </li>
           ))}
@@ -85,32 +54,27 @@ export function AdminApplicationsPage() {
   );
 }
 
-function ApplicationCard({ application: a, onReviewed }: { application: Application; onReviewed: (decision: Decision) => void }) {
+function ApplicationCard({
+  application: a,
+  review: send,
+  onReviewed,
+}: {
+  application: Application;
+  review: (decision: Decision, notes: string) => Promise<string | null>;
+  onReviewed: () => void;
+}) {
   const [notes, setNotes] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const open = ["pending", "under_review", "changes_requested"].includes(a.status);
 
   async function review(decision: Decision) {
-    if (decision !== "approve" && !notes.trim()) {
-      setError("Tell the applicant why, in the notes.");
-      return;
-    }
     setBusy(true);
     setError(null);
-    try {
-      await unwrap(
-        api.POST("/api/v1/consultations/admin/applications/{id}/review/", {
-          params: { path: { id: a.id } },
-          body: { decision, notes: notes.trim() },
-        }),
-      );
-      onReviewed(decision);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    const failed = await send(decision, notes);
+    setBusy(false);
+    if (failed) setError(failed);
+    else onReviewed();
   }
 
   return (
