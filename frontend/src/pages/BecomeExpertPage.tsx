@@ -5,12 +5,11 @@ import { api, unwrap, type Schemas } from "../api/client";
 import { ApiError, errorMessage, uploadForm } from "../api/http";
 import { useAuth } from "../auth/AuthContext";
 import { useStoredState } from "../lib/stored";
-import { ErrorBox, Field, Loading, Notice, plural, ProgressBar, SelectField, StatusBadge, statusLabel, TextArea, TextField } from "../components/ui";
+import { ErrorBox, Field, Loading, Notice, plural, ProgressBar, SelectField, StatusBadge, TextArea, TextField } from "../components/ui";
 import { TimeZoneSelect } from "../components/TimeZoneSelect";
 import { formatBytes } from "../lib/chat";
 import { formatDateTime, viewerTimeZone } from "../lib/time";
-import { useAsync } from "../lib/useAsync";
-import { useRealtimeEvent } from "../realtime/RealtimeProvider";
+import { useExpertApplication } from "../features/applications/useExpertApplication";
 import { paths } from "../routes";
 
 type Application = Schemas["ExpertApplication"];
@@ -37,44 +36,10 @@ const DOC_TYPES: Array<{ value: DocumentType; label: string }> = [
 const ALLOWED_TYPES = ["application/pdf", "image/png", "image/jpeg"];
 const MAX_DOC_BYTES = 10 * 1024 * 1024;
 
-const LIVE_TEXT: Record<string, string> = {
-  approved: "Good news: your application is approved. You are now an expert on Consult.",
-  rejected: "Your application was not approved. The reviewer's note below says why.",
-  changes_requested: "The reviewer asked for changes; see their note below, then send your application again.",
-  under_review: "A reviewer has started looking at your application.",
-  pending: "Your application is waiting for a reviewer.",
-  suspended: "Your expert profile is suspended; clients cannot book you for now.",
-};
-
 export function BecomeExpertPage() {
-  const { refresh } = useAuth();
-  const status = useAsync(() => unwrap(api.GET("/api/v1/consultations/experts/verification-status/")), []);
-  // Only ask for the application once the status says there is one (my-application/ is a 404 before).
-  const applicationId = status.data?.application?.id ?? null;
-  const application = useAsync(async () => {
-    if (applicationId === null) return null;
-    try {
-      return await unwrap(api.GET("/api/v1/consultations/experts/my-application/"));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return null;
-      throw err;
-    }
-  }, [applicationId, status.data?.application?.status, status.data?.application?.documents_count]);
-  const [live, setLive] = useState<string | null>(null);
-
-  useRealtimeEvent("verification.updated", (event) => {
-    const d = event.data as { application_status?: string | null; expert_status?: string | null };
-    const now = d.expert_status ?? d.application_status ?? "";
-    setLive(LIVE_TEXT[now] ?? `Your application is now: ${statusLabel(now, "application").toLowerCase()}.`);
-    void status.reload();
-    void refresh();
-  });
-
-  if ((status.loading && !status.data) || (application.loading && application.data === undefined)) return <Loading />;
-  const error = status.error ?? application.error;
-  if (error || !status.data) return <ErrorBox message={error ?? "Could not load your status."} onRetry={() => { void status.reload(); void application.reload(); }} />;
-  const s = status.data;
-  const app = application.data ?? null;
+  const { status: s, application: app, loading, error, live, reloadStatus, retry } = useExpertApplication();
+  if (loading) return <Loading />;
+  if (error || !s) return <ErrorBox message={error ?? "Could not load your status."} onRetry={retry} />;
   const canResubmit = app?.status === "changes_requested";
 
   return (
@@ -109,9 +74,7 @@ export function BecomeExpertPage() {
       {(s.can_apply || canResubmit) && (
         <ApplyForm
           previous={app}
-          onSubmitted={() => {
-            void status.reload();
-          }}
+          onSubmitted={reloadStatus}
         />
       )}
 
@@ -119,9 +82,7 @@ export function BecomeExpertPage() {
         <DocumentsSection
           application={app}
           canUpload={s.can_upload_documents}
-          onUploaded={() => {
-            void status.reload();
-          }}
+          onUploaded={reloadStatus}
         />
       )}
     </div>
