@@ -84,7 +84,7 @@ export function PolicyPanel({ consultation: c, onChanged }: { consultation: Cons
         <>
           <h3>Money</h3>
           <p className="muted">What is owed for this booking. No card is charged by Consult; the payment status says what was actually paid.</p>
-          <div className={styles.ledgerWrap}>
+          <div className={styles.ledgerWrap} tabIndex={0} role="region" aria-label="Money for this booking">
             <table className={styles.ledger} data-testid="ledger">
               <thead>
                 <tr>

@@ -48,7 +48,7 @@ describe("DateOverridesEditor", () => {
     });
     render(<DateOverridesEditor timeZone="UTC" weeklyRules={[{ weekday: 0, start_time: "09:00", end_time: "17:00" }]} />);
 
-    expect(await screen.findByRole("button", { name: /Saturday, March 7, 2026: 10:00–12:00/ })).toHaveClass("override-custom");
+    expect(await screen.findByRole("button", { name: /Saturday, March 7, 2026: 10:00–12:00/ })).toHaveAttribute("data-state", "custom");
     const monday = screen.getByRole("button", { name: /Monday, March 2, 2026: weekly hours/ });
     await userEvent.click(monday);
     const form = screen.getByRole("form", { name: /Hours on Monday, March 2, 2026/ });
@@ -60,7 +60,7 @@ describe("DateOverridesEditor", () => {
     expect(await screen.findByText("Saved: closed that day.")).toBeInTheDocument();
     const put = calls.find((c) => c.method === "PUT");
     expect(put?.body).toEqual({ windows: [], note: "Holiday" });
-    expect(screen.getByRole("button", { name: /Monday, March 2, 2026: Closed/ })).toHaveClass("override-closed");
+    expect(screen.getByRole("button", { name: /Monday, March 2, 2026: Closed/ })).toHaveAttribute("data-state", "closed");
   });
 
   it("shows the server's message when it refuses", async () => {

@@ -1,10 +1,18 @@
 import { useMemo, useState, type FormEvent } from "react";
-import "../../integrations.css";
 
 import { api, unwrap, type Schemas } from "../../api/client";
 import { ApiError, errorMessage } from "../../api/http";
 import { useAsync } from "../../lib/useAsync";
 import { ErrorBox, Loading, Notice, TextField } from "../ui";
+import styles from "./DateOverridesEditor.module.css";
+
+/** The colour of a day in the calendar; "off" days (no weekly hours) stay plain. */
+const STATE_CLASS: Record<"closed" | "custom" | "weekly" | "off", string> = {
+  closed: styles.overrideClosed,
+  custom: styles.overrideCustom,
+  weekly: styles.overrideWeekly,
+  off: "",
+};
 
 type Override = Schemas["DateOverride"];
 type Window = { start_time: string; end_time: string };
@@ -95,8 +103,8 @@ export function DateOverridesEditor({ timeZone, weeklyRules }: { timeZone: strin
       </p>
       {overrides.loading && !overrides.data && <Loading label="Loading date overrides…" />}
       <ErrorBox message={overrides.error} onRetry={() => void overrides.reload()} />
-      <div className="override-calendar">
-        <div className="override-calendar-head">
+      <div className={styles.overrideCalendar}>
+        <div className={styles.overrideCalendarHead}>
           <button type="button" className="btn btn-small" onClick={() => move(-1)} aria-label="Previous month">
             ‹
           </button>
@@ -107,7 +115,7 @@ export function DateOverridesEditor({ timeZone, weeklyRules }: { timeZone: strin
             ›
           </button>
         </div>
-        <table className="override-grid" role="grid" aria-label={`${MONTHS[cursor.month]} ${cursor.year}`}>
+        <table className={styles.overrideGrid} role="grid" aria-label={`${MONTHS[cursor.month]} ${cursor.year}`}>
           <thead>
             <tr>
               {DAY_LETTERS.map((d) => (
@@ -131,7 +139,8 @@ export function DateOverridesEditor({ timeZone, weeklyRules }: { timeZone: strin
                     <td key={j}>
                       <button
                         type="button"
-                        className={`override-day override-${state}${selected === day ? " override-selected" : ""}`}
+                        className={`${styles.overrideDay} ${STATE_CLASS[state]}${selected === day ? ` ${styles.overrideSelected}` : ""}`}
+                        data-state={state}
                         disabled={past}
                         aria-label={label}
                         aria-pressed={selected === day}
@@ -146,9 +155,9 @@ export function DateOverridesEditor({ timeZone, weeklyRules }: { timeZone: strin
             ))}
           </tbody>
         </table>
-        <p className="override-legend muted">
-          <span className="override-key override-weekly" /> weekly hours <span className="override-key override-custom" /> changed hours{" "}
-          <span className="override-key override-closed" /> closed
+        <p className={`${styles.overrideLegend} muted`}>
+          <span className={`${styles.overrideKey} ${styles.overrideWeekly}`} /> weekly hours <span className={`${styles.overrideKey} ${styles.overrideCustom}`} /> changed hours{" "}
+          <span className={`${styles.overrideKey} ${styles.overrideClosed}`} /> closed
         </p>
       </div>
       {selected && (
@@ -242,7 +251,7 @@ function OverrideForm({
   }
 
   return (
-    <form onSubmit={save} className="card override-form" aria-label={`Hours on ${longDate(date)}`}>
+    <form onSubmit={save} className={`card ${styles.overrideForm}`} aria-label={`Hours on ${longDate(date)}`}>
       <h4>{longDate(date)}</h4>
       <p className="muted">
         Usually: {weekly.length ? weekly.map((r) => `${r.start_time.slice(0, 5)}–${r.end_time.slice(0, 5)}`).join(", ") : "not working"}
