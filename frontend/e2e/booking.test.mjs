@@ -71,6 +71,8 @@ describe("booking, live confirmation, chat with receipts, cancellation", () => {
       await signIn(b, EXPERT_EMAIL, DEMO_PASSWORD);
       await b.goto("/consultations/expert");
       await b.getByRole("heading", { name: "Expert dashboard" }).waitFor(LIVE);
+      // The Paris expert reads the agenda in their own zone, and the page says which.
+      await b.getByTestId("agenda-zone").filter({ hasText: "Europe/Paris" }).waitFor(LIVE);
       await waitLive(b);
       await markDocument(b);
 

@@ -7,7 +7,7 @@ import { AvailabilityEditor } from "../components/dashboard/AvailabilityEditor";
 import { PolicySettings } from "../components/dashboard/PolicySettings";
 import { Empty, ErrorBox, Loading, StatusBadge } from "../components/ui";
 import { useDashboard, useOnboarding, type LiveAlert } from "../features/dashboard/useDashboard";
-import { addDays, formatDate, formatDateTime, formatMoney, formatRange, formatTime, localDateKey, todayKey } from "../lib/time";
+import { addDays, formatDate, formatDateTime, formatMoney, formatRange, formatTime, localDateKey, timeZoneLabel, todayKey } from "../lib/time";
 import { MIN_BIO_LENGTH } from "./ExpertProfileEditPage";
 import { paths } from "../routes";
 import styles from "./ExpertDashboardPage.module.css";
@@ -134,6 +134,9 @@ export function ExpertDashboardPage() {
 
       {tab === "bookings" && d && (
         <div role="tabpanel" aria-label="Agenda">
+          <p className="muted" data-testid="agenda-zone">
+            Times in {timeZoneLabel()}.
+          </p>
           <section className={styles.agendaSection} aria-labelledby="requests-h">
             <h2 id="requests-h">
               Requests waiting for you {requests.length > 0 && <span className="count-badge">{requests.length}</span>}

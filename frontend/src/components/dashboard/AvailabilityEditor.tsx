@@ -2,13 +2,15 @@ import { useState, type FormEvent } from "react";
 
 import { api, unwrap, type Schemas } from "../../api/client";
 import { ApiError, errorMessage } from "../../api/http";
-import { formatDateTime } from "../../lib/time";
+import { formatDateTime, timeZoneLabel } from "../../lib/time";
 import { useAsync } from "../../lib/useAsync";
 import { ErrorBox, Loading, Notice, SelectField, TextField } from "../ui";
 import { TimeZoneSelect } from "../TimeZoneSelect";
 import { DateOverridesEditor } from "./DateOverridesEditor";
 import { SessionLengthChips } from "./SessionLengthChips";
 import { useWeeklyHours, WEEKDAYS } from "../../features/availability/useWeeklyHours";
+
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 type Settings = Schemas["SchedulingSettings"];
 
@@ -259,6 +261,10 @@ function BlocksEditor() {
       )}
       {blocks.data && blocks.data.length === 0 && <p className="muted">No time off planned.</p>}
       <form onSubmit={add}>
+        {/* new Date(value) reads a datetime-local value in the browser's zone, so name that one. */}
+        <p className="muted" data-testid="time-off-zone">
+          Times in {timeZoneLabel(browserZone)}.
+        </p>
         <div className="row">
           <TextField label="From" type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />
           <TextField label="Until" type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />
