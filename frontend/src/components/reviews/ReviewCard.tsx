@@ -49,8 +49,17 @@ export function ReviewCard({ review: r, expertName, onChanged }: { review: Revie
         {r.can_hide && r.is_hidden && <RestoreButton review={r} onChanged={onChanged} />}
       </div>
       {mode === "reply" && (
-        <ReplyForm
-          review={r}
+        <ReviewNoteForm
+          initial={r.reply}
+          ariaLabel="Reply to review"
+          label="Your public reply"
+          hint="Everyone who reads this review sees it."
+          name="reply"
+          maxLength={2000}
+          submitClass="btn-primary"
+          submitLabel="Save reply"
+          busyLabel="Saving…"
+          send={(text) => api.PUT("/api/v1/consultations/reviews/{id}/reply/", { params: { path: { id: r.id } }, body: { reply: text } })}
           onDone={(u) => {
             setMode("none");
             onChanged(u);
@@ -59,8 +68,17 @@ export function ReviewCard({ review: r, expertName, onChanged }: { review: Revie
         />
       )}
       {mode === "hide" && (
-        <HideForm
-          review={r}
+        <ReviewNoteForm
+          initial=""
+          ariaLabel="Hide review"
+          label="Why hide it?"
+          hint="Kept in the audit log; the client and the expert see it."
+          name="reason"
+          maxLength={500}
+          submitClass="btn-danger"
+          submitLabel="Hide review"
+          busyLabel="Hiding…"
+          send={(text) => api.POST("/api/v1/consultations/reviews/{id}/hide/", { params: { path: { id: r.id } }, body: { reason: text } })}
           onDone={(u) => {
             setMode("none");
             onChanged(u);
@@ -72,8 +90,24 @@ export function ReviewCard({ review: r, expertName, onChanged }: { review: Revie
   );
 }
 
-function ReplyForm({ review: r, onDone, onClose }: { review: Review; onDone: (r: Review) => void; onClose: () => void }) {
-  const [text, setText] = useState(r.reply);
+type ReviewAnswer = Parameters<typeof unwrap<Review>>[0];
+
+/** The reply and hide forms: one text, sent trimmed, the updated review handed back. */
+function ReviewNoteForm(props: {
+  initial: string;
+  ariaLabel: string;
+  label: string;
+  hint: string;
+  name: string;
+  maxLength: number;
+  submitClass: string;
+  submitLabel: string;
+  busyLabel: string;
+  send: (text: string) => ReviewAnswer;
+  onDone: (r: Review) => void;
+  onClose: () => void;
+}) {
+  const [text, setText] = useState(props.initial);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -82,7 +116,7 @@ function ReplyForm({ review: r, onDone, onClose }: { review: Review; onDone: (r:
     setBusy(true);
     setError(null);
     try {
-      onDone(await unwrap(api.PUT("/api/v1/consultations/reviews/{id}/reply/", { params: { path: { id: r.id } }, body: { reply: text.trim() } })));
+      props.onDone(await unwrap(props.send(text.trim())));
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -91,48 +125,14 @@ function ReplyForm({ review: r, onDone, onClose }: { review: Review; onDone: (r:
   }
 
   return (
-    <form className={styles.form} onSubmit={submit} aria-label="Reply to review">
-      <TextArea label="Your public reply" hint="Everyone who reads this review sees it." name="reply" required maxLength={2000} value={text} onChange={(e) => setText(e.target.value)} />
+    <form className={styles.form} onSubmit={submit} aria-label={props.ariaLabel}>
+      <TextArea label={props.label} hint={props.hint} name={props.name} required maxLength={props.maxLength} value={text} onChange={(e) => setText(e.target.value)} />
       <ErrorBox message={error} />
       <div className="actions">
-        <button type="submit" className="btn btn-primary btn-small" disabled={busy || !text.trim()}>
-          {busy ? "Saving…" : "Save reply"}
+        <button type="submit" className={`btn ${props.submitClass} btn-small`} disabled={busy || !text.trim()}>
+          {busy ? props.busyLabel : props.submitLabel}
         </button>
-        <button type="button" className="btn btn-small" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </form>
-  );
-}
-
-function HideForm({ review: r, onDone, onClose }: { review: Review; onDone: (r: Review) => void; onClose: () => void }) {
-  const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await unwrap(api.POST("/api/v1/consultations/reviews/{id}/hide/", { params: { path: { id: r.id } }, body: { reason: reason.trim() } })));
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <form className={styles.form} onSubmit={submit} aria-label="Hide review">
-      <TextArea label="Why hide it?" hint="Kept in the audit log; the client and the expert see it." name="reason" required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
-      <ErrorBox message={error} />
-      <div className="actions">
-        <button type="submit" className="btn btn-danger btn-small" disabled={busy || !reason.trim()}>
-          {busy ? "Hiding…" : "Hide review"}
-        </button>
-        <button type="button" className="btn btn-small" onClick={onClose}>
+        <button type="button" className="btn btn-small" onClick={props.onClose}>
           Cancel
         </button>
       </div>
