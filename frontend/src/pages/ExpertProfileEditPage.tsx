@@ -11,6 +11,7 @@ import { useStoredState } from "../lib/stored";
 import { useAsync } from "../lib/useAsync";
 import { paths } from "../routes";
 import styles from "./ExpertProfileEditPage.module.css";
+import chips from "../components/Chips.module.css";
 
 type Profile = Schemas["ExpertProfile"];
 
@@ -171,9 +172,9 @@ function Editor({ initial }: { initial: Profile }) {
         />
         <fieldset className={styles.languages}>
           <legend>Languages you consult in</legend>
-          <div className={styles.chips}>
+          <div className={chips.chips}>
             {offered.map((code) => (
-              <label key={code} className={`${styles.chip}${draft.languages.includes(code) ? ` ${styles.on}` : ""}`}>
+              <label key={code} className={`${chips.chip}${draft.languages.includes(code) ? ` ${chips.on}` : ""}`}>
                 <input type="checkbox" checked={draft.languages.includes(code)} onChange={() => toggleLanguage(code)} />
                 {languageName(code)}
               </label>

@@ -1,6 +1,7 @@
 import { useId } from "react";
 
 import styles from "./SessionLengthChips.module.css";
+import chips from "../Chips.module.css";
 
 /** The lengths the server accepts (quarter hours up to 4 h); these are offered as chips. */
 export const OFFERED_LENGTHS = [15, 30, 45, 60, 90, 120, 180, 240];
@@ -21,11 +22,11 @@ export function SessionLengthChips({ value, onChange, error }: { value: number[]
   return (
     <fieldset className={styles.lengths} aria-describedby={`${id}-hint${error ? ` ${id}-err` : ""}`}>
       <legend>Session lengths clients can book</legend>
-      <div className={styles.chips}>
+      <div className={chips.chips}>
         {offered.map((m) => {
           const on = value.includes(m);
           return (
-            <label key={m} className={`${styles.chip}${on ? ` ${styles.on}` : ""}`}>
+            <label key={m} className={`${chips.chip}${on ? ` ${chips.on}` : ""}`}>
               <input
                 type="checkbox"
                 checked={on}
