@@ -45,13 +45,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import common
 
 BENCH = "core"
-DB = "consult_h9_core"
-PREFIX = "h9core"
+# Each run has its own database, channel prefix, ports and metrics folder, so two runs on
+# one box (or a leftover server from an earlier one) cannot answer each other's clients.
+# Use a different BENCH_REDIS_DB per concurrent run: user ids repeat across databases.
+RUN = os.getpid()
+DB = f"consult_h9_core_{RUN}"
+PREFIX = f"h9core{RUN}"
 REDIS = common.redis_url()
-PEER_PORT = 8971
-WS_PORT = 8972
-HTTP_PORT = 8973
-PROM_DIR = common.ROOT / "var" / "bench" / "prometheus"
+PEER_PORT = common.free_port()
+WS_PORT = common.free_port()
+HTTP_PORT = common.free_port()
+PROM_DIR = common.ROOT / "var" / "bench" / f"prometheus-{RUN}"
 PEER_DIRS = [Path("/work/shared/peers"), common.ROOT.parent / "shared" / "peers"]
 
 
@@ -98,7 +102,7 @@ def start(name: str, argv: list[str], port: int, env: dict[str, str], cwd: Path)
         raise RuntimeError(f"port {port} is already in use")
     log_dir = common.ROOT / "var" / "bench"
     log_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_dir / f"core-{name}.log", "w")
+    log = open(log_dir / f"core-{RUN}-{name}.log", "w")
     proc = subprocess.Popen(
         argv,
         cwd=cwd,

@@ -179,6 +179,13 @@ def make_users(count: int, *, prefix: str = "bench", **fields) -> list[BenchUser
 # --------------------------------------------------------------------------- processes
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on now (the kernel's pick; servers bind it next)."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
         s.settimeout(0.2)
