@@ -52,11 +52,26 @@ def store(url: str, version: Any, data: Any) -> None:
     cache.set(_page_key(url), (version, data), ttl())
 
 
+def _bump_version() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
 def invalidate() -> None:
-    """Drop every cached page, once the current transaction commits."""
+    """Drop every cached page, once the current transaction commits.
+
+    Once per transaction: saving a week of hours (several rows, a signal each) bumps the
+    version once. The bump already queued is looked up in the connection's own on-commit
+    list rather than remembered in a flag: Django drops a rolled-back savepoint's callbacks
+    from that list, so a change after such a rollback queues its own bump.
+    """
     if ttl() <= 0:
         return
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None), robust=True)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is _bump_version for _, func, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_bump_version, robust=True)
 
 
 def _changed(sender: Any, **kwargs: Any) -> None:

@@ -136,3 +136,51 @@ def test_a_new_review_shows_in_the_rating_at_once(api_client):
     reviews.post_review(consultation_id=done.pk, actor=client, rating=4)
     row = listed(api_client)[0]
     assert row["review_count"] == 1 and row["average_rating"] == "4.00"
+
+
+def _version_bumps(monkeypatch) -> list[str]:
+    from consultations import expert_list_cache
+
+    bumps: list[str] = []
+    real = expert_list_cache.cache.set
+
+    def counting_set(key, *args, **kwargs):
+        if key == expert_list_cache.VERSION_KEY:
+            bumps.append(key)
+        return real(key, *args, **kwargs)
+
+    monkeypatch.setattr(expert_list_cache.cache, "set", counting_set)
+    return bumps
+
+
+def test_many_changes_in_one_transaction_bump_the_version_once(api_client, monkeypatch):
+    from django.db import transaction
+
+    experts = [add_weekly_hours(make_expert(name=f"E{i}")) for i in range(3)]
+    bumps = _version_bumps(monkeypatch)
+    with transaction.atomic():
+        for i, expert in enumerate(experts):
+            expert.name = f"Renamed {i}"
+            expert.save()
+    assert len(bumps) == 1
+    assert sorted(e["name"] for e in listed(api_client)) == ["Renamed 0", "Renamed 1", "Renamed 2"]
+
+
+def test_a_change_after_a_rolled_back_savepoint_still_drops_the_pages(api_client, monkeypatch):
+    from django.db import transaction
+
+    expert = add_weekly_hours(make_expert(name="Before"))
+    assert [e["name"] for e in listed(api_client)] == ["Before"]
+    bumps = _version_bumps(monkeypatch)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                expert.name = "Rolled back"
+                expert.save()  # queues a bump in the savepoint ...
+                raise RuntimeError
+        except RuntimeError:
+            pass  # ... which the rollback discards
+        expert.name = "After"
+        expert.save()  # so this change must queue its own
+    assert len(bumps) == 1
+    assert [e["name"] for e in listed(api_client)] == ["After"]
