@@ -25,14 +25,17 @@ function run(cmd, args, env, label) {
   return res.stdout;
 }
 
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
 async function freePort(from, to) {
   for (let port = from; port <= to; port++) {
-    const ok = await new Promise((resolve) => {
-      const srv = net.createServer();
-      srv.once("error", () => resolve(false));
-      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-    });
-    if (ok) return port;
+    if (await portIsFree(port)) return port;
   }
   throw new Error(`no free port in ${from}-${to}`);
 }
@@ -82,6 +85,8 @@ export async function startServer() {
   run(PY, ["manage.py", "load_demo_data"], env, "load_demo_data");
 
   mkdirSync(RESULTS, { recursive: true });
+  // A leftover server on the port would answer the health check in daphne's place.
+  if (!(await portIsFree(port))) throw new Error(`port ${port} is already in use (E2E_PORT)`);
   const logs = [];
   const proc = spawn(DAPHNE, ["-b", "127.0.0.1", "-p", String(port), "project.asgi:application"], {
     cwd: ROOT,
@@ -120,7 +125,7 @@ export async function startServer() {
   };
 
   try {
-    await waitForHealth(baseUrl, proc, logs);
+    await waitForHealth(baseUrl, port, proc, logs);
   } catch (err) {
     await server.stop();
     throw err;
@@ -128,10 +133,17 @@ export async function startServer() {
   return server;
 }
 
-async function waitForHealth(baseUrl, proc, logs, timeoutMs = 30_000) {
+async function waitForHealth(baseUrl, port, proc, logs, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
+  // Healthy only once our own daphne says it bound the port: another process that took the
+  // port in the meantime must not pass for the server under test.
+  const bound = `Listening on TCP address 127.0.0.1:${port}`;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`daphne exited early (${proc.exitCode}):\n${logs.join("")}`);
+    if (!logs.join("").includes(bound)) {
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
     try {
       const res = await fetch(`${baseUrl}/healthz`);
       if (res.ok) return;
