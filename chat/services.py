@@ -32,7 +32,7 @@ from chat.signals import chat_message_created
 from chat.throttling import check_send_rate, refund_send, reset_typing, typing_allowed
 from consultations.models import Consultation, Expert
 from project.api_errors import Conflict, NotAllowed, NotFound, ServiceError
-from project.metrics import CHAT_SENDS
+from project.metrics import CHAT_SENDS, labelled
 from realtime.events import publish_to_user, publish_to_users, send_to_user_now
 
 logger = logging.getLogger(__name__)
@@ -434,7 +434,7 @@ def send_message(
         else:
             fast = _send_text_fast(sender.pk, conversation_id, text, client_id, reply_to_id)
             if fast is not None:
-                CHAT_SENDS.labels("stored").inc()
+                labelled(CHAT_SENDS, "stored").inc()
                 return fast
             # Not sent: not counted (the step-by-step path counts it if it sends).
             refund_send(sender.pk)
@@ -449,7 +449,7 @@ def send_message(
                 sender_id=sender.pk, client_id=client_id
             ).first()
             if existing is not None:
-                CHAT_SENDS.labels("duplicate").inc()
+                labelled(CHAT_SENDS, "duplicate").inc()
                 return SendResult(existing, created=False)
             _ensure_can_write(conversation, sender.pk)
             reply_to = None
@@ -468,7 +468,7 @@ def send_message(
                 except ServiceError as exc:
                     rate_error = exc
             if rate_error is not None:
-                CHAT_SENDS.labels("rate_limited").inc()
+                labelled(CHAT_SENDS, "rate_limited").inc()
                 raise rate_error
 
             now = timezone.now()
@@ -516,7 +516,7 @@ def send_message(
             _lock_unread(recipient_id)
             _publish_unread(recipient_id, conversation.pk)
             _announce_created(message, recipient_id)
-        CHAT_SENDS.labels("stored").inc()
+        labelled(CHAT_SENDS, "stored").inc()
     except BaseException:
         # Only a rolled-back send leaves an orphan file; a committed one keeps its file.
         if stored_file and not committed:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import datetime
@@ -12,7 +11,6 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from project import json_limits
@@ -25,8 +23,9 @@ from project.metrics import (
     SOCKET_RESYNCS,
     WS_ACTION_LATENCY,
     WS_ACTIONS_IN_FLIGHT,
+    labelled,
 )
-from realtime import stream
+from realtime import encoding, stream
 from realtime.catalogue import SESSION_READY, STREAM_RESET
 from realtime.events import make_envelope, publish_batched
 from realtime.executor import ensure_executor
@@ -221,7 +220,7 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             return
         finally:
             WS_ACTIONS_IN_FLIGHT.dec()
-            WS_ACTION_LATENCY.labels(message_type).observe(time.perf_counter() - started)
+            labelled(WS_ACTION_LATENCY, message_type).observe(time.perf_counter() - started)
         if reply is not None:
             await self.send_json(
                 make_envelope(f"{message_type}.ok", {"request_id": request_id, **reply})
@@ -264,14 +263,14 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
 
     async def _push(self, envelope: dict[str, Any]) -> None:
         if self.behind:
-            EVENTS_DROPPED.labels("lag").inc()
+            labelled(EVENTS_DROPPED, "lag").inc()
             return
         lag = _lag_seconds(envelope)
         if lag > settings.REALTIME_MAX_LAG_SECONDS:
             # This process could not keep up: a backlog this old is better replaced by a
             # resume than delivered late (and the layer may already have lost some of it).
             self.behind = True
-            EVENTS_DROPPED.labels("lag").inc()
+            labelled(EVENTS_DROPPED, "lag").inc()
             SOCKET_RESYNCS.inc()
             logger.warning(
                 "socket of user %s is %.1f s behind (event %s); closing with %s to resume",
@@ -286,7 +285,7 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_event(self, envelope: dict[str, Any]) -> None:
         await self.send_json(envelope)
-        EVENTS_DELIVERED.labels(envelope.get("type", "")).inc()
+        labelled(EVENTS_DELIVERED, envelope.get("type", "")).inc()
 
     async def _deliver_in_order(self, envelope: dict[str, Any]) -> None:
         """Send stream events strictly by offset, once each (see stream.StreamCursor)."""
@@ -336,7 +335,12 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         if self._gone:
             return
         try:
-            await super().send(text_data, bytes_data, close)
+            if text_data is not None and not close:
+                # Every frame: straight to the server, past Channels' two layers of
+                # wrappers that end in this same call.
+                await self.base_send({"type": "websocket.send", "text": text_data})
+            else:
+                await super().send(text_data, bytes_data, close)
         except OSError as exc:  # uvicorn's ClientDisconnected, a reset, a broken pipe
             self._client_gone(exc)
 
@@ -367,5 +371,5 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
 
     @classmethod
     async def encode_json(cls, content: Any) -> str:
-        # Payloads carry datetimes and Decimals (prices); the default encoder rejects them.
-        return json.dumps(content, cls=DjangoJSONEncoder)
+        # Payloads carry datetimes and Decimals (prices), encoded as Django's encoder does.
+        return encoding.dumps(content)

@@ -19,14 +19,14 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.utils import timezone
 
-from project.metrics import EVENTS_DROPPED, EVENTS_PUBLISHED
+from project.metrics import EVENTS_DROPPED, EVENTS_PUBLISHED, labelled
 from realtime import delivery, layer_publish, stream
 from realtime.catalogue import CATALOGUE, InvalidPayload, UndeclaredEvent, validate_payload
 from realtime.groups import user_group
@@ -59,47 +59,113 @@ async def _group_send_all(layer: Any, user_ids: list[int], envelopes: list[dict[
     )
     for user_id, result in zip(user_ids, results, strict=True):
         if isinstance(result, BaseException):
-            EVENTS_DROPPED.labels("publish_error").inc()
+            labelled(EVENTS_DROPPED, "publish_error").inc()
             event_type = envelopes[0]["type"]
             logger.error("could not publish %s to user %s: %r", event_type, user_id, result)
         else:
-            EVENTS_PUBLISHED.labels(envelopes[0]["type"]).inc()
+            labelled(EVENTS_PUBLISHED, envelopes[0]["type"]).inc()
+
+
+def _is_durable(event_type: str) -> bool:
+    spec = CATALOGUE.get(event_type)
+    return spec is not None and spec.durable
+
+
+class _Published:
+    """One published event and each recipient's copy of it."""
+
+    __slots__ = ("envelope", "envelopes", "user_ids")
+
+    def __init__(self, user_ids: list[int], envelope: dict[str, Any]) -> None:
+        self.user_ids = user_ids
+        self.envelope = envelope
+        self.envelopes = [envelope] * len(user_ids)  # with offsets once they are known
+
+
+def _assign_offsets(published: list[_Published]) -> None:
+    """Give the durable events their offsets in each recipient's stream, all in one
+    pipelined Redis call and in the order given (so each user's offsets follow publish
+    order)."""
+    durable = [p for p in published if _is_durable(p.envelope["type"])]
+    if durable:
+        try:
+            positions = stream.get_store().append_batch([(p.user_ids, p.envelope) for p in durable])
+        except Exception:
+            # Live delivery still goes out; tabs that miss it resync when they see the gap.
+            types = ",".join(p.envelope["type"] for p in durable)
+            logger.exception("could not append %s to the event streams", types)
+        else:
+            for p, user_positions in zip(durable, positions, strict=True):
+                p.envelopes = [
+                    p.envelope | {"offset": pos.offset, "epoch": pos.epoch}
+                    for pos in user_positions
+                ]
+
+
+def _watch(published: list[_Published]) -> None:
+    for p in published:
+        try:
+            delivery.watch(p.user_ids, p.envelopes)
+        except Exception:
+            logger.exception("could not schedule the delivery check of %s", p.envelope["type"])
 
 
 def _append_to_streams(user_ids: list[int], envelope: dict[str, Any]) -> list[dict[str, Any]]:
-    """Give a durable event its offset in each recipient's stream (one pipelined call)."""
-    spec = CATALOGUE.get(envelope["type"])
-    if spec is None or not spec.durable:
-        return [envelope] * len(user_ids)
-    try:
-        positions = stream.get_store().append_many(user_ids, envelope)
-    except Exception:
-        # Live delivery still goes out; tabs that miss it resync when they see the gap.
-        logger.exception("could not append %s to the event streams", envelope["type"])
-        return [envelope] * len(user_ids)
-    return [envelope | {"offset": p.offset, "epoch": p.epoch} for p in positions]
+    """Each recipient's copy of one event, with its offset if the event is durable."""
+    published = _Published(user_ids, envelope)
+    _assign_offsets([published])
+    return published.envelopes
+
+
+class _Batch:
+    """What one socket action published (see `publish_batched`), in publish order."""
+
+    def __init__(self) -> None:
+        self.published: list[_Published] = []
+        self._assigned = 0  # published[:_assigned] have their offsets
+        self._lock = threading.Lock()
+
+    def add(self, user_ids: list[int], envelope: dict[str, Any]) -> None:
+        with self._lock:
+            self.published.append(_Published(user_ids, envelope))
+
+    def has_unassigned(self) -> bool:
+        return self._assigned < len(self.published)
+
+    def assign_offsets(self) -> None:
+        """Stream offsets for everything published since the last call: one round trip."""
+        with self._lock:
+            todo = self.published[self._assigned :]
+            self._assigned = len(self.published)
+            if todo:
+                _assign_offsets(todo)
+                _watch(todo)
 
 
 # While a socket action runs (see `publish_batched`), events are gathered here instead of
-# hopping from the action's thread back into the event loop once per event. Each entry is
-# (recipients, each recipient's envelope): stream offsets are per user.
-_batch: ContextVar[list[tuple[list[int], list[dict[str, Any]]]] | None] = ContextVar(
-    "realtime_publish_batch", default=None
-)
+# hopping from the action's thread back into the event loop once per event, and their
+# stream appends wait for the end of the action's thread work to share one round trip.
+_batch: ContextVar[_Batch | None] = ContextVar("realtime_publish_batch", default=None)
+
+
+def assign_batched_offsets() -> None:
+    """Called by the action threads (realtime/executor.py) when an action's sync work ends:
+    the stream appends of everything it published, in one pipelined call, on that thread
+    (the event loop never waits on Redis for them)."""
+    batch = _batch.get()
+    if batch is not None and batch.has_unassigned():
+        batch.assign_offsets()
 
 
 def _send_now(user_ids: list[int], envelope: dict[str, Any]) -> None:
-    # The stream append runs here, on the publishing thread, in batch mode too: the event
-    # loop never waits on Redis for it.
-    envelopes = _append_to_streams(user_ids, envelope)
-    try:
-        delivery.watch(user_ids, envelopes)
-    except Exception:
-        logger.exception("could not schedule the delivery check of %s", envelope["type"])
     batch = _batch.get()
     if batch is not None:
-        batch.append((user_ids, envelopes))
+        batch.add(user_ids, envelope)
         return
+    published = _Published(user_ids, envelope)
+    _assign_offsets([published])
+    _watch([published])
+    envelopes = published.envelopes
     layer = get_channel_layer()
     if layer is None:
         return
@@ -207,11 +273,11 @@ def send_to_user_now(user_id: int, event_type: str, data: dict[str, Any]) -> Non
     _send_now([user_id], make_envelope(event_type, data))
 
 
-async def _send_batch(layer: Any, batch: list[tuple[list[int], list[dict[str, Any]]]]) -> None:
+async def _send_batch(layer: Any, published: list[_Published]) -> None:
     """One group_send per recipient for everything an action published, in order."""
     per_user: dict[int, list[dict[str, Any]]] = {}
-    for user_ids, envelopes in batch:
-        for user_id, envelope in zip(user_ids, envelopes, strict=True):
+    for p in published:
+        for user_id, envelope in zip(p.user_ids, p.envelopes, strict=True):
             per_user.setdefault(user_id, []).append(envelope)
 
     async def send(user_id: int, envelopes: list[dict[str, Any]]) -> None:
@@ -223,12 +289,12 @@ async def _send_batch(layer: Any, batch: list[tuple[list[int], list[dict[str, An
         try:
             await layer_publish.group_send(layer, user_group(user_id), message)
         except Exception as exc:  # a dead channel layer must not fail the committed action
-            EVENTS_DROPPED.labels("publish_error").inc(len(envelopes))
+            labelled(EVENTS_DROPPED, "publish_error").inc(len(envelopes))
             types = ",".join(e["type"] for e in envelopes)
             logger.error("could not publish %s to user %s: %r", types, user_id, exc)
         else:
             for envelope in envelopes:
-                EVENTS_PUBLISHED.labels(envelope["type"]).inc()
+                labelled(EVENTS_PUBLISHED, envelope["type"]).inc()
 
     await asyncio.gather(*(send(uid, envs) for uid, envs in per_user.items()))
 
@@ -237,13 +303,22 @@ async def _send_batch(layer: Any, batch: list[tuple[list[int], list[dict[str, An
 async def publish_batched() -> AsyncIterator[None]:
     """Within this block (async code and the sync code it calls through sync_to_async),
     events that would be sent are collected, then sent from the event loop on exit: one
-    channel-layer message per recipient, and no thread hops back into the loop."""
-    batch: list[tuple[list[int], list[dict[str, Any]]]] = []
+    channel-layer message per recipient, and no thread hops back into the loop.
+
+    Their stream appends run when the action thread's work ends (`assign_batched_offsets`),
+    one pipelined Redis call for all of them; anything published outside an action thread
+    gets its offsets here, on a thread, before the send."""
+    batch = _Batch()
     token = _batch.set(batch)
     try:
         yield
     finally:
         _batch.reset(token)
+        if batch.has_unassigned():
+            if any(_is_durable(p.envelope["type"]) for p in batch.published):
+                await sync_to_async(batch.assign_offsets, thread_sensitive=False)()
+            else:
+                batch.assign_offsets()  # no Redis call: nothing to append
         layer = get_channel_layer()
-        if batch and layer is not None:
-            await _send_batch(layer, batch)
+        if batch.published and layer is not None:
+            await _send_batch(layer, batch.published)

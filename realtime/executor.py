@@ -19,6 +19,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 
+from realtime.events import assign_batched_offsets
+
 _configured: set[int] = set()
 
 
@@ -54,5 +56,8 @@ def in_action_thread(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         finally:
             release_connection()
+            # Inside a socket action (realtime.events.publish_batched): the stream appends
+            # of what it published, in one Redis round trip, here rather than in the loop.
+            assign_batched_offsets()
 
     return sync_to_async(run, thread_sensitive=False)

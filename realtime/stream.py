@@ -24,7 +24,6 @@ same behaviour is used.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -35,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
+
+from realtime import encoding
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +80,12 @@ def _new_epoch() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def encode(envelope: dict[str, Any]) -> str:
-    return json.dumps(envelope, cls=DjangoJSONEncoder, separators=(",", ":"))
+def encode(envelope: dict[str, Any]) -> bytes:
+    return encoding.dumps_bytes(envelope)
 
 
 def _decode(raw: Any, offset: int, epoch: str) -> dict[str, Any]:
-    envelope: dict[str, Any] = json.loads(raw)
+    envelope: dict[str, Any] = encoding.loads(raw)
     envelope["offset"] = offset
     envelope["epoch"] = epoch
     return envelope
@@ -181,28 +181,42 @@ class RedisStreamStore:
         return [f"{base}:m", base]
 
     def append_many(self, user_ids: list[int], envelope: dict[str, Any]) -> list[Position]:
-        """One EVALSHA per recipient, all in one round trip (no SCRIPT EXISTS check first:
-        a Redis that lost the script, e.g. after a restart, answers NOSCRIPT and the
-        script is loaded again; nothing ran then, so retrying cannot append twice)."""
+        return self.append_batch([(user_ids, envelope)])[0]
+
+    def append_batch(self, events: list[tuple[list[int], dict[str, Any]]]) -> list[list[Position]]:
+        """Append each event to each of its recipients' streams, in the order given: one
+        EVALSHA per recipient and event, all in one round trip (a socket action's events
+        together, see realtime.events.publish_batched). Returns each event's positions.
+
+        No SCRIPT EXISTS check first: a Redis that lost the script, e.g. after a restart,
+        answers NOSCRIPT and the script is loaded again; every call is that script, so
+        nothing ran then and retrying cannot append twice."""
         import redis
 
-        payload = encode(envelope)
-        args = [payload, str(maxlen()), str(max_age_ms()), str(meta_ttl_ms())]
+        common = [str(maxlen()), str(max_age_ms()), str(meta_ttl_ms())]
+        calls = [
+            (self._keys(user_id), encode(envelope))
+            for user_ids, envelope in events
+            for user_id in user_ids
+        ]
+        replies: list[Any] = []
         for attempt in range(2):
             if self._append_sha is None or attempt:
                 self._append_sha = str(self.client.script_load(_APPEND))
             sha = self._append_sha
             pipe = self.client.pipeline(transaction=False)
-            for user_id in user_ids:
-                pipe.evalsha(sha, 2, *self._keys(user_id), *args, _new_epoch())
+            for keys, payload in calls:
+                args: list[Any] = [payload, *common, _new_epoch()]  # bytes are fine for redis
+                pipe.evalsha(sha, 2, *keys, *args)
             try:
                 replies = pipe.execute()
             except redis.exceptions.NoScriptError:
                 if attempt:
                     raise
                 continue
-            return [Position(_str(epoch), int(off)) for off, epoch in replies]
-        raise AssertionError("unreachable")
+            break
+        positions = iter(Position(_str(epoch), int(off)) for off, epoch in replies)
+        return [[next(positions) for _ in user_ids] for user_ids, _envelope in events]
 
     def resume(self, user_id: int, epoch: str | None, offset: int | None) -> Resume:
         reply = self._resume(
@@ -260,20 +274,26 @@ class MemoryStreamStore:
         return state
 
     def append_many(self, user_ids: list[int], envelope: dict[str, Any]) -> list[Position]:
-        payload = encode(envelope)
+        return self.append_batch([(user_ids, envelope)])[0]
+
+    def append_batch(self, events: list[tuple[list[int], dict[str, Any]]]) -> list[list[Position]]:
         out = []
         now = time.monotonic()
         with self._lock:
-            for user_id in user_ids:
-                state = self._state(user_id)
-                state["offset"] += 1
-                entries = state["entries"]
-                entries.append((state["offset"], now, payload))
-                while len(entries) > maxlen() or (
-                    entries and now - entries[0][1] > max_age_ms() / 1000
-                ):
-                    entries.popleft()
-                out.append(Position(state["epoch"], state["offset"]))
+            for user_ids, envelope in events:
+                payload = encode(envelope)
+                positions = []
+                for user_id in user_ids:
+                    state = self._state(user_id)
+                    state["offset"] += 1
+                    entries = state["entries"]
+                    entries.append((state["offset"], now, payload))
+                    while len(entries) > maxlen() or (
+                        entries and now - entries[0][1] > max_age_ms() / 1000
+                    ):
+                        entries.popleft()
+                    positions.append(Position(state["epoch"], state["offset"]))
+                out.append(positions)
         return out
 
     def resume(self, user_id: int, epoch: str | None, offset: int | None) -> Resume:

@@ -9,6 +9,7 @@ import asyncio
 from typing import Any
 
 import pytest
+import redis
 from channels.db import database_sync_to_async
 from django.conf import settings
 
@@ -112,6 +113,38 @@ async def test_send_reaches_every_tab_of_both_participants_only(
     await assert_no_event(sockets["third"])
     await assert_no_event(sockets["tab2"], "chat.unread")  # the sender has nothing unread
     assert await db_state(conversation) == (1, 0, 1, 1)
+
+
+async def test_a_send_stores_its_events_in_one_redis_round_trip_in_publish_order(
+    sockets, conversation, user, expert_user, monkeypatch
+):
+    """chat.message to both participants and chat.unread to the recipient: three stream
+    appends, one pipelined call; the recipient's offsets follow the publish order."""
+    appends: list[list[str]] = []
+    execute = redis.client.Pipeline.execute
+
+    def counting(pipe: Any, *args: Any, **kwargs: Any) -> Any:
+        keys = [str(c[0][3]) for c in pipe.command_stack if c[0][0] == "EVALSHA"]
+        if any(":ustream:" in k for k in keys):
+            appends.append(keys)
+        return execute(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counting)
+    reply = await request(
+        sockets["tab1"],
+        "chat.send",
+        {"conversation_id": conversation.pk, "text": "hello", "client_id": "c1"},
+    )
+    assert reply["type"] == "chat.send.ok"
+    assert len(appends) == 1 and len(appends[0]) == 3
+
+    message = await receive_event(sockets["expert"], "chat.message")
+    unread = await sockets["expert"].receive_json_from(timeout=5)  # right after it
+    assert unread["type"] == "chat.unread"
+    assert unread["offset"] == message["offset"] + 1 and unread["epoch"] == message["epoch"]
+    tab1 = await receive_event(sockets["tab1"], "chat.message")
+    tab2 = await receive_event(sockets["tab2"], "chat.message")
+    assert tab1["offset"] == tab2["offset"] and tab1["id"] == tab2["id"] == message["id"]
 
 
 async def test_read_receipt_and_unread_counts(sockets, conversation, user, expert_user):

@@ -1,0 +1,144 @@
+"""What a socket action publishes: stream offsets in one Redis round trip, in publish order.
+
+Inside `publish_batched` (every socket action) the stream appends of the events an action
+published wait until its thread work ends and then go to Redis together; the layer gets
+one message per recipient with that recipient's events in publish order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+from asgiref.sync import sync_to_async
+
+from realtime import events, layer_publish, stream
+from realtime.catalogue import CHAT_TYPING, NOTIFICATION_READ
+from realtime.executor import ensure_executor, in_action_thread
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def stream_round_trips(monkeypatch) -> list[list[str]]:
+    """Every pipelined Redis call that appended to a user stream: its commands' keys."""
+    calls: list[list[str]] = []
+    original = redis.client.Pipeline.execute
+
+    def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        keys = [
+            str(command[0][3])  # EVALSHA sha numkeys <meta key> <stream key> ...
+            for command in self.command_stack
+            if command[0][0] == "EVALSHA" and ":ustream:" in str(command[0][3])
+        ]
+        if keys:
+            calls.append(keys)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+    return calls
+
+
+@pytest.fixture
+def layer_messages(monkeypatch) -> list[tuple[str, dict[str, Any]]]:
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    async def group_send(layer: Any, group: str, message: dict[str, Any]) -> None:
+        sent.append((group, message))
+
+    monkeypatch.setattr(layer_publish, "group_send", group_send)
+    return sent
+
+
+def read(n: int) -> dict[str, Any]:
+    return {"ids": [n], "unread_count": 0}
+
+
+def typing(user_id: int) -> dict[str, Any]:
+    return {"conversation_id": 1, "user_id": user_id, "is_typing": True}
+
+
+def events_of(messages: list[tuple[str, dict[str, Any]]], user_id: int) -> list[dict[str, Any]]:
+    (message,) = [m for group, m in messages if group == f"user.{user_id}"]
+    return [message["event"]] if message["type"] == "realtime.event" else message["events"]
+
+
+def fresh_streams(*user_ids: int) -> None:
+    for user_id in user_ids:
+        stream.get_store().forget(user_id)
+
+
+async def test_an_action_appends_everything_it_published_in_one_round_trip_in_order(
+    user, other_user, stream_round_trips, layer_messages
+):
+    a, b = user.id, other_user.id
+    await sync_to_async(fresh_streams)(a, b)
+
+    def action() -> None:
+        events.publish_to_users([a, b], NOTIFICATION_READ, read(1))
+        events.send_to_user_now(b, CHAT_TYPING, typing(a))  # not stored: no offset
+        events.publish_to_user(b, NOTIFICATION_READ, read(2))
+        events.publish_to_user(a, NOTIFICATION_READ, read(3))
+
+    ensure_executor()
+    async with events.publish_batched():
+        await in_action_thread(action)()
+        # Appended when the action's thread work ended, before anything is sent.
+        assert len(stream_round_trips) == 1 and layer_messages == []
+
+    (keys,) = stream_round_trips
+    assert len(keys) == 4  # one append per recipient of each stored event
+    to_a, to_b = events_of(layer_messages, a), events_of(layer_messages, b)
+    assert [(e["data"]["ids"], e["offset"]) for e in to_a] == [([1], 1), ([3], 2)]
+    assert [e["type"] for e in to_b] == [NOTIFICATION_READ, CHAT_TYPING, NOTIFICATION_READ]
+    assert [e.get("offset") for e in to_b] == [1, None, 2]
+    assert to_b[0]["id"] == to_a[0]["id"]  # one event, each recipient's offset
+    assert len({e["epoch"] for e in to_a}) == 1 and to_a[0]["epoch"] != to_b[0]["epoch"]
+
+
+async def test_each_thread_hop_of_an_action_appends_its_own_events_in_order(
+    user, stream_round_trips, layer_messages
+):
+    await sync_to_async(fresh_streams)(user.id)
+    ensure_executor()
+    async with events.publish_batched():
+        await in_action_thread(events.publish_to_user)(user.id, NOTIFICATION_READ, read(1))
+        await in_action_thread(events.publish_to_user)(user.id, NOTIFICATION_READ, read(2))
+    assert len(stream_round_trips) == 2
+    assert [(e["data"]["ids"], e["offset"]) for e in events_of(layer_messages, user.id)] == [
+        ([1], 1),
+        ([2], 2),
+    ]
+
+
+async def test_events_published_outside_the_action_threads_get_offsets_before_the_send(
+    user, stream_round_trips, layer_messages
+):
+    await sync_to_async(fresh_streams)(user.id)
+    async with events.publish_batched():
+        await sync_to_async(events.publish_to_user, thread_sensitive=False)(
+            user.id, NOTIFICATION_READ, read(1)
+        )
+        assert stream_round_trips == []
+    assert len(stream_round_trips) == 1
+    (event,) = events_of(layer_messages, user.id)
+    assert event["offset"] == 1
+
+
+async def test_a_failed_append_still_sends_every_event_live_without_offsets(
+    user, other_user, layer_messages, monkeypatch, caplog
+):
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise redis.ConnectionError("redis is down")
+
+    monkeypatch.setattr(stream.get_store(), "append_batch", refuse)
+    ensure_executor()
+    async with events.publish_batched():
+        await in_action_thread(events.publish_to_users)(
+            [user.id, other_user.id], NOTIFICATION_READ, read(1)
+        )
+    for user_id in (user.id, other_user.id):
+        (event,) = events_of(layer_messages, user_id)
+        assert event["data"]["ids"] == [1] and "offset" not in event
+    assert "could not append notification.read" in caplog.text
