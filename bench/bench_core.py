@@ -174,6 +174,32 @@ def start_http(args) -> Proc:
     return start("http", argv, HTTP_PORT, env, common.ROOT)
 
 
+def start_celery(args) -> Proc:
+    """A Celery worker as bin/run starts one: a booking's follow-ups (notification, emails,
+    webhooks) run there, so its CPU and drain time are part of the booking figures."""
+    argv = [str(common.VENV_BIN / "celery"), "-A", "project", "worker", "-l", "warning"]
+    argv += ["--concurrency", str(args.celery_concurrency), "-n", f"bench{RUN}@%h"]
+    log_dir = common.ROOT / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / f"core-{RUN}-celery.log", "w")
+    proc = subprocess.Popen(
+        argv, cwd=common.ROOT, env=consult_env(args), stdout=log, stderr=subprocess.STDOUT
+    )
+    p = Proc("celery", proc, log)
+    _procs.append(p)
+    deadline = time.monotonic() + 60
+    while len(p.pids()) < 1 + args.celery_concurrency and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return p
+
+
+def celery_backlog() -> int:
+    """Tasks waiting in the bench's broker queue."""
+    import redis as redis_lib
+
+    return int(redis_lib.Redis.from_url(REDIS).llen("celery"))
+
+
 def start_peer(args) -> Proc:
     folder = next((d for d in PEER_DIRS if (d / "peerchat.py").exists()), None)
     if folder is None:
@@ -773,7 +799,7 @@ async def phase_overload(args, pairs: list[Pair], saturation: float) -> None:
         raise SystemExit(f"{missing} acknowledged messages missing after resume")
 
 
-async def phase_rest(args, bookable, token: str, http: Proc) -> None:
+async def phase_rest(args, bookable, token: str, http: Proc, celery: Proc | None) -> None:
     n = 32
     clients = [Http(HTTP_PORT, token) for _ in range(n)]
     path = "/api/v1/consultations/experts/"
@@ -816,12 +842,42 @@ async def phase_rest(args, bookable, token: str, http: Proc) -> None:
             },
         )
 
+    from notifications.models import Notification
+
+    def followed_up() -> int:
+        return Notification.objects.filter(kind=Notification.Kind.CONSULTATION_CREATED).count()
+
+    notes0 = await asyncio.to_thread(followed_up)
     cpu0 = http.cpu_seconds()
+    celery_cpu0 = celery.cpu_seconds() if celery is not None else 0.0
     count, lat, statuses = await rest_closed_loop(book_clients, book, args.seconds)
     cpu = http.cpu_seconds() - cpu0
     s = ms(lat)
     booked = statuses.get(201, 0)
     common.emit(BENCH, case, "booking CPU per request", round(cpu / count * 1000, 2), "ms")
+    if celery is not None:
+        # Every booking's follow-ups done: its expert notified and the queue empty (the
+        # emails are tasks of their own). Delivery checks wait REALTIME_ACK_TIMEOUT_SECONDS
+        # in the worker and are not part of this.
+        burst_end = time.monotonic()
+        while time.monotonic() - burst_end < 120:
+            done = await asyncio.to_thread(followed_up)
+            if done - notes0 >= booked and celery_backlog() == 0:
+                break
+            await asyncio.sleep(0.1)
+        drained = time.monotonic() - burst_end
+        celery_cpu = celery.cpu_seconds() - celery_cpu0
+        common.emit(
+            BENCH,
+            case,
+            "booking follow-ups Celery CPU per booking",
+            round(celery_cpu / max(booked, 1) * 1000, 2),
+            "ms",
+            notified=await asyncio.to_thread(followed_up) - notes0,
+        )
+        common.emit(
+            BENCH, case, "booking follow-ups drained after the burst", round(drained, 1), "s"
+        )
     common.emit(
         BENCH,
         case,
@@ -951,6 +1007,7 @@ async def amain(args, pairs: list[Pair], bookable, idle_users: list[common.Bench
     ws = start_ws(args)
     peer = start_peer(args) if not args.no_peer else None
     http = start_http(args) if "rest" in phases else None
+    celery = start_celery(args) if "rest" in phases and args.celery_concurrency else None
     common.log(f"ws pids {ws.pids()}, load {load_average()}")
     if http is not None:
         await asyncio.sleep(3)  # the workers fork after the port opens
@@ -964,7 +1021,7 @@ async def amain(args, pairs: list[Pair], bookable, idle_users: list[common.Bench
         if "overload" in phases:
             await phase_overload(args, pairs, saturation)
         if "rest" in phases and http is not None:
-            await phase_rest(args, bookable, pairs[0].user.token, http)
+            await phase_rest(args, bookable, pairs[0].user.token, http, celery)
         if "idle" in phases:
             await phase_idle(args, idle_users, ws)
     finally:
@@ -995,6 +1052,12 @@ def main() -> None:
     ap.add_argument("--ws-pythonpath", default="", help="extra PYTHONPATH for the ws processes")
     ap.add_argument("--http-workers", type=int, default=2)
     ap.add_argument("--pool", type=int, default=8, help="DB_POOL_SIZE per process")
+    ap.add_argument(
+        "--celery-concurrency",
+        type=int,
+        default=2,
+        help="processes of the Celery worker that runs booking follow-ups (0: no worker)",
+    )
     ap.add_argument("--layer", choices=["pubsub", "core"], default="pubsub")
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--phases", default="chat,saturation,overload,rest,idle")

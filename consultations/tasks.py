@@ -37,3 +37,11 @@ def compute_reliability() -> int:
     from consultations.services.reliability import refresh_all
 
     return refresh_all()
+
+
+@shared_task(name="consultations.tasks.announce_consultation_created", acks_late=True)  # type: ignore[untyped-decorator]
+def announce_consultation_created(snapshot: str) -> None:
+    """A new booking's follow-ups (notification, emails, webhooks), off the request path."""
+    from consultations.services.announce import from_snapshot, send_created
+
+    send_created(from_snapshot(snapshot))

@@ -38,16 +38,17 @@ def ready_new_booking(c: Consultation) -> Consultation:
     without reading its row back (the booking answer used to re-read it with a six-table
     join, most of a booking's CPU). The service loaded user, expert and expert.user; a new
     row has no successor, no review and no attendance (nobody has joined a meeting that
-    did not exist a moment ago); only its ledger rows are read.
+    did not exist a moment ago); its ledger rows are read unless the booking service
+    already cached them (services.ledger.record_booking).
     """
     for descriptor in _NEW_BOOKING_EMPTY:
         descriptor.related.set_cached_value(c, None)
-    _cache_related_rows(c, "attendance", [])
+    cache_related_rows(c, "attendance", [])
     prefetch_related_objects([c], "ledger_entries")
     return c
 
 
-def _cache_related_rows(c: Consultation, name: str, rows: list[Any]) -> None:
+def cache_related_rows(c: Consultation, name: str, rows: list[Any]) -> None:
     """What prefetch_related stores for `c.<name>.all()` (Django's prefetch_one_level
     does the same), for rows known without a query."""
     qs = getattr(c, name).all()

@@ -22,7 +22,7 @@ from django.utils import timezone
 from consultations import policies, signals
 from consultations.models import BookingAuditLog, Consultation, Expert
 from consultations.policies import Cause
-from consultations.services import cancellation, ledger, reviews, scheduling
+from consultations.services import announce, cancellation, ledger, reviews, scheduling
 from consultations.services.jitsi import JitsiService
 from consultations.services.payloads import event_payload
 from consultations.services.payments import get_payment_provider
@@ -188,7 +188,8 @@ def _book(
         )
 
         publish_to_user(expert.user_id, BOOKING_CREATED, event_payload(consultation))
-        _on_commit_signal(signals.consultation_created, consultation=consultation)
+        # The notification, emails and webhooks run in a Celery worker (services.announce).
+        announce.created_on_commit(consultation)
     return consultation
 
 

@@ -16,15 +16,18 @@ from decimal import Decimal
 
 from consultations.models import Consultation, LedgerEntry
 from consultations.policies import RefundDecision
+from consultations.selectors.consultations import cache_related_rows
 
 ZERO = Decimal("0.00")
 Kind = LedgerEntry.Kind
 
 
-def _add(c: Consultation, kind: str, amount: Decimal, reason: str, now: datetime) -> None:
+def _add(
+    c: Consultation, kind: str, amount: Decimal, reason: str, now: datetime
+) -> LedgerEntry | None:
     if amount == ZERO:
-        return
-    LedgerEntry.objects.create(
+        return None
+    return LedgerEntry.objects.create(
         consultation=c,
         expert_id=c.expert_id,
         kind=kind,
@@ -40,7 +43,10 @@ def record_booking(c: Consultation, now: datetime) -> None:
         reason = f"Carried over from booking #{c.rescheduled_from_id}."
     else:
         reason = f"Session price ({c.duration_minutes} min)."
-    _add(c, Kind.DUE, c.price, reason, now)
+    entry = _add(c, Kind.DUE, c.price, reason, now)
+    # `c` was just inserted, so these are all of its entries: whoever shows it next (the
+    # booking answer) needs no read of its ledger.
+    cache_related_rows(c, "ledger_entries", [entry] if entry is not None else [])
 
 
 def record_move(old: Consultation, new: Consultation, now: datetime) -> None:

@@ -224,29 +224,36 @@ def _load_calendar(
     *,
     now: datetime | None = None,
     rules: Sequence[ExpertAvailability] | None = None,
+    busy_window: tuple[datetime, datetime] | None = None,
 ) -> _Calendar:
-    """Everything needed to decide about slot starts in [lo, hi)."""
+    """Everything needed to decide about slot starts in [lo, hi).
+
+    `busy_window` narrows the blocks and bookings read to those overlapping it (see
+    ensure_bookable); by default they are read with wide margins around [lo, hi).
+    """
     now = now or timezone.now()
     zone = get_zone(expert.timezone, field="timezone")
     if rules is None:
         rules = list(ExpertAvailability.objects.filter(expert=expert))
-    max_minutes = max(session_lengths(expert), default=0)
-    # Margins: a session starting near `hi` runs past it, buffers reach either side, and
-    # a local day can be 25 hours long.
-    margin = timedelta(days=2, minutes=max_minutes)
     first_day = (lo - timedelta(days=1)).astimezone(zone).date()
     last_day = (hi + timedelta(days=1)).astimezone(zone).date()
+    if busy_window is None:
+        # Margins: a session starting near `hi` runs past it, buffers reach either side,
+        # and a local day can be 25 hours long.
+        margin = timedelta(days=2, minutes=max(session_lengths(expert), default=0))
+        busy_window = (lo - margin, hi + margin)
+    busy_lo, busy_hi = busy_window
 
     blocks = list(
         ExpertUnavailability.objects.filter(
-            expert=expert, end_at__gt=lo - margin, start_at__lt=hi + margin
+            expert=expert, end_at__gt=busy_lo, start_at__lt=busy_hi
         ).values_list("start_at", "end_at")
     )
     # Busy time from outside calendars counts like a block: no session may overlap it.
-    blocks += external_busy(expert, lo - margin, hi + margin)
+    blocks += external_busy(expert, busy_lo, busy_hi)
     taken = (
         Consultation.objects.filter(
-            expert=expert, blocked_end__gt=lo - margin, blocked_start__lt=hi + margin
+            expert=expert, blocked_end__gt=busy_lo, blocked_start__lt=busy_hi
         )
         .exclude(status=Consultation.Status.CANCELLED)
         .values_list("start_at", "blocked_start", "blocked_end", "status")
@@ -578,8 +585,19 @@ def ensure_bookable(
             field="start_at",
             code="beyond_horizon",
         )
-    cal = _load_calendar(expert, start_at, start_at + timedelta(microseconds=1), now=now)
     end_at = start_at + timedelta(minutes=duration_minutes)
+    # Only one start is judged, so only the bookings that can matter are read: those on its
+    # expert-local day (the daily limit) and those whose busy time could touch its own.
+    # An expert with a full week around it costs a day of rows, not five days of them.
+    zone = get_zone(expert.timezone, field="timezone")
+    day_lo, day_hi = local_day_bounds(start_at.astimezone(zone).date(), zone)
+    busy_window = (
+        min(day_lo, start_at - timedelta(minutes=expert.buffer_before_minutes)),
+        max(day_hi, end_at + timedelta(minutes=expert.buffer_after_minutes)),
+    )
+    cal = _load_calendar(
+        expert, start_at, start_at + timedelta(microseconds=1), now=now, busy_window=busy_window
+    )
     if not cal.available.contains(start_at, end_at):
         raise ServiceError(
             "This time is outside the expert's availability.",

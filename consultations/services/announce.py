@@ -1,0 +1,72 @@
+"""Domain signals whose listeners run in a Celery worker instead of the request.
+
+A new booking's follow-ups (the expert's in-app notification with its unread count and
+live push, both emails, the webhooks) cost more CPU than the booking itself (issue 12,
+bench/README.md). The request keeps what must be immediate: the live `booking.created`
+event, published on commit by the service. Everything else is one Celery task per
+booking, which sends the same `consultation_created` signal in the worker, so every
+listener (notifications, integrations) runs unchanged and exactly as often as before.
+
+The task carries a snapshot of the row as committed (Django's JSON serialisation), not
+just its id: listeners describe the booking as it was booked even if the expert confirms
+it before the worker gets to it, as they did when they ran in the request.
+
+If the broker refuses the task, the signal is sent in the request as before: a booking
+never loses its notification or emails to a broker outage.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core import serializers
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+from consultations import signals
+from consultations.models import Consultation
+
+logger = logging.getLogger(__name__)
+
+
+def snapshot(consultation: Consultation) -> str:
+    return str(serializers.serialize("json", [consultation]))
+
+
+def from_snapshot(data: str) -> Consultation:
+    """The consultation as snapshotted, with its client, expert and expert's user loaded
+    (every listener reads them) in one query rather than one lazy read each."""
+    obj = next(iter(serializers.deserialize("json", data))).object
+    assert isinstance(obj, Consultation)
+    current = (
+        Consultation.objects.select_related("user", "expert", "expert__user")
+        .filter(pk=obj.pk)
+        .first()
+    )
+    if current is not None:
+        obj.user = current.user
+        obj.expert = current.expert
+    return obj
+
+
+def send_created(consultation: Consultation) -> None:
+    """Send `consultation_created` for `consultation` (in this process)."""
+    signals.consultation_created.send(sender=Consultation, consultation=consultation)
+
+
+def created_on_commit(consultation: Consultation) -> None:
+    """After commit, hand `consultation_created` to a worker (see the module docstring)."""
+    from consultations.tasks import announce_consultation_created
+
+    data = snapshot(consultation)
+
+    def announce_created() -> None:
+        try:
+            announce_consultation_created.delay(data)
+        except (OperationalError, OSError):
+            logger.exception("broker refused booking %s's follow-ups: sent here", consultation.pk)
+            send_created(consultation)
+
+    # A named function (Django's robust path logs its __qualname__): whatever else goes
+    # wrong is logged, never raised into the committed request.
+    transaction.on_commit(announce_created, robust=True)

@@ -1,0 +1,127 @@
+"""A new booking's follow-ups run in one Celery task, not in the request (issue 12).
+
+The request publishes the live `booking.created` event and queues one task; the task sends
+`consultation_created` in the worker, where the expert's notification, both emails and the
+webhooks happen, each exactly once. Celery is eager in tests; `delay` is intercepted where
+a test needs to see what the request alone does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from unittest import mock
+
+import pytest
+from django.core import mail
+from kombu.exceptions import OperationalError
+
+from consultations.models import Consultation
+from consultations.services import booking
+from consultations.tasks import announce_consultation_created
+from consultations.tests.factories import make_user
+from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules
+from notifications.models import Notification
+
+# Time is frozen at BOOKING_NOW (fixed_now, consultations/tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_now")]
+
+START = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def expert():
+    e = scheduling_expert(tz="Europe/Paris")
+    set_rules(e, every_day("09:00", "18:00"))
+    return e
+
+
+@pytest.fixture
+def cleo():
+    return make_user(first_name="Cleo", last_name="Client", email="cleo@example.com")
+
+
+def _book(cleo, expert) -> Consultation:
+    return booking.book_consultation(
+        user=cleo, expert_id=expert.pk, start_at=START, duration_minutes=30, topic="Tax"
+    )
+
+
+def _created_notes() -> list[Notification]:
+    return list(Notification.objects.filter(kind=Notification.Kind.CONSULTATION_CREATED))
+
+
+def test_a_booking_notifies_emails_and_calls_webhooks_once_through_one_task(
+    cleo, expert, django_capture_on_commit_callbacks
+):
+    task = announce_consultation_created
+    with (
+        mock.patch.object(task, "delay", wraps=task.delay) as delay,
+        mock.patch("integrations.services.webhooks.dispatch") as webhooks,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        c = _book(cleo, expert)
+
+    delay.assert_called_once()
+    [note] = _created_notes()
+    assert note.recipient_id == expert.user_id and note.data["consultation_id"] == c.pk
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(["cleo@example.com", expert.user.email])
+    webhooks.assert_called_once()
+    assert webhooks.call_args.args[0] == "booking.created"
+    assert webhooks.call_args.args[1]["id"] == c.pk
+
+
+def test_the_request_leaves_the_follow_ups_to_the_worker(
+    cleo, expert, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch.object(announce_consultation_created, "delay") as delay,
+        mock.patch("consultations.services.booking.publish_to_user") as publish,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        c = _book(cleo, expert)
+
+    # Live at once: the expert's booking alert.
+    publish.assert_called_once()
+    assert publish.call_args.args[:2] == (expert.user_id, "booking.created")
+    # Nothing else has happened yet...
+    assert _created_notes() == [] and mail.outbox == []
+    # ...until the worker runs the one queued task.
+    (snapshot,) = delay.call_args.args
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_consultation_created(snapshot)
+    assert [n.data["consultation_id"] for n in _created_notes()] == [c.pk]
+    assert len(mail.outbox) == 2
+
+
+def test_the_worker_describes_the_booking_as_it_was_booked(
+    cleo, expert, django_capture_on_commit_callbacks
+):
+    """The expert may confirm before the worker gets to the task: the 'new request'
+    notification still says what was booked (the task carries a snapshot, not an id)."""
+    with (
+        mock.patch.object(announce_consultation_created, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        c = _book(cleo, expert)
+    Consultation.objects.filter(pk=c.pk).update(status=Consultation.Status.CONFIRMED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_consultation_created(*delay.call_args.args)
+    [note] = _created_notes()
+    assert note.title == "New booking request from Cleo Client"
+    assert note.data["status"] == "pending"
+
+
+def test_a_refusing_broker_runs_the_follow_ups_in_the_request(
+    cleo, expert, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch.object(
+            announce_consultation_created, "delay", side_effect=OperationalError("broker down")
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        c = _book(cleo, expert)  # must not raise
+
+    assert [n.data["consultation_id"] for n in _created_notes()] == [c.pk]
+    assert len(mail.outbox) == 2
