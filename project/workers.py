@@ -86,6 +86,10 @@ class HttpWorker(ThreadWorker):
             self.log.debug("Failed to send error message.")
 
 
+_ws = os.environ.get("UVICORN_WS", "websockets-sansio")
+_WS_PROTOCOLS = {"websockets-sansio": "project.ws_protocol:CoalescingSansIOProtocol"}
+
+
 class SocketWorker(UvicornWorker):
     """uvicorn under gunicorn for the socket processes.
 
@@ -93,10 +97,12 @@ class SocketWorker(UvicornWorker):
     each one costs CPU on the socket process (the bottleneck, bench/README.md) and saves little.
     UVICORN_WS picks uvicorn's WebSocket implementation (`websockets-sansio`, the default;
     `websockets`; `wsproto` if installed); bench/README.md has the measurement behind it.
+    `websockets-sansio` runs as project.ws_protocol's subclass, which writes the frames one
+    socket gets in a turn of the event loop together.
     """
 
     CONFIG_KWARGS = {
         **UvicornWorker.CONFIG_KWARGS,
         "ws_per_message_deflate": False,
-        "ws": os.environ.get("UVICORN_WS", "websockets-sansio"),
+        "ws": _WS_PROTOCOLS.get(_ws, _ws),
     }
