@@ -9,8 +9,8 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from consultations.services import scheduling
         from integrations import receivers
-        from integrations.selectors import busy_intervals_for
+        from integrations.selectors import busy_intervals_for, busy_intervals_sql
 
         receivers.connect()
         # External calendar busy times count in slot computation and the booking check.
-        scheduling.register_busy_source(busy_intervals_for)
+        scheduling.register_busy_source(busy_intervals_for, postgresql=busy_intervals_sql())

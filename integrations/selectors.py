@@ -27,6 +27,18 @@ def busy_intervals_for(
     )
 
 
+def busy_intervals_sql() -> str:
+    """busy_intervals_for as one SELECT (start_at, end_at) for the calendar read's single
+    statement on PostgreSQL (consultations.services.scheduling.register_busy_source)."""
+    busy = ExternalBusyInterval._meta.db_table
+    feeds = ExternalCalendarFeed._meta.db_table
+    return (
+        f"SELECT b.start_at, b.end_at FROM {busy} b JOIN {feeds} f ON f.id = b.feed_id"
+        " WHERE b.expert_id = %(expert)s AND f.enabled AND b.end_at > %(lo)s"
+        " AND b.start_at < %(hi)s"
+    )
+
+
 def feeds_of(expert: Expert) -> QuerySet[ExternalCalendarFeed]:
     return ExternalCalendarFeed.objects.filter(expert=expert).order_by("created_at", "pk")
 

@@ -22,6 +22,7 @@ listed can be booked and a time that is refused is never listed.
 
 from __future__ import annotations
 
+import json
 import math
 from bisect import bisect_right
 from collections import Counter
@@ -31,6 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -54,17 +56,26 @@ ALTERNATIVES_COUNT = 5
 # AppConfig.ready), so this module never imports them.
 BusySource = Callable[[Expert, datetime, datetime], Iterable[tuple[datetime, datetime]]]
 _busy_sources: list[BusySource] = []
+# A source may also give the same rows as PostgreSQL: a SELECT of (start_at, end_at) with
+# the placeholders %(expert)s, %(lo)s and %(hi)s. The calendar read then takes them in its
+# one statement instead of calling the source (see _read_calendar).
+_busy_sql: dict[BusySource, str] = {}
 
 
-def register_busy_source(source: BusySource) -> None:
+def register_busy_source(source: BusySource, *, postgresql: str | None = None) -> None:
     if source not in _busy_sources:
         _busy_sources.append(source)
+    if postgresql is not None:
+        _busy_sql[source] = postgresql
 
 
-def external_busy(expert: Expert, lo: datetime, hi: datetime) -> list[tuple[datetime, datetime]]:
+def external_busy(
+    expert: Expert, lo: datetime, hi: datetime, *, skip_sql: bool = False
+) -> list[tuple[datetime, datetime]]:
     found: list[tuple[datetime, datetime]] = []
     for source in _busy_sources:
-        found.extend(source(expert, lo, hi))
+        if not (skip_sql and source in _busy_sql):
+            found.extend(source(expert, lo, hi))
     return found
 
 
@@ -217,6 +228,138 @@ def _rule_windows(
     return windows
 
 
+@dataclass
+class _CalendarRows:
+    """An expert's own calendar rows for one read (see _read_calendar)."""
+
+    rules: list[ExpertAvailability]
+    blocks: list[tuple[datetime, datetime]]
+    taken: list[tuple[datetime, datetime, datetime, str]]  # start, blocked start/end, status
+    overrides: Overrides
+
+
+def _read_calendar(
+    expert: Expert,
+    busy_lo: datetime,
+    busy_hi: datetime,
+    first_day: date,
+    last_day: date,
+    *,
+    rules: bool,
+) -> _CalendarRows:
+    """Weekly rules (if `rules`), unavailability blocks and busy time from the registered
+    sources, non-cancelled bookings overlapping [busy_lo, busy_hi), and date overrides of
+    first_day..last_day.
+
+    On PostgreSQL this is one statement (UNION ALL) instead of five: a booking validates
+    its time on every request, and each ORM query cost more to build than to run.
+    Elsewhere (the embedded SQLite default) the same rows come from ORM queries and the
+    sources; tests hold the two to the same answers.
+    """
+    if connection.vendor == "postgresql":
+        return _read_calendar_one_statement(expert, busy_lo, busy_hi, first_day, last_day, rules)
+    return _read_calendar_orm(expert, busy_lo, busy_hi, first_day, last_day, rules)
+
+
+def _read_calendar_orm(
+    expert: Expert,
+    busy_lo: datetime,
+    busy_hi: datetime,
+    first_day: date,
+    last_day: date,
+    rules: bool,
+) -> _CalendarRows:
+    return _CalendarRows(
+        rules=list(ExpertAvailability.objects.filter(expert=expert)) if rules else [],
+        blocks=list(
+            ExpertUnavailability.objects.filter(
+                expert=expert, end_at__gt=busy_lo, start_at__lt=busy_hi
+            ).values_list("start_at", "end_at")
+        )
+        + external_busy(expert, busy_lo, busy_hi),
+        taken=list(
+            Consultation.objects.filter(
+                expert=expert, blocked_end__gt=busy_lo, blocked_start__lt=busy_hi
+            )
+            .exclude(status=Consultation.Status.CANCELLED)
+            .values_list("start_at", "blocked_start", "blocked_end", "status")
+        ),
+        overrides=load_overrides(expert, first_day, last_day),
+    )
+
+
+# Columns: kind, weekday, start_time, end_time, t1, t2, t3, status, date, windows.
+_CALENDAR_SQL = """
+SELECT 'r', weekday, start_time, end_time, NULL::timestamptz, NULL::timestamptz,
+       NULL::timestamptz, NULL::varchar, NULL::date, NULL::jsonb
+  FROM {rules} WHERE expert_id = %(expert)s AND %(with_rules)s
+UNION ALL
+SELECT 'b', NULL, NULL, NULL, start_at, end_at, NULL, NULL, NULL, NULL
+  FROM {blocks} WHERE expert_id = %(expert)s AND end_at > %(lo)s AND start_at < %(hi)s
+UNION ALL
+SELECT 't', NULL, NULL, NULL, start_at, blocked_start, blocked_end, status, NULL, NULL
+  FROM {bookings} WHERE expert_id = %(expert)s AND blocked_end > %(lo)s
+   AND blocked_start < %(hi)s AND status <> %(cancelled)s
+UNION ALL
+SELECT 'o', NULL, NULL, NULL, NULL, NULL, NULL, NULL, date, windows
+  FROM {overrides} WHERE expert_id = %(expert)s AND date >= %(first)s AND date <= %(last)s
+"""
+
+
+def _read_calendar_one_statement(
+    expert: Expert,
+    busy_lo: datetime,
+    busy_hi: datetime,
+    first_day: date,
+    last_day: date,
+    with_rules: bool,
+) -> _CalendarRows:
+    sql = _CALENDAR_SQL.format(
+        rules=ExpertAvailability._meta.db_table,
+        blocks=ExpertUnavailability._meta.db_table,
+        bookings=Consultation._meta.db_table,
+        overrides=ExpertDateOverride._meta.db_table,
+    )
+    for source_sql in _busy_sql.values():
+        sql += (
+            "UNION ALL\nSELECT 'b', NULL, NULL, NULL, start_at, end_at, NULL, NULL, NULL, NULL"
+            f"\n  FROM ({source_sql}) AS busy_source\n"
+        )
+    params: dict[str, Any] = {
+        "expert": expert.pk,
+        "with_rules": with_rules,
+        "lo": busy_lo,
+        "hi": busy_hi,
+        "cancelled": Consultation.Status.CANCELLED,
+        "first": first_day,
+        "last": last_day,
+    }
+    rows = _CalendarRows(rules=[], blocks=[], taken=[], overrides={})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    for kind, weekday, start_time, end_time, t1, t2, t3, status, day, windows in found:
+        if kind == "r":
+            rows.rules.append(
+                ExpertAvailability(
+                    expert=expert, weekday=weekday, start_time=start_time, end_time=end_time
+                )
+            )
+        elif kind == "b":
+            rows.blocks.append((t1, t2))
+        elif kind == "t":
+            rows.taken.append((t1, t2, t3, status))
+        else:
+            if isinstance(windows, str):  # Django reads jsonb as text
+                windows = json.loads(windows)
+            rows.overrides[day] = [
+                (parse_wall_time(w["start_time"]), parse_wall_time(w["end_time"])) for w in windows
+            ]
+    rows.rules.sort(key=lambda r: (r.weekday, r.start_time))  # the model's ordering
+    rows.blocks += external_busy(expert, busy_lo, busy_hi, skip_sql=True)
+    return rows
+
+
 def _load_calendar(
     expert: Expert,
     lo: datetime,
@@ -233,8 +376,6 @@ def _load_calendar(
     """
     now = now or timezone.now()
     zone = get_zone(expert.timezone, field="timezone")
-    if rules is None:
-        rules = list(ExpertAvailability.objects.filter(expert=expert))
     first_day = (lo - timedelta(days=1)).astimezone(zone).date()
     last_day = (hi + timedelta(days=1)).astimezone(zone).date()
     if busy_window is None:
@@ -244,30 +385,17 @@ def _load_calendar(
         busy_window = (lo - margin, hi + margin)
     busy_lo, busy_hi = busy_window
 
-    blocks = list(
-        ExpertUnavailability.objects.filter(
-            expert=expert, end_at__gt=busy_lo, start_at__lt=busy_hi
-        ).values_list("start_at", "end_at")
-    )
-    # Busy time from outside calendars counts like a block: no session may overlap it.
-    blocks += external_busy(expert, busy_lo, busy_hi)
-    taken = (
-        Consultation.objects.filter(
-            expert=expert, blocked_end__gt=busy_lo, blocked_start__lt=busy_hi
-        )
-        .exclude(status=Consultation.Status.CANCELLED)
-        .values_list("start_at", "blocked_start", "blocked_end", "status")
-    )
+    rows = _read_calendar(expert, busy_lo, busy_hi, first_day, last_day, rules=rules is None)
+    rules = rows.rules if rules is None else rules
+    blocks = rows.blocks  # outside calendars' busy time included: it counts like a block
     busy: list[tuple[datetime, datetime]] = []
     day_counts: Counter[date] = Counter()
-    for start_at, blocked_start, blocked_end, status in taken:
+    for start_at, blocked_start, blocked_end, status in rows.taken:
         day_counts[start_at.astimezone(zone).date()] += 1
         if status in Consultation.ACTIVE_STATUSES:
             busy.append((blocked_start, blocked_end))
 
-    windows = _rule_windows(
-        rules, zone, first_day, last_day, load_overrides(expert, first_day, last_day)
-    )
+    windows = _rule_windows(rules, zone, first_day, last_day, rows.overrides)
     return _Calendar(
         expert=expert,
         zone=zone,

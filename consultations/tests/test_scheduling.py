@@ -561,3 +561,66 @@ def test_refresh_after_a_booking_that_fills_the_soonest_day_recomputes(in_march)
         expert, added=(same_day.start_at, same_day.blocked_start)
     )
     assert moved == utc(2026, 3, 2, 9, 0)
+
+
+# --------------------------------------------------------------------------- one read
+
+
+def test_the_one_statement_calendar_read_matches_the_orm_read(in_march):
+    """PostgreSQL reads an expert's calendar in one UNION ALL (outside calendars included);
+    other databases use ORM queries and the busy sources. Both must return the same rules,
+    blocks, bookings and overrides."""
+    from consultations.models import ExpertDateOverride
+
+    expert = scheduling_expert("Europe/Paris")
+    other = scheduling_expert()
+    set_rules(expert, [(SUN, "14:00", "18:00"), (MON, "09:00", "12:00"), (MON, "08:00", "08:30")])
+    set_rules(other, every_day("00:00", "24:00"))
+    lo, hi = utc(2026, 3, 2, 0, 0), utc(2026, 3, 4, 0, 0)
+    ExpertUnavailability.objects.create(
+        expert=expert, start_at=utc(2026, 3, 2, 10, 0), end_at=utc(2026, 3, 2, 11, 0)
+    )
+    ExpertUnavailability.objects.create(  # outside the window
+        expert=expert, start_at=utc(2026, 3, 9, 10, 0), end_at=utc(2026, 3, 9, 11, 0)
+    )
+    for start, status in [
+        (utc(2026, 3, 2, 9, 0), "confirmed"),
+        (utc(2026, 3, 2, 13, 0), "pending"),
+        (utc(2026, 3, 3, 9, 0), "completed"),
+        (utc(2026, 3, 3, 11, 0), "cancelled"),
+        (utc(2026, 3, 10, 9, 0), "confirmed"),  # outside the window
+    ]:
+        make_consultation(expert=expert, start_at=start, status=status)
+    make_consultation(expert=other, start_at=utc(2026, 3, 2, 9, 0))
+    ExpertDateOverride.objects.create(expert=expert, date=date(2026, 3, 2), windows=[])
+    ExpertDateOverride.objects.create(
+        expert=expert,
+        date=date(2026, 3, 3),
+        windows=[{"start_time": "10:00", "end_time": "24:00"}],
+    )
+    # Outside calendars (the integrations app's busy source): enabled feeds only.
+    from integrations.models import ExternalBusyInterval, ExternalCalendarFeed
+
+    for enabled, hour in ((True, 15), (False, 16)):
+        feed = ExternalCalendarFeed.objects.create(expert=expert, url="https://x", enabled=enabled)
+        ExternalBusyInterval.objects.create(
+            feed=feed,
+            expert=expert,
+            start_at=utc(2026, 3, 2, hour, 0),
+            end_at=utc(2026, 3, 2, hour, 30),
+        )
+    first, last = date(2026, 3, 1), date(2026, 3, 4)
+
+    for with_rules in (True, False):
+        one = scheduling._read_calendar_one_statement(expert, lo, hi, first, last, with_rules)
+        orm = scheduling._read_calendar_orm(expert, lo, hi, first, last, with_rules)
+        rule = lambda r: (r.expert_id, r.weekday, r.start_time, r.end_time)  # noqa: E731
+        assert [rule(r) for r in one.rules] == [rule(r) for r in orm.rules]
+        assert len(one.rules) == (3 if with_rules else 0)
+        assert sorted(one.blocks) == sorted(orm.blocks)
+        assert sorted(one.blocks) == [
+            (utc(2026, 3, 2, 10, 0), utc(2026, 3, 2, 11, 0)),
+            (utc(2026, 3, 2, 15, 0), utc(2026, 3, 2, 15, 30)),
+        ]
+        assert sorted(one.taken) == sorted(orm.taken) and len(one.taken) == 3
+        assert one.overrides == orm.overrides and one.overrides[date(2026, 3, 2)] == []
