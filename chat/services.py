@@ -33,6 +33,7 @@ from chat.throttling import check_send_rate, refund_send, reset_typing, typing_a
 from consultations.models import Consultation, Expert
 from project.api_errors import Conflict, NotAllowed, NotFound, ServiceError
 from project.metrics import CHAT_SENDS, labelled
+from project.prepared import prepared_cursor
 from realtime.events import publish_to_user, publish_to_users, send_to_user_now
 
 logger = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ def _unread_counts(user_id: int) -> dict[str, Any]:
     cost more CPU than the query (a quarter of a socket process's time, py-spy)."""
     if connection.vendor != "postgresql":
         return selectors.unread_counts(user_id)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_UNREAD_SQL, {"user": user_id})
         per_conversation = {str(pk): count for pk, count in cursor.fetchall()}
     return {"total": sum(per_conversation.values()), "conversations": per_conversation}
@@ -377,7 +378,7 @@ def _send_text_fast(
     }
     try:
         with transaction.atomic():
-            with connection.cursor() as cursor:
+            with prepared_cursor() as cursor:
                 cursor.execute(_FAST_SEND_SQL, params)
                 row = cursor.fetchone()
             if row is None:

@@ -129,6 +129,9 @@ else:
 # many as the pool has connections, so no action waits for a connection while holding a
 # thread (realtime/executor.py). Without a pool each thread keeps its own connection.
 REALTIME_THREADS = int(os.environ.get("REALTIME_THREADS", str(DB_POOL_SIZE or 8)))
+# Hot statements (the chat send's) are prepared once per connection: PostgreSQL planned
+# them on every send (project/prepared.py). Off behind a PgBouncer that cannot keep them.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
