@@ -43,5 +43,8 @@ def compute_reliability() -> int:
 def announce_consultation_created(snapshot: str) -> None:
     """A new booking's follow-ups (notification, emails, webhooks), off the request path."""
     from consultations.services.announce import from_snapshot, send_created
+    from project.inline_tasks import inline
 
-    send_created(from_snapshot(snapshot))
+    # The emails its listeners queue are sent here, not as two more tasks.
+    with inline():
+        send_created(from_snapshot(snapshot))

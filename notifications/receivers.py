@@ -24,6 +24,7 @@ from notifications.emails import display_name, no_show_terms
 from notifications.models import Notification
 from notifications.people import display_prefs_for, name_of
 from notifications.services import create_notification
+from project import inline_tasks
 from project.timefmt import format_span_for
 
 if TYPE_CHECKING:  # types only: the listeners are connected before these apps' models load
@@ -50,7 +51,18 @@ def _listener(func: Callable[..., None]) -> Callable[..., None]:
 def enqueue(task: Any, *args: object, countdown: int = 0) -> None:
     """`task` is a Celery task (celery ships no types, hence Any)."""
 
+    # Decided now, by whoever queues (the callback may run later, after the block).
+    run_here = not countdown and inline_tasks.active()
+
     def enqueue_email_task() -> None:
+        if run_here:
+            # Already in a worker (a booking's follow-ups): send now, not as a new task.
+            # Called directly, a failing task raises; it is then queued for its retries.
+            try:
+                task(*args)
+                return
+            except Exception:
+                logger.warning("%s failed inline: queued", task.name, exc_info=True)
         if countdown:
             task.apply_async(args=args, countdown=countdown)
         else:

@@ -22,3 +22,9 @@ def check_delivery(
 ) -> str:
     """Email the recipient of a booking change that no tab acknowledged in time (once)."""
     return delivery.fall_back_if_unacknowledged(user_id, epoch, offset, event_type, summary)
+
+
+@shared_task(name="realtime.tasks.sweep_due_deliveries", acks_late=True)  # type: ignore[untyped-decorator]
+def sweep_due_deliveries() -> int:
+    """Queue the delivery checks now due (realtime.delivery.sweep_due; beat, every 10 s)."""
+    return delivery.sweep_due()

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from consultations import policies
 from consultations.models import LedgerEntry
+from project.reused_fields import ReusedFieldsMixin
 
 
 class RefundTierSerializer(serializers.Serializer):
@@ -83,7 +84,10 @@ class RefusalSerializer(serializers.Serializer):
     cutoff_at = serializers.DateTimeField(allow_null=True)
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer):
+class LedgerEntrySerializer(ReusedFieldsMixin, serializers.ModelSerializer):
+    """Fields built once per thread (project/reused_fields.py): every consultation answer
+    (a booking's among them) lists its ledger through a fresh instance."""
+
     class Meta:
         model = LedgerEntry
         fields = ["id", "kind", "amount", "currency", "reason", "created_at"]

@@ -125,3 +125,36 @@ def test_a_refusing_broker_runs_the_follow_ups_in_the_request(
 
     assert [n.data["consultation_id"] for n in _created_notes()] == [c.pk]
     assert len(mail.outbox) == 2
+
+
+def test_the_worker_sends_the_emails_itself_and_queues_only_a_failed_one(
+    cleo, expert, django_capture_on_commit_callbacks
+):
+    """Inside the follow-up task the two emails are sent at once, not queued as two more
+    tasks; one that fails is queued after all, so Celery's retries still apply."""
+    from notifications import emails
+    from notifications.tasks import send_consultation_email
+
+    with (
+        mock.patch.object(announce_consultation_created, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        _book(cleo, expert)
+    (snapshot,) = delay.call_args.args
+    real = emails.deliver_consultation_email
+
+    def expert_mail_fails(**kw):
+        if kw["recipient_id"] == expert.user_id:
+            raise OSError("mail server down")
+        return real(**kw)
+
+    with (
+        mock.patch.object(send_consultation_email, "delay") as queued,
+        mock.patch.object(emails, "deliver_consultation_email", side_effect=expert_mail_fails),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        announce_consultation_created(snapshot)
+
+    assert [m.to for m in mail.outbox] == [["cleo@example.com"]]  # sent in the task
+    queued.assert_called_once()  # only the failed one, for Celery's retries
+    assert queued.call_args.args[2] == expert.user_id

@@ -44,3 +44,26 @@ def test_threads_build_their_own_fields():
     worker.start()
     worker.join()
     assert there[0] is not here
+
+
+def test_ledger_rows_share_fields_and_keep_their_own_values():
+    from django.utils import timezone
+
+    from consultations.models import LedgerEntry
+    from consultations.serializers.policies import LedgerEntrySerializer
+
+    booking = make_consultation(user=make_user(), expert=make_expert())
+    for amount in ("10.00", "-4.00"):
+        LedgerEntry.objects.create(
+            consultation=booking,
+            expert=booking.expert,
+            kind="due",
+            amount=amount,
+            currency="USD",
+            reason=f"r{amount}",
+            created_at=timezone.now(),
+        )
+    rows = LedgerEntry.objects.filter(consultation=booking).order_by("id")
+    assert LedgerEntrySerializer(rows[0]).fields is LedgerEntrySerializer(rows[1]).fields
+    data = LedgerEntrySerializer(rows, many=True).data
+    assert [(r["amount"], r["reason"]) for r in data] == [("10.00", "r10.00"), ("-4.00", "r-4.00")]

@@ -307,6 +307,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consultations.tasks.compute_reliability",
         "schedule": crontab(minute=40),
     },
+    # Booking changes no tab acknowledged: their checks wait in Redis until due
+    # (realtime/delivery.py, DUE_SWEEP_SECONDS).
+    "sweep-due-deliveries": {
+        "task": "realtime.tasks.sweep_due_deliveries",
+        "schedule": timedelta(seconds=10),
+    },
     "purge-idempotency-keys": {
         "task": "consultations.tasks.purge_idempotency_keys",
         "schedule": crontab(hour=3, minute=17),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -18,15 +20,39 @@ from realtime.tasks import check_delivery
 pytestmark = [pytest.mark.django_db]
 
 
+class _Due:
+    """The checks waiting in Redis (realtime.delivery.watch), read afresh on every use:
+    each with its args and the seconds until it is due."""
+
+    def _read(self) -> list[dict]:
+        rows = delivery._due_client().zrange(delivery._due_key(), 0, -1, withscores=True)
+        now = time.time()
+        return [{"args": json.loads(m), "countdown": round(due - now)} for m, due in rows]
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __getitem__(self, i: int) -> dict:
+        return self._read()[i]
+
+    def __eq__(self, other: object) -> bool:
+        return self._read() == other
+
+
 @pytest.fixture
-def scheduled(monkeypatch, settings):
+def scheduled(settings):
     settings.REALTIME_ACK_TIMEOUT_SECONDS = 45
-    calls: list[dict] = []
-    monkeypatch.setattr(
-        check_delivery,
-        "apply_async",
-        lambda args, countdown: calls.append({"args": args, "countdown": countdown}),
-    )
+    client, key = delivery._due_client(), delivery._due_key()
+    client.delete(key)
+    yield _Due()
+    client.delete(key)
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[list]:
+    """check_delivery tasks queued (by sweep_due, or with a countdown without Redis)."""
+    calls: list[list] = []
+    monkeypatch.setattr(check_delivery, "apply_async", lambda args, **kw: calls.append([args, kw]))
     return calls
 
 
@@ -104,3 +130,24 @@ def test_turned_off_by_a_zero_timeout(settings, monkeypatch, django_capture_on_c
     monkeypatch.setattr(check_delivery, "apply_async", lambda *a, **k: calls.append(a))
     _book(django_capture_on_commit_callbacks)
     assert calls == []
+
+
+def test_due_checks_are_queued_once_and_leave_redis(
+    scheduled, queued, django_capture_on_commit_callbacks
+):
+    _book(django_capture_on_commit_callbacks)
+    args = scheduled[0]["args"]
+    assert delivery.sweep_due() == 0 and queued == []  # not due for 45 s
+    assert delivery.sweep_due(now=time.time() + 46) == 1
+    assert queued == [[args, {}]]
+    assert scheduled == [] and delivery.sweep_due(now=time.time() + 46) == 0
+
+
+def test_without_redis_each_check_is_a_task_with_a_countdown(
+    scheduled, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(delivery, "_due_client", lambda: None)
+    _book(django_capture_on_commit_callbacks)
+    [[args, options]] = queued
+    assert options == {"countdown": 45} and args[3] == BOOKING_CREATED
+    assert delivery.sweep_due() == 0
