@@ -71,3 +71,22 @@ def test_pathological_nesting_is_refused_not_a_recursion_error(depth):
 def test_non_json_constants_are_refused(text):
     with pytest.raises(ValueError):
         json_limits.loads(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("[1e400]", [float("inf")]),  # past float range: the standard library's inf
+        ("[123456789012345678901234567890]", [123456789012345678901234567890]),
+        ('"\\ud800"', "\ud800"),  # a lone surrogate escape
+        ('{"a": 1, "a": 2}', {"a": 2}),
+    ],
+)
+def test_what_orjson_refuses_decodes_as_before(text, value):
+    assert json_limits.loads(text) == value == json.loads(text)
+
+
+def test_constants_are_still_refused():
+    for text in ("NaN", "[Infinity]", '{"x": -Infinity}'):
+        with pytest.raises(ValueError):
+            json_limits.loads(text)
