@@ -1,5 +1,6 @@
 // Starts the real product for end-to-end tests: a fresh PostgreSQL database, migrations,
-// demo data, the built frontend and daphne. Everything it starts, it stops.
+// demo data, the built frontend, daphne and a Celery worker (a new booking's notification and
+// emails are sent by the worker, as in production). Everything it starts, it stops.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync, mkdirSync } from "node:fs";
 import net from "node:net";
@@ -13,6 +14,7 @@ export const ROOT = path.resolve(FRONTEND, "..");
 export const RESULTS = path.join(FRONTEND, "test-results");
 const PY = path.join(ROOT, ".venv", "bin", "python");
 const DAPHNE = path.join(ROOT, ".venv", "bin", "daphne");
+const CELERY = path.join(ROOT, ".venv", "bin", "celery");
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const DEMO_PASSWORD = "demo-pass-2026";
@@ -95,6 +97,15 @@ export async function startServer() {
   });
   proc.stdout.on("data", (b) => logs.push(b.toString()));
   proc.stderr.on("data", (b) => logs.push(b.toString()));
+  // --purge: tasks an earlier run left in this Redis DB's queue belong to another database.
+  const worker = spawn(
+    CELERY,
+    ["-A", "project", "worker", "-l", "info", "--concurrency", "1", "--purge", "-n", `e2e${port}@%h`],
+    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const workerLogs = [];
+  worker.stdout.on("data", (b) => workerLogs.push(b.toString()));
+  worker.stderr.on("data", (b) => workerLogs.push(b.toString()));
   const baseUrl = `http://127.0.0.1:${port}`;
 
   const server = {
@@ -103,19 +114,7 @@ export async function startServer() {
     env,
     logs,
     async stop() {
-      if (proc.exitCode === null) {
-        proc.kill("SIGTERM");
-        await new Promise((resolve) => {
-          const t = setTimeout(() => {
-            proc.kill("SIGKILL");
-            resolve();
-          }, 5000);
-          proc.once("exit", () => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-      }
+      await Promise.all([stopProcess(proc), stopProcess(worker)]);
       rmSync(varDir, { recursive: true, force: true });
     },
     /** Runs Python in the server's environment (e.g. to shape data for a scenario). */
@@ -126,11 +125,38 @@ export async function startServer() {
 
   try {
     await waitForHealth(baseUrl, port, proc, logs);
+    await waitForWorker(worker, workerLogs);
   } catch (err) {
     await server.stop();
     throw err;
   }
   return server;
+}
+
+async function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  await new Promise((resolve) => {
+    const t = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve();
+    }, 5000);
+    child.once("exit", () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+async function waitForWorker(worker, workerLogs, timeoutMs = 60_000) {
+  // Celery logs "<name> ready." once it consumes; a booking made before would wait for it.
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (worker.exitCode !== null) throw new Error(`celery worker exited:\n${workerLogs.join("")}`);
+    if (workerLogs.join("").includes(" ready.")) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`celery worker not ready in ${timeoutMs} ms:\n${workerLogs.join("")}`);
 }
 
 async function waitForHealth(baseUrl, port, proc, logs, timeoutMs = 30_000) {
