@@ -17,7 +17,8 @@ Phases (each prints ROW| lines for bin/bench's table):
                 acknowledged messages missing at the recipient must be 0; /metrics' drop and
                 resync counters are reported
   rest          32 concurrent clients: expert list req/s, bookings/s on disjoint slots, and
-                expert-list p95 at a paced 100 req/s
+                expert-list p95 at a paced 100 req/s; then PostgreSQL's own commit rate
+                (pgbench, 32 clients, one-row INSERTs) as the baseline beside bookings
   idle          --idle authenticated sockets held open: RSS per socket of the ws processes
 
 Run: .venv/bin/python bench/bench_core.py [--quick] [--phases chat,saturation,...]
@@ -803,6 +804,60 @@ async def phase_overload(args, pairs: list[Pair], saturation: float) -> None:
         raise SystemExit(f"{missing} acknowledged messages missing after resume")
 
 
+async def phase_pg_baseline(args) -> None:
+    """PostgreSQL's own commit rate on this box, the ceiling for anything that writes:
+    pgbench with 32 clients, one small INSERT per transaction (a booking commits one
+    transaction with two inserts), against the bench database, for --seconds."""
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        common.log("pgbench not found (apt-get install postgresql-client): no baseline")
+        return
+    import psycopg
+
+    url = common.database_url(DB)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_commit_rate "
+            "(id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), note text)"
+        )
+    script = common.ROOT / "var" / "bench" / f"pgbench-{RUN}.sql"
+    script.write_text("INSERT INTO bench_commit_rate (note) VALUES ('bench');\n")
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            pgbench,
+            "-n",
+            "-c",
+            "32",
+            "-j",
+            "2",
+            "-T",
+            str(max(1, int(args.seconds))),
+            "-f",
+            str(script),
+            url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out = (await proc.communicate())[0].decode()
+    finally:
+        script.unlink(missing_ok=True)
+    tps = next(
+        (line.split("=")[1].split()[0] for line in out.splitlines() if line.startswith("tps")),
+        None,
+    )
+    if tps is None:
+        common.log(f"pgbench gave no figure:\n{out}")
+        return
+    common.emit(
+        BENCH,
+        "PostgreSQL baseline (pgbench, 32 clients)",
+        "one-row INSERT commits",
+        round(float(tps), 1),
+        "commits/s",
+        load=load_average(),
+    )
+
+
 async def phase_rest(args, bookable, token: str, http: Proc, celery: Proc | None) -> None:
     n = 32
     clients = [Http(HTTP_PORT, token) for _ in range(n)]
@@ -1026,6 +1081,7 @@ async def amain(args, pairs: list[Pair], bookable, idle_users: list[common.Bench
             await phase_overload(args, pairs, saturation)
         if "rest" in phases and http is not None:
             await phase_rest(args, bookable, pairs[0].user.token, http, celery)
+            await phase_pg_baseline(args)
         if "idle" in phases:
             await phase_idle(args, idle_users, ws)
     finally:
