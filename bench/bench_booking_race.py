@@ -236,7 +236,7 @@ def main() -> None:
 
         # --- the database constraint alone
         def no_lock(expert_id: int) -> Expert:
-            return Expert.objects.select_related("user").get(pk=expert_id)
+            return Expert.objects.get(pk=expert_id)
 
         bare = [make_expert(f"bare{k}") for k in range(2)]
         patches = (

@@ -67,18 +67,20 @@ class ExpertPolicySerializer(serializers.Serializer):
     templates = PolicyTemplateSerializer(many=True, read_only=True)
 
 
-class RefundDeadlineSerializer(serializers.Serializer):
+# The three below are built inside every consultation answer (a booking's among them), so
+# their fields are built once per thread (project/reused_fields.py).
+class RefundDeadlineSerializer(ReusedFieldsMixin, serializers.Serializer):
     until = serializers.DateTimeField()
     refund_percent = serializers.IntegerField()
 
 
-class RefundQuoteSerializer(serializers.Serializer):
+class RefundQuoteSerializer(ReusedFieldsMixin, serializers.Serializer):
     percent = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=10, decimal_places=2)
     reason = serializers.CharField()
 
 
-class RefusalSerializer(serializers.Serializer):
+class RefusalSerializer(ReusedFieldsMixin, serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     cutoff_at = serializers.DateTimeField(allow_null=True)
