@@ -50,10 +50,23 @@ def display_prefs(user: User, *, fallback_zone: str = "") -> DisplayPrefs:
     profile = profile_of(user)
     zone = profile.timezone or fallback_zone
     if not zone:
-        zone = _expert_zone(user.pk)
+        loaded = _loaded_expert_zone(user)
+        zone = loaded if loaded is not None else _expert_zone(user.pk)
     if not zone or not is_known_zone(zone):
         zone = "UTC"
     return DisplayPrefs(zone=zone, hour12=profile.time_format == Profile.TimeFormat.H12)
+
+
+def _loaded_expert_zone(user: User) -> str | None:
+    """The expert zone if the user was read with select_related("expert_profile") ("" when
+    not an expert), else None (not loaded: ask the database)."""
+    from consultations.models import Expert
+
+    expert_rel = Expert.user.field.remote_field  # the user's reverse `expert_profile`
+    if not expert_rel.is_cached(user):
+        return None
+    expert = expert_rel.get_cached_value(user)
+    return expert.timezone if isinstance(expert, Expert) else ""
 
 
 _expert_zone_sql = ""

@@ -42,9 +42,11 @@ def compute_reliability() -> int:
 @shared_task(name="consultations.tasks.announce_consultation_created", acks_late=True)  # type: ignore[untyped-decorator]
 def announce_consultation_created(snapshot: str) -> None:
     """A new booking's follow-ups (notification, emails, webhooks), off the request path."""
-    from consultations.services.announce import from_snapshot, send_created
+    from consultations.services.announce import load, send_created
     from project.inline_tasks import inline
 
-    # The emails its listeners queue are sent here, not as two more tasks.
-    with inline():
-        send_created(from_snapshot(snapshot))
+    booked, current = load(snapshot)
+    # The emails its listeners queue are sent here, not as two more tasks, from the row
+    # just read rather than a fresh read each.
+    with inline(*([current] if current is not None else [])):
+        send_created(booked)

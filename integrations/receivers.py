@@ -35,6 +35,8 @@ def _webhook(event_type: str, consultation: Consultation, **extra: Any) -> None:
     from consultations.services.payloads import event_payload
     from integrations.services import webhooks
 
+    if not webhooks.may_have_subscribers(consultation.expert_id):
+        return  # nobody to tell: no payload, no lookup
     data = event_payload(consultation) | extra
     try:
         webhooks.dispatch(event_type, data, expert_id=consultation.expert_id)

@@ -377,17 +377,34 @@ def chat_message_email(
 # the worker runs (a booking cancelled meanwhile gets no stale confirmation).
 
 
+def _participant(consultation: Consultation, user_id: int) -> User | None:
+    """The consultation's client or expert user if `user_id` is one of them (loaded with it)."""
+    for person in (consultation.user, consultation.expert.user):
+        if person.pk == user_id:
+            return person
+    return None
+
+
 def deliver_consultation_email(
     *, template: str, consultation_id: int, recipient_id: int, reason: str = "created"
 ) -> int:
     from consultations.models import Consultation
+    from project import inline_tasks
 
-    consultation = (
-        Consultation.objects.select_related("expert__user", "user", "cancelled_by")
-        .filter(pk=consultation_id)
-        .first()
-    )
-    recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
+    # Sent inline by a booking's follow-up task: the row that task has just read, with its
+    # people and their profiles (project/inline_tasks.py); otherwise read here.
+    consultation = inline_tasks.preloaded(Consultation, consultation_id)
+    if consultation is None:
+        consultation = (
+            Consultation.objects.select_related("expert__user", "user", "cancelled_by")
+            .filter(pk=consultation_id)
+            .first()
+        )
+    recipient = _participant(consultation, recipient_id) if consultation is not None else None
+    if recipient is None:
+        recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
+    elif not recipient.is_active:
+        return 0
     if consultation is None or recipient is None or not recipient.email:
         return 0
     if not wants_email(recipient, "booking"):

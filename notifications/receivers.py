@@ -53,13 +53,16 @@ def enqueue(task: Any, *args: object, countdown: int = 0) -> None:
 
     # Decided now, by whoever queues (the callback may run later, after the block).
     run_here = not countdown and inline_tasks.active()
+    rows = inline_tasks.lent() if run_here else ()
 
     def enqueue_email_task() -> None:
         if run_here:
-            # Already in a worker (a booking's follow-ups): send now, not as a new task.
+            # Already in a worker (a booking's follow-ups): send now, not as a new task,
+            # with the rows that task lent (project/inline_tasks.py).
             # Called directly, a failing task raises; it is then queued for its retries.
             try:
-                task(*args)
+                with inline_tasks.inline(*rows):
+                    task(*args)
                 return
             except Exception:
                 logger.warning("%s failed inline: queued", task.name, exc_info=True)

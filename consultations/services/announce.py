@@ -33,20 +33,35 @@ def snapshot(consultation: Consultation) -> str:
     return str(serializers.serialize("json", [consultation]))
 
 
-def from_snapshot(data: str) -> Consultation:
-    """The consultation as snapshotted, with its client, expert and expert's user loaded
-    (every listener reads them) in one query rather than one lazy read each."""
+# Everyone the listeners and emails describe, with the profiles that name them and set
+# their zone and email preferences, and the client's own expert row (a client with no zone
+# who is also an expert reads in their working zone): one statement instead of one per
+# person, profile and email (accounts.selectors reads what is loaded here).
+PEOPLE = (
+    "user__profile",
+    "user__expert_profile",
+    "expert__user__profile",
+)
+
+
+def load(data: str) -> tuple[Consultation, Consultation | None]:
+    """The consultation as snapshotted (what the listeners describe) and the row as it is
+    now (what the emails check and describe), both with their people loaded, in one query."""
     obj = next(iter(serializers.deserialize("json", data))).object
     assert isinstance(obj, Consultation)
-    current = (
-        Consultation.objects.select_related("user", "expert", "expert__user")
-        .filter(pk=obj.pk)
-        .first()
-    )
+    # No ORDER BY (one row by pk): compiling the model's default ordering over these joins
+    # cost more CPU than running the statement.
+    found = Consultation.objects.select_related(*PEOPLE).filter(pk=obj.pk).order_by()[:1]
+    current = next(iter(found), None)
     if current is not None:
         obj.user = current.user
         obj.expert = current.expert
-    return obj
+    return obj, current
+
+
+def from_snapshot(data: str) -> Consultation:
+    """The consultation as snapshotted, with its client, expert and expert's user loaded."""
+    return load(data)[0]
 
 
 def send_created(consultation: Consultation) -> None:

@@ -56,6 +56,8 @@ def test_a_booking_notifies_emails_and_calls_webhooks_once_through_one_task(
     task = announce_consultation_created
     with (
         mock.patch.object(task, "delay", wraps=task.delay) as delay,
+        # As if the expert had an endpoint (the receiver skips experts with none).
+        mock.patch("integrations.services.webhooks.may_have_subscribers", return_value=True),
         mock.patch("integrations.services.webhooks.dispatch") as webhooks,
         django_capture_on_commit_callbacks(execute=True),
     ):
@@ -158,3 +160,103 @@ def test_the_worker_sends_the_emails_itself_and_queues_only_a_failed_one(
     assert [m.to for m in mail.outbox] == [["cleo@example.com"]]  # sent in the task
     queued.assert_called_once()  # only the failed one, for Celery's retries
     assert queued.call_args.args[2] == expert.user_id
+
+
+def _queued_snapshot(cleo, expert, django_capture_on_commit_callbacks) -> tuple[Consultation, str]:
+    with (
+        mock.patch.object(announce_consultation_created, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        c = _book(cleo, expert)
+    (snapshot,) = delay.call_args.args
+    return c, snapshot
+
+
+def _as_sent(message) -> tuple:
+    html = [content for content, mimetype in message.alternatives if mimetype == "text/html"]
+    invites = [(str(a.get_content_type()), a.get_payload()) for a in message.attachments]
+    return (message.to, message.subject, message.body, html, invites)
+
+
+@pytest.mark.parametrize("confirmed_meanwhile", [False, True])
+def test_the_task_sends_the_same_emails_as_the_email_task_reading_afresh(
+    cleo, expert, django_capture_on_commit_callbacks, confirmed_meanwhile
+):
+    """The follow-up task lends the row it read (with people and profiles) to its emails
+    instead of each email reading it again: same recipients, subjects, bodies and invite
+    as the stand-alone email task, which reads everything itself (the retry path)."""
+    from notifications.tasks import send_consultation_email
+
+    cleo.profile.display_name = "Cleo C."
+    cleo.profile.time_format = "12h"
+    cleo.profile.save()
+    c, snapshot = _queued_snapshot(cleo, expert, django_capture_on_commit_callbacks)
+    if confirmed_meanwhile:  # the email checks the row as it is now: confirmed, with invite
+        Consultation.objects.filter(pk=c.pk).update(status=Consultation.Status.CONFIRMED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_consultation_created(snapshot)
+    sent_by_task = sorted(_as_sent(m) for m in mail.outbox)
+    mail.outbox.clear()
+    for user_id in (cleo.pk, expert.user_id):
+        send_consultation_email("booking_confirmation", c.pk, user_id, "created")
+    read_afresh = sorted(_as_sent(m) for m in mail.outbox)
+
+    assert len(sent_by_task) == 2
+    assert sent_by_task == read_afresh
+    assert any("Cleo C." in body for _, _, body, _, _ in sent_by_task)
+    assert bool(sent_by_task[0][4]) is confirmed_meanwhile  # the invite only once confirmed
+
+
+def test_a_booking_cancelled_before_the_worker_gets_no_confirmation_email(
+    cleo, expert, django_capture_on_commit_callbacks
+):
+    c, snapshot = _queued_snapshot(cleo, expert, django_capture_on_commit_callbacks)
+    Consultation.objects.filter(pk=c.pk).update(status=Consultation.Status.CANCELLED)
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_consultation_created(snapshot)
+    assert mail.outbox == []
+    assert len(_created_notes()) == 1  # the notification describes the booking as booked
+
+
+def test_an_inactive_recipient_gets_no_email_from_the_task(
+    cleo, expert, django_capture_on_commit_callbacks
+):
+    _, snapshot = _queued_snapshot(cleo, expert, django_capture_on_commit_callbacks)
+    type(cleo).objects.filter(pk=cleo.pk).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_consultation_created(snapshot)
+    assert [m.to for m in mail.outbox] == [[expert.user.email]]
+
+
+def test_webhooks_reach_each_subscribed_endpoint_once_and_skip_experts_without_any(
+    cleo, expert, django_capture_on_commit_callbacks
+):
+    from integrations.models import WebhookDelivery, WebhookEndpoint
+
+    other = scheduling_expert(tz="UTC")
+    WebhookEndpoint.objects.create(
+        owner=other.user,
+        expert=other,
+        url="https://hooks.example.com/a",
+        events=["booking.created"],
+        secret="s",
+    )
+    with mock.patch("integrations.services.webhooks._queue"):
+        c, snapshot = _queued_snapshot(cleo, expert, django_capture_on_commit_callbacks)
+        with django_capture_on_commit_callbacks(execute=True):
+            announce_consultation_created(snapshot)
+        assert not WebhookDelivery.objects.exists()  # another expert's endpoint: not told
+
+        mine = WebhookEndpoint.objects.create(
+            owner=expert.user,
+            expert=expert,
+            url="https://hooks.example.com/b",
+            events=["booking.created"],
+            secret="s",
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            announce_consultation_created(snapshot)
+    [delivery] = WebhookDelivery.objects.all()
+    assert delivery.endpoint_id == mine.pk and delivery.event_type == "booking.created"
+    assert delivery.payload["data"]["id"] == c.pk

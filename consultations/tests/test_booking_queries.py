@@ -37,10 +37,11 @@ BOOKING_BUDGET = 7
 # notification, webhooks and emails ran there. They now run in a Celery worker (one
 # task, services/announce.py), so the request's after-commit work reads nothing.
 BOOKING_WITH_ON_COMMIT_BUDGET = 7
-# The worker's side of one booking: the booking with its people (1), the notification with
-# its display names and zones, its insert and unread count, the webhook subscriptions, and
-# both emails (each reads its booking, recipient and profile).
-FOLLOW_UPS_BUDGET = 18
+# The worker's side of one booking: the booking with both people, their profiles and the
+# client's expert row (1); the notification's insert and unread count in a transaction (4);
+# the webhook existence check (1). Both emails reuse the booking the task read. It was 18-19
+# when each email and each display name read its booking, user, profile and zone again.
+FOLLOW_UPS_BUDGET = 6
 DETAIL_BUDGET = 3  # the consultation with its joins, its ledger, its attendance
 
 

@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -228,6 +228,24 @@ def _queue(delivery_ids: list[Any]) -> None:
                 logger.exception("could not queue webhook delivery %s", delivery_id)
 
     transaction.on_commit(send)
+
+
+def may_have_subscribers(expert_id: int) -> bool:
+    """False when no active endpoint could hear about this expert's consultations (none of
+    theirs, no staff one): `dispatch` would find nothing. Most experts have no webhooks,
+    so their bookings skip the payload and the full lookup for one short statement. Read
+    live, not cached: a new endpoint hears about the very next booking."""
+    meta = WebhookEndpoint._meta
+    expert_column = meta.get_field("expert").column
+    active_column = meta.get_field("active").column
+    # Plain SQL: compiling the ORM query cost more CPU than running it.
+    sql = (
+        f'SELECT 1 FROM "{meta.db_table}" WHERE "{active_column}" '
+        f'AND ("{expert_column}" = %s OR "{expert_column}" IS NULL) LIMIT 1'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [expert_id])
+        return cursor.fetchone() is not None
 
 
 def dispatch(event_type: str, data: dict[str, Any], *, expert_id: int) -> list[WebhookDelivery]:
