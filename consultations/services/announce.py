@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core import serializers
 from django.db import transaction
 from kombu.exceptions import OperationalError
@@ -74,9 +75,29 @@ def send_created(consultation: Consultation) -> None:
     signals.consultation_created.send(sender=Consultation, consultation=consultation)
 
 
+def _pushes_stay_in_process() -> bool:
+    """The embedded default's in-memory channel layer cannot carry a worker's push to a
+    browser's socket (README, "Two commands")."""
+    backend = str(settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", ""))
+    return backend.endswith("InMemoryChannelLayer")
+
+
 def created_on_commit(consultation: Consultation) -> None:
-    """After commit, hand `consultation_created` to a worker (see the module docstring)."""
+    """After commit, hand `consultation_created` to a worker (see the module docstring).
+
+    With the in-memory channel layer (one process, a laptop) the follow-ups run in the
+    request instead, so the expert's notification still arrives live; that mode is not
+    built for peak load anyway.
+    """
     from consultations.tasks import announce_consultation_created
+
+    if _pushes_stay_in_process():
+
+        def announce_here() -> None:
+            send_created(consultation)
+
+        transaction.on_commit(announce_here, robust=True)
+        return
 
     data = snapshot(consultation)
 

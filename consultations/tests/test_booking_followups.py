@@ -129,6 +129,23 @@ def test_a_refusing_broker_runs_the_follow_ups_in_the_request(
     assert len(mail.outbox) == 2
 
 
+def test_with_the_in_memory_layer_the_follow_ups_run_in_the_request(
+    cleo, expert, settings, django_capture_on_commit_callbacks
+):
+    """The embedded default (one process, in-memory channel layer) cannot carry a worker's
+    push to the browser, so there the expert's notification is made by the request."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    with (
+        mock.patch.object(announce_consultation_created, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        c = _book(cleo, expert)
+
+    delay.assert_not_called()
+    assert [n.data["consultation_id"] for n in _created_notes()] == [c.pk]
+    assert len(mail.outbox) == 2
+
+
 def test_the_worker_sends_the_emails_itself_and_queues_only_a_failed_one(
     cleo, expert, django_capture_on_commit_callbacks
 ):
