@@ -889,7 +889,8 @@ async def phase_rest(args, bookable, token: str, http: Proc, celery: Proc | None
 
     def book(i: int, k: int):
         expert_id = bookable[i][1]
-        start = base + timedelta(minutes=30 * k)
+        # 47 half-hour starts fit in each day's 00:00-23:30 hours; then the next day.
+        start = base + timedelta(days=k // 47, minutes=30 * (k % 47))
         return (
             "POST",
             "/api/v1/consultations/consultations/book/",
