@@ -46,11 +46,10 @@ def parse_instant(value: str, *, field: str, tz_name: str | None) -> datetime:
         raise serializers.ValidationError({exc.field or field: exc.message}) from exc
 
 
+# Fields built once per thread (project/reused_fields.py): every booking request validates
+# through a fresh instance, and deep-copying its seven fields was a few per cent of the
+# request's CPU. (A comment, not a docstring: drf-spectacular publishes docstrings.)
 class BookingRequestSerializer(ReusedFieldsMixin, serializers.Serializer):
-    """Fields built once per thread (project/reused_fields.py): every booking request
-    validates through a fresh instance, and deep-copying its seven fields was a few per
-    cent of the request's CPU."""
-
     expert_id = IdField()
     start_at = serializers.CharField(
         help_text="ISO 8601 with offset (UTC stored), or a wall-clock time plus `timezone`."

@@ -86,10 +86,10 @@ class RefusalSerializer(ReusedFieldsMixin, serializers.Serializer):
     cutoff_at = serializers.DateTimeField(allow_null=True)
 
 
+# Fields built once per thread (project/reused_fields.py): every consultation answer (a
+# booking's among them) lists its ledger through a fresh instance. (A comment, not a
+# docstring: drf-spectacular publishes docstrings as the schema's description.)
 class LedgerEntrySerializer(ReusedFieldsMixin, serializers.ModelSerializer):
-    """Fields built once per thread (project/reused_fields.py): every consultation answer
-    (a booking's among them) lists its ledger through a fresh instance."""
-
     class Meta:
         model = LedgerEntry
         fields = ["id", "kind", "amount", "currency", "reason", "created_at"]
