@@ -609,10 +609,18 @@ def refresh_next_available_at(
     if expert.verification_status == Expert.VerificationStatus.APPROVED:
         slot = find_next_available(expert, now=now)
         value = slot.start if slot else None
-    Expert.objects.filter(pk=expert.pk).update(next_available_at=value)
+    # Written only when it differs (exclude() is IS DISTINCT FROM here: a NULL row is
+    # written too), so a booking that leaves the soonest slot where it was keeps the
+    # cached expert list; the row count says so even when `expert` was read earlier.
+    changed = (
+        Expert.objects.filter(pk=expert.pk)
+        .exclude(next_available_at=value)
+        .update(next_available_at=value)
+    )
     expert.next_available_at = value
-    # The list shows (and sorts by) the soonest slot; .update() sends no signal.
-    expert_list_cache.invalidate()
+    if changed:
+        # The list shows (and sorts by) the soonest slot; .update() sends no signal.
+        expert_list_cache.invalidate()
     return value
 
 

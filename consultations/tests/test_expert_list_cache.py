@@ -4,6 +4,7 @@ every change that affects the list drops the cached pages once it commits."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -184,3 +185,44 @@ def test_a_change_after_a_rolled_back_savepoint_still_drops_the_pages(api_client
         expert.save()  # so this change must queue its own
     assert len(bumps) == 1
     assert [e["name"] for e in listed(api_client)] == ["After"]
+
+
+def test_a_booking_that_leaves_the_soonest_slot_keeps_the_cached_pages(api_client, monkeypatch):
+    """Recomputed but unchanged: no write, no bump; the list still shows the same slot."""
+    from consultations.services import scheduling
+
+    expert = add_weekly_hours(make_expert(name="Calm", min_notice_minutes=0))  # Mondays
+    # A coming Sunday noon, so the soonest slot is the start of Monday's hours and the day
+    # has later slots whatever time the suite runs.
+    today = timezone.now()
+    now = (today + timedelta(days=(6 - today.weekday()) % 7 or 7)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+    scheduling.refresh_next_available_at(expert, now=now)
+    expert.refresh_from_db()
+    soonest = expert.next_available_at
+    assert soonest is not None
+    listed(api_client)
+    bumps = _version_bumps(monkeypatch)
+    # The day's last free slot: on the soonest slot's own day (so the shortcut that skips
+    # recomputing does not apply), and not touching the soonest slot.
+    length = expert.session_lengths[0]
+    day = soonest.astimezone(ZoneInfo(expert.timezone)).date()
+    slots = scheduling.get_available_slots(
+        expert, date_from=day, date_to=day, duration_minutes=length, now=now
+    )
+    later = slots[-1].start
+    assert later >= soonest + timedelta(minutes=2 * length)
+    booking.book_consultation(
+        user=make_user(),
+        expert_id=expert.pk,
+        start_at=later,
+        duration_minutes=length,
+        topic="Later the same day",
+        now=now,
+    )
+    expert.refresh_from_db()
+    assert expert.next_available_at == soonest
+    assert bumps == []
+    [row] = listed(api_client)
+    assert row["next_available_at"] == soonest.isoformat().replace("+00:00", "Z")
