@@ -194,11 +194,10 @@ class RedisStreamStore:
         import redis
 
         common = [str(maxlen()), str(max_age_ms()), str(meta_ttl_ms())]
-        calls = [
-            (self._keys(user_id), encode(envelope))
-            for user_ids, envelope in events
-            for user_id in user_ids
-        ]
+        calls: list[tuple[list[str], Any]] = []
+        for user_ids, envelope in events:
+            payload = encode(envelope)  # once per event, whatever its number of recipients
+            calls.extend((self._keys(user_id), payload) for user_id in user_ids)
         replies: list[Any] = []
         for attempt in range(2):
             if self._append_sha is None or attempt:
