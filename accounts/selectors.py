@@ -4,9 +4,9 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import User
-from django.db import connection
 
 from accounts.models import Profile
+from project.compiled import ID_PLACEHOLDER, CompiledRead
 from project.timefmt import DisplayPrefs
 
 _ZONES: frozenset[str] = frozenset()
@@ -69,29 +69,22 @@ def _loaded_expert_zone(user: User) -> str | None:
     return expert.timezone if isinstance(expert, Expert) else ""
 
 
-_expert_zone_sql = ""
+def _expert_row(user_id: int) -> Any:
+    from consultations.models import Expert
+
+    # One row at most (Expert.user is one-to-one); only the zone is read.
+    return Expert.objects.filter(user_id=user_id).only("timezone").order_by()
+
+
+# Compiled once per process (project/compiled.py): compiling the ORM query on every booking
+# sent without a zone cost more CPU than running it (cProfile, issue 12).
+_EXPERT_ZONE: CompiledRead[Any] = CompiledRead(_expert_row, ID_PLACEHOLDER)
 
 
 def _expert_zone(user_id: int) -> str:
-    """The working zone of the user's expert profile, "" if none.
-
-    SQL built once from the model's names: compiling the ORM query on every booking sent
-    without a zone cost more CPU than running it (cProfile, issue 12). One row at most
-    (Expert.user is one-to-one).
-    """
-    global _expert_zone_sql
-    if not _expert_zone_sql:
-        from consultations.models import Expert
-
-        meta, qn = Expert._meta, connection.ops.quote_name
-        _expert_zone_sql = (
-            f"SELECT {qn(meta.get_field('timezone').column)} FROM {qn(meta.db_table)} "
-            f"WHERE {qn(meta.get_field('user').column)} = %s LIMIT 1"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(_expert_zone_sql, [user_id])
-        row = cursor.fetchone()
-    return str(row[0]) if row else ""
+    """The working zone of the user's expert profile, "" if none."""
+    expert = _EXPERT_ZONE.first(user_id)
+    return str(expert.timezone) if expert is not None else ""
 
 
 def public_name(user: User) -> str:
