@@ -3,6 +3,7 @@ import { MemoryRouter, Route, Routes } from "react-router-dom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { AuthProvider } from "../auth/AuthContext";
+import { RequireAuth } from "../auth/RequireAuth";
 import { RealtimeClient } from "../realtime/client";
 import { RealtimeProvider } from "../realtime/RealtimeProvider";
 import { mockFetch } from "../test/fetchMock";
@@ -42,7 +43,15 @@ function renderCall(realtime = new RealtimeClient({ WebSocketImpl: Never, pingIn
       <AuthProvider>
         <RealtimeProvider client={realtime}>
           <Routes>
-            <Route path="/consultations/:id/call" element={<VideoCallPage />} />
+            {/* As in App.tsx: the page mounts once the session is known, so Jitsi gets the name. */}
+            <Route
+              path="/consultations/:id/call"
+              element={
+                <RequireAuth>
+                  <VideoCallPage />
+                </RequireAuth>
+              }
+            />
           </Routes>
         </RealtimeProvider>
       </AuthProvider>

@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 import { MemoryRouter, useLocation } from "react-router-dom";
 import { beforeEach, describe, expect, it } from "vitest";
 
-import { AuthProvider } from "../../auth/AuthContext";
+import { AuthProvider, useAuth } from "../../auth/AuthContext";
 import type { TimeSlot } from "../../components/booking/SlotPicker";
 import { mockFetch } from "../../test/fetchMock";
 import { ME } from "../../test/realtime";
@@ -40,7 +40,8 @@ function renderBooking(initial = "/consultations/book?expert=3") {
     () => {
       const booking = useBooking(EXPERT);
       const location = useLocation();
-      return { booking, location };
+      const auth = useAuth();
+      return { booking, location, auth };
     },
     { wrapper },
   );
@@ -66,7 +67,7 @@ describe("useBooking", () => {
 
   it("offers alternatives for a taken time and stays on the confirm step until one is picked", async () => {
     const { result } = renderBooking("/consultations/book?expert=3&topic=VAT");
-    await waitFor(() => expect(calls.some((c) => c.path === "/api/v1/auth/session/")).toBe(true));
+    await waitFor(() => expect(result.current.auth.loading).toBe(false));
     act(() => result.current.booking.pick(SLOT));
     await act(() => result.current.booking.book());
     expect(result.current.booking.conflict?.alternatives).toEqual([ALT]);
@@ -83,7 +84,7 @@ describe("useBooking", () => {
   it("keeps the idempotency key after a network failure so a second press cannot double-book", async () => {
     answer = "network";
     const { result } = renderBooking("/consultations/book?expert=3&topic=VAT");
-    await waitFor(() => expect(calls.some((c) => c.path === "/api/v1/auth/session/")).toBe(true));
+    await waitFor(() => expect(result.current.auth.loading).toBe(false));
     act(() => result.current.booking.pick(SLOT));
     await act(() => result.current.booking.book());
     await act(() => result.current.booking.book());
@@ -95,7 +96,7 @@ describe("useBooking", () => {
 
   it("asks for a topic before sending anything", async () => {
     const { result } = renderBooking();
-    await waitFor(() => expect(calls.some((c) => c.path === "/api/v1/auth/session/")).toBe(true));
+    await waitFor(() => expect(result.current.auth.loading).toBe(false));
     act(() => result.current.booking.pick(SLOT));
     await act(() => result.current.booking.book());
     const err = result.current.booking.error;
