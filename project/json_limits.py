@@ -55,6 +55,14 @@ def depth_of(value: Any, limit: int) -> int:
     return deepest
 
 
+def orjson_reads_exactly(text: str | bytes) -> bool:
+    """False when `text` may hold an integer past 64 bits, which orjson reads as a float
+    (the standard library keeps it an int); 19 digits in a row may be one."""
+    if isinstance(text, str):
+        return _LONG_DIGITS.search(text) is None
+    return _LONG_DIGITS_BYTES.search(text) is None
+
+
 def loads(text: str | bytes, *, limit: int | None = None) -> Any:
     """json.loads that raises JSONTooDeep (not RecursionError) for deep nesting.
 
@@ -66,9 +74,7 @@ def loads(text: str | bytes, *, limit: int | None = None) -> Any:
     """
     limit = max_depth() if limit is None else limit
     value: Any = _NOT_DECODED
-    # orjson reads an integer past 64 bits as a float; 19 digits in a row may be one.
-    long_digits = _LONG_DIGITS if isinstance(text, str) else _LONG_DIGITS_BYTES
-    if not long_digits.search(text):  # type: ignore[arg-type]  # matched to its type above
+    if orjson_reads_exactly(text):
         try:
             value = orjson.loads(text)
         except orjson.JSONDecodeError:

@@ -114,6 +114,13 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
 
 
+# The method is the client's own token (gunicorn passes any uppercase word): a label per
+# invented method would grow the registry, and /metrics, without bound.
+_KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+
+
 class RequestMetricsMiddleware:
     """Times every request; labels it by the resolved route name (bounded), never the path."""
 
@@ -127,7 +134,9 @@ class RequestMetricsMiddleware:
         view = (match.view_name or match._func_path) if match else "unmatched"
         if view == "metrics":
             return response
-        HTTP_LATENCY.labels(view, request.method or "", str(response.status_code)).observe(
+        method = request.method if request.method in _KNOWN_METHODS else "other"
+        # Every label is bounded now (routes, methods, our own status codes): cached.
+        labelled(HTTP_LATENCY, view, method, str(response.status_code)).observe(
             time.perf_counter() - started
         )
         return response

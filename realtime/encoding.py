@@ -18,6 +18,8 @@ from typing import Any
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 
+from project.json_limits import orjson_reads_exactly
+
 _django_default = DjangoJSONEncoder().default
 # Datetimes and dataclasses go to Django's `default`, as with the standard library (which
 # never encoded dataclasses: Django's encoder refuses them there too).
@@ -36,8 +38,11 @@ def dumps(value: Any) -> str:
 
 
 def loads(raw: str | bytes) -> Any:
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        # Entries written by the standard library may hold what orjson refuses (NaN).
-        return json.loads(raw)
+    # Entries the standard library wrote (the fallback in dumps_bytes) may hold what orjson
+    # refuses (NaN) or would misread (an integer past 64 bits comes back a float).
+    if orjson_reads_exactly(raw):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)

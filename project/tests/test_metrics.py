@@ -31,6 +31,17 @@ def test_metrics_expose_request_latency_by_view_and_the_realtime_counters(client
         assert f"# TYPE {name.removesuffix('_total')}" in text
 
 
+def test_invented_methods_share_one_label(client_for, user):
+    # Any uppercase word reaches Django as the method; each must not become its own series.
+    api = client_for(user)
+    for method in ("XYZZY", "BREW", "PROPFIND"):
+        api.generic(method, "/api/v1/auth/me/")
+    text = Client().get("/metrics").content.decode()
+    assert 'method="other"' in text
+    for method in ("XYZZY", "BREW", "PROPFIND"):
+        assert f'method="{method}"' not in text
+
+
 def test_chat_sends_are_counted(client_for, user, make_user):
     from chat.models import ExpertChatConversation
     from consultations.models import Expert

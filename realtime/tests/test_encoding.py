@@ -57,3 +57,12 @@ def test_a_type_no_encoder_knows_is_still_refused() -> None:
 
 def test_entries_written_by_the_standard_library_still_decode() -> None:
     assert math.isnan(encoding.loads(json.dumps({"a": float("nan")}))["a"])
+
+
+@pytest.mark.parametrize("big", [2**64 + 1, -(2**63) - 1, 10**30 + 7])
+def test_integers_past_64_bits_come_back_as_the_same_integer(big: int) -> None:
+    # orjson reads such an integer as a float (2**64 + 1 would come back 2**64); an entry
+    # holding one must decode as the standard library decodes it.
+    for raw in (encoding.dumps({"id": big}), encoding.dumps_bytes({"id": big})):
+        value = encoding.loads(raw)["id"]
+        assert type(value) is int and value == big
