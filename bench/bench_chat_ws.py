@@ -124,6 +124,7 @@ def start_daphne(port: int) -> tuple[subprocess.Popen, object]:
             # The bench measures delivery, not the flood guard; connections are reused
             # as in production.
             "CHAT_RATE_LIMIT_PER_MINUTE": "1000000",
+            "WS_FRAMES_PER_SECOND": "1000000",
             "DB_CONN_MAX_AGE": "60",
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         },

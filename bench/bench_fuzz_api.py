@@ -82,7 +82,11 @@ def main() -> int:
     create_database(DB)
     subprocess.run([PYTHON, "manage.py", "load_demo_data"], cwd=ROOT, env=bench_env(DB), check=True)
     # The fuzzer logs in and sends many requests from one address: lift the throttles.
-    unthrottled = {"CHAT_RATE_LIMIT_PER_MINUTE": "100000", "LOGIN_MAX_FAILURES": "100000"}
+    unthrottled = {
+        "CHAT_RATE_LIMIT_PER_MINUTE": "100000",
+        "WS_FRAMES_PER_SECOND": "100000",
+        "LOGIN_MAX_FAILURES": "100000",
+    }
     if SERVER == "daphne":
         server = start_daphne(PORT, DB, extra_env=unthrottled)
     else:

@@ -360,7 +360,7 @@ def prepare(pairs: int, db: str = DB) -> list[Pair]:
 
 def server_env() -> dict[str, str]:
     # The stream is the load here; the per-user chat rate limit would only slow it down.
-    return {"CHAT_RATE_LIMIT_PER_MINUTE": "100000"}
+    return {"CHAT_RATE_LIMIT_PER_MINUTE": "100000", "WS_FRAMES_PER_SECOND": "100000"}
 
 
 async def main_async(args) -> bool:

@@ -75,6 +75,11 @@ CLIENTS_GONE = Counter(
     "Sockets whose client left while a reply or event was being sent to it (dropped; the "
     "client resumes on reconnect).",
 )
+WS_FRAMES_LIMITED = Counter(
+    "consult_ws_frames_rate_limited_total",
+    "Socket frames refused with `rate_limited` because their socket was past its budget "
+    "(WS_FRAMES_PER_SECOND, WS_FRAME_BURST).",
+)
 CHAT_SENDS = Counter(
     "consult_chat_messages_total",
     "Chat sends by outcome: `stored` (new message), `duplicate` (a retry answered with the "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -23,12 +24,14 @@ from project.metrics import (
     SOCKET_RESYNCS,
     WS_ACTION_LATENCY,
     WS_ACTIONS_IN_FLIGHT,
+    WS_FRAMES_LIMITED,
     labelled,
 )
 from realtime import encoding, stream
 from realtime.catalogue import SESSION_READY, STREAM_RESET
 from realtime.events import make_envelope, publish_batched
 from realtime.executor import ensure_executor
+from realtime.frame_budget import FrameBudget
 from realtime.groups import user_group
 from realtime.handlers import disconnect_hooks, get_handler
 from realtime.presence import socket_presence
@@ -66,6 +69,8 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
     _cleaned_up = False
     _present = False  # counted in this process's presence (realtime/presence.py)
     _gone = False  # the client left: later sends are dropped quietly
+    _budget: FrameBudget | None = None
+    _flood_logged = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # If anything escapes a handler the application ends without Channels ever calling
@@ -183,6 +188,12 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             await self._error(None, "bad_json", "The frame is not valid JSON.")
             return
+        if self._budget is None:
+            self._budget = FrameBudget(settings.WS_FRAMES_PER_SECOND, settings.WS_FRAME_BURST)
+        wait = self._budget.take()
+        if wait:
+            await self._refuse_flood(content, wait)
+            return
         try:
             await self.receive_json(content, **kwargs)
         except Exception:
@@ -225,6 +236,24 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(
                 make_envelope(f"{message_type}.ok", {"request_id": request_id, **reply})
             )
+
+    async def _refuse_flood(self, content: Any, wait: float) -> None:
+        WS_FRAMES_LIMITED.inc()
+        if not self._flood_logged:
+            self._flood_logged = True  # once per socket: a flood must not flood the log too
+            logger.warning(
+                "socket of user %s sends faster than %s frames/s; refusing the excess",
+                getattr(self, "user", None) and self.user.id,
+                settings.WS_FRAMES_PER_SECOND,
+            )
+        request_id = content.get("request_id") if isinstance(content, dict) else None
+        await self._error(
+            request_id,
+            "rate_limited",
+            f"Too many frames: at most {settings.WS_FRAMES_PER_SECOND:g} per second on one "
+            "socket. Wait a moment and send again.",
+            extra={"retry_after": max(1, math.ceil(wait))},
+        )
 
     async def _error(
         self,
