@@ -80,6 +80,11 @@ WS_FRAMES_LIMITED = Counter(
     "Socket frames refused with `rate_limited` because their socket was past its budget "
     "(WS_FRAMES_PER_SECOND, WS_FRAME_BURST).",
 )
+WS_SOCKETS_REFUSED = Counter(
+    "consult_ws_sockets_refused_total",
+    "Sockets closed with 4429 at connect because their user already held "
+    "WS_MAX_SOCKETS_PER_USER in that process.",
+)
 CHAT_SENDS = Counter(
     "consult_chat_messages_total",
     "Chat sends by outcome: `stored` (new message), `duplicate` (a retry answered with the "

@@ -25,6 +25,7 @@ from project.metrics import (
     WS_ACTION_LATENCY,
     WS_ACTIONS_IN_FLIGHT,
     WS_FRAMES_LIMITED,
+    WS_SOCKETS_REFUSED,
     labelled,
 )
 from realtime import encoding, stream
@@ -45,6 +46,8 @@ CLOSE_UNAUTHENTICATED = 4401
 # "You fell behind; reconnect and resume": the client's reconnect path resumes chat from its
 # cursors and refetches open pages, so nothing acknowledged is lost (README "Realtime").
 CLOSE_BEHIND = 4408
+# Too many sockets of this user in this process; the client's backoff retries later.
+CLOSE_TOO_MANY_SOCKETS = 4429
 
 
 def _lag_seconds(envelope: dict[str, Any]) -> float:
@@ -86,6 +89,18 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             # Accept then close so the client sees a distinct 4401 code, not a bare 403.
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if socket_presence().open_sockets(user.id) >= settings.WS_MAX_SOCKETS_PER_USER:
+            # Each socket of a user gets every event of that user: a few thousand of them
+            # would multiply every push (and hold memory) for one account's sake.
+            WS_SOCKETS_REFUSED.inc()
+            logger.warning(
+                "user %s already holds %s sockets in this process; refusing another",
+                user.id,
+                settings.WS_MAX_SOCKETS_PER_USER,
+            )
+            await self.accept()
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
         ensure_executor()
         self.user = user

@@ -140,6 +140,9 @@ class SocketPresence:
 
     # ---- what the consumer calls
 
+    def open_sockets(self, user_id: int) -> int:
+        return self.sockets.get(user_id, 0)
+
     async def connected(self, user_id: int) -> None:
         count = self.sockets.get(user_id, 0) + 1
         self.sockets[user_id] = count

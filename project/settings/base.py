@@ -408,6 +408,8 @@ WS_MAX_FRAME_BYTES = int(os.environ.get("WS_MAX_FRAME_BYTES", 64 * 1024))
 # Frames one socket may send per second, and in a burst (realtime/frame_budget.py).
 WS_FRAMES_PER_SECOND = float(os.environ.get("WS_FRAMES_PER_SECOND", "20"))
 WS_FRAME_BURST = float(os.environ.get("WS_FRAME_BURST", "60"))
+# Sockets one user may hold open in one socket process (tabs); the next is closed with 4429.
+WS_MAX_SOCKETS_PER_USER = int(os.environ.get("WS_MAX_SOCKETS_PER_USER", "32"))
 PRESENCE_TTL_SECONDS = int(os.environ.get("PRESENCE_TTL_SECONDS", "90"))
 # Public expert-list pages are cached this long in the shared cache, and dropped at once
 # when an expert, their hours, areas or languages change (consultations/expert_list_cache.py).

@@ -111,3 +111,23 @@ async def test_presence_counts_open_sockets(user):
     assert await online(user.id)  # one tab still open
     await tab2.disconnect()
     assert not await online(user.id)
+
+
+async def test_a_user_past_the_socket_cap_is_closed_with_4429_until_a_tab_closes(user, settings):
+    from rest_framework.authtoken.models import Token
+
+    from realtime.presence import is_online
+
+    settings.WS_MAX_SOCKETS_PER_USER = 2
+    token = await database_sync_to_async(lambda: Token.objects.get_or_create(user=user)[0].key)()
+    tab1 = await connect_ws(user)
+    tab2 = await connect_ws(user)
+    extra = await connect_ws(None, token=token)  # the user's third socket
+    assert await extra.receive_output(timeout=5) == {"type": "websocket.close", "code": 4429}
+    await tab1.disconnect()
+    assert await database_sync_to_async(is_online)(user.id)  # the refusal took nothing away
+    tab3 = await connect_ws(user)  # room again: greeted with session.ready
+    await tab3.send_json_to({"type": "ping", "request_id": "in"})
+    assert (await tab3.receive_json_from(timeout=5))["type"] == "pong"
+    await tab2.disconnect()
+    await tab3.disconnect()
