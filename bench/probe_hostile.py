@@ -16,6 +16,7 @@ import json
 import os
 import struct
 import sys
+import time
 import uuid
 import zlib
 from urllib.parse import urlparse
@@ -265,6 +266,13 @@ def main() -> int:
         codes.append(r.status_code)
     row("14 password resets, rotating XFF", f"{codes.count(429)}x429", "untrusted peer")
 
+    for method in (b"XYZZY", b"BREWCOFFEE"):
+        status, ct = raw_request(method + b" /api/v1/consultations/experts/ HTTP/1.1\r\n", b"")
+        row(f"invented method {method.decode()}", status, ct)
+    metrics = httpx.get(f"{BASE}/metrics").text
+    leaked = [m for m in ("XYZZY", "BREWCOFFEE") if f'method="{m}"' in metrics]
+    row("invented methods as /metrics labels", len(leaked), "series named after them")
+
     # --- socket frames (PROBE_SOCKETS=0 against an HTTP-only server such as gunicorn WSGI)
     if os.environ.get("PROBE_SOCKETS", "1") == "1":
         asyncio.run(sockets(client_tok))
@@ -292,6 +300,34 @@ async def sockets(token: str) -> None:
                 row(label, reply["type"], f"{reply['data'].get('code')}; then {pong['type']}")
             except websockets.ConnectionClosed as exc:
                 row(label, f"close {exc.rcvd.code if exc.rcvd else '?'}", "socket closed")
+
+    # A flood of actions on one socket: past the frame budget each gets rate_limited.
+    async with websockets.connect(url, origin=BASE, max_size=None) as ws:
+        await ws.recv()  # session.ready
+        frames = 2000
+        started = time.perf_counter()
+        for n in range(frames):
+            await ws.send(json.dumps({"type": "chat.read", "request_id": n, "data": {}}))
+        codes: dict[str, int] = {}
+        for _ in range(frames):
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            code = reply["data"].get("code") or reply["type"]
+            codes[code] = codes.get(code, 0) + 1
+        took = time.perf_counter() - started
+        row(f"ws flood of {frames} actions", codes.get("rate_limited", 0), f"{codes} in {took:.2f} s")
+
+    # Many sockets of one user: past the per-process cap each is closed with 4429.
+    held, refused = [], 0
+    for _ in range(int(os.environ.get("PROBE_SOCKETS_PER_USER", "80"))):
+        ws = await websockets.connect(url, origin=BASE, max_size=None)
+        try:
+            await asyncio.wait_for(ws.recv(), 5)
+            held.append(ws)
+        except websockets.ConnectionClosed as exc:
+            refused += exc.rcvd is not None and exc.rcvd.code == 4429
+    row("sockets of one user held / refused 4429", len(held), f"{refused} refused")
+    for ws in held:
+        await ws.close()
 
 
 if __name__ == "__main__":

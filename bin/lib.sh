@@ -58,6 +58,35 @@ ensure_postgres() {
   die "PostgreSQL is not reachable at $host:$port (DATABASE_URL=$url). Start it, or point DATABASE_URL at a running server."
 }
 
+# Creates the database DATABASE_URL names when the server has no such database yet, so a
+# fresh PostgreSQL works with the first command (needs the venv: psycopg, dj-database-url).
+ensure_database() {
+  "$PY" - "$1" <<'PYEOF' || die "could not create the database named in DATABASE_URL=$1"
+import sys
+
+import dj_database_url
+import psycopg
+from psycopg import sql
+
+db = dj_database_url.parse(sys.argv[1])
+if db["ENGINE"].endswith("postgresql"):
+    params = {
+        "host": db["HOST"] or None,
+        "port": db["PORT"] or None,
+        "user": db["USER"] or None,
+        "password": db["PASSWORD"] or None,
+    }
+    try:
+        psycopg.connect(dbname=db["NAME"], **params).close()
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+        with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+        print(f"created database {db['NAME']}")
+PYEOF
+}
+
 ensure_redis() {
   local url="$1" host port
   host="$(url_host "$url")"; port="$(url_port "$url" 6379)"
