@@ -314,7 +314,11 @@ async def sockets(token: str) -> None:
             code = reply["data"].get("code") or reply["type"]
             codes[code] = codes.get(code, 0) + 1
         took = time.perf_counter() - started
-        row(f"ws flood of {frames} actions", codes.get("rate_limited", 0), f"{codes} in {took:.2f} s")
+        row(
+            f"ws flood of {frames} actions",
+            codes.get("rate_limited", 0),
+            f"{codes} in {took:.2f} s",
+        )
 
     # Many sockets of one user: past the per-process cap each is closed with 4429.
     held, refused = [], 0
