@@ -277,6 +277,14 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup (5.7) closes every database connection before and after each task
+# and, with DB_POOL_SIZE, the whole pool, so each task connected to PostgreSQL afresh (the
+# pool's min_size connections) and lost the prepared statements: more of the worker's CPU
+# per booking than the booking's follow-ups themselves (celery/celery#10554, open). With a
+# reuse count the fixup recycles them only every that many tasks; in between,
+# project/celery.py hands the connection back to the pool after each task, as Django does
+# after each request, so a broken one is still dropped.
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000"))
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "send-consultation-reminders": {
