@@ -23,6 +23,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from psycopg.pq import TransactionStatus
 
 from chat import selectors
 from chat.attachments import check_attachment
@@ -357,11 +358,91 @@ SELECT msg.id, conv.last_seq, conv.last_rev, conv.recipient_id,
 """
 
 
+# The recipient's unread counts right after the send, in the same transaction: the send
+# took the recipient's unread lock, and this later statement's snapshot (READ COMMITTED: one
+# per statement) sees every send to that recipient committed before the lock was granted.
+# It is queued behind the send in one pipeline, before the send's row (and so the
+# recipient) is known, so it finds the recipient itself: the conversation's other party.
+# When the send returned no row its result is discarded. Folding the count into the send's
+# own statement would not do: that statement's snapshot is taken before it waits for the
+# lock, so two concurrent sends to one recipient could each miss the other's message.
+_UNREAD_AFTER_SEND_SQL = f"""
+WITH r AS (
+    SELECT CASE WHEN c.user_id = %(sender)s THEN e.user_id ELSE c.user_id END AS uid
+      FROM {_Conv} c
+      JOIN {_Exp} e ON e.id = c.expert_id
+     WHERE c.id = %(conversation)s
+)
+SELECT c.id, c.user_unread
+  FROM {_Conv} c, r
+ WHERE c.user_id = r.uid AND c.user_unread > 0
+UNION ALL
+SELECT c.id, c.expert_unread
+  FROM {_Conv} c
+  JOIN {_Exp} e ON e.id = c.expert_id, r
+ WHERE e.user_id = r.uid AND c.expert_unread > 0
+"""
+
+
+def _pipelined_send(params: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """Run the send and the recipient's unread count in one transaction and ONE round trip:
+    BEGIN, both statements and COMMIT go out together in psycopg's pipeline mode, and the
+    server answers them together. Sent one at a time they were four round trips, each a
+    wait for the action thread and a wake-up for PostgreSQL.
+
+    Inside a caller's transaction a savepoint stands for BEGIN/COMMIT; the events then wait
+    for the caller's commit (transaction.on_commit), as everywhere else. Returns the send's
+    row (None when the careful path must decide) and the count's rows; raises Django's
+    IntegrityError when a concurrent retry stored this client_id first (rolled back)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    nested = connection.in_atomic_block
+    if nested:
+        begin, end, undo = _SAVEPOINT
+    else:
+        begin, end, undo = _TRANSACTION
+    send = prepared_cursor()
+    count = prepared_cursor()
+    try:
+        with connection.wrap_database_errors:
+            try:
+                with raw.pipeline():
+                    raw.execute(begin)
+                    send.execute(_FAST_SEND_SQL, params)
+                    count.execute(_UNREAD_AFTER_SEND_SQL, params)
+                    raw.execute(end)
+                # The pipeline's end sent it all and collected every answer.
+                return send.fetchone(), count.fetchall()
+            except Exception:
+                # A failed statement leaves the transaction (or savepoint) aborted and
+                # skips the COMMIT queued behind it: undo it so the connection is clean.
+                status = raw.info.transaction_status
+                if not raw.broken and (status == _INERROR or (status != _IDLE and not nested)):
+                    for statement in undo:
+                        raw.execute(statement)
+                raise
+    finally:
+        send.close()
+        count.close()
+
+
+_IDLE = TransactionStatus.IDLE
+_INERROR = TransactionStatus.INERROR
+_Statements = tuple[str, str, tuple[str, ...]]  # begin, end, undo
+_TRANSACTION: _Statements = ("BEGIN", "COMMIT", ("ROLLBACK",))
+_SAVEPOINT: _Statements = (
+    "SAVEPOINT chat_send",
+    "RELEASE SAVEPOINT chat_send",
+    ("ROLLBACK TO SAVEPOINT chat_send", "RELEASE SAVEPOINT chat_send"),
+)
+
+
 def _send_text_fast(
     sender_id: int, conversation_id: Any, text: str, client_id: str, reply_to_id: Any
 ) -> SendResult | None:
-    """The common send in two statements and one commit; None when the careful path must
-    decide (it then finds the retry, or raises the precise error)."""
+    """The common send: two statements in one transaction, one round trip (see
+    `_pipelined_send`); None when the careful path must decide (it then finds the retry,
+    or raises the precise error)."""
     try:
         pk = int(conversation_id)
         reply_to = None if reply_to_id in (None, "") else int(reply_to_id)
@@ -377,31 +458,40 @@ def _send_text_fast(
         "text": text,
     }
     try:
-        with transaction.atomic():
-            with prepared_cursor() as cursor:
-                cursor.execute(_FAST_SEND_SQL, params)
-                row = cursor.fetchone()
-            if row is None:
-                return None
-            message_id, seq, rev, recipient_id = row[:4]
-            message = ExpertChatMessage(
-                id=message_id,
-                conversation_id=pk,
-                sender_id=sender_id,
-                kind=ExpertChatMessage.Kind.TEXT,
-                text=text,
-                client_id=client_id,
-                seq=seq,
-                rev=rev,
-                reply_to_id=reply_to,
-                created_at=now,
-            )
-            message._state.adding = False
-            publish_to_users([sender_id, recipient_id], "chat.message", message_payload(message))
-            _publish_unread(recipient_id, pk)
-            _announce_created(message, recipient_id)
+        row, unread_rows = _pipelined_send(params)
     except IntegrityError:
         return None  # a concurrent retry stored this client_id first
+    if row is None:
+        return None
+    message_id, seq, rev, recipient_id = row[:4]
+    message = ExpertChatMessage(
+        id=message_id,
+        conversation_id=pk,
+        sender_id=sender_id,
+        kind=ExpertChatMessage.Kind.TEXT,
+        text=text,
+        client_id=client_id,
+        seq=seq,
+        rev=rev,
+        reply_to_id=reply_to,
+        created_at=now,
+    )
+    message._state.adding = False
+    # Committed already (or, inside a caller's transaction, sent on its commit): the
+    # publishing helpers' on_commit runs these at once outside a transaction.
+    publish_to_users([sender_id, recipient_id], "chat.message", message_payload(message))
+    per_conversation = {str(conversation): unread for conversation, unread in unread_rows}
+    publish_to_user(
+        recipient_id,
+        "chat.unread",
+        {
+            "total": sum(per_conversation.values()),
+            "conversations": per_conversation,
+            "conversation_id": pk,
+            "unread": per_conversation.get(str(pk), 0),
+        },
+    )
+    _announce_created(message, recipient_id)
     return SendResult(message, created=True)
 
 
@@ -416,9 +506,10 @@ def send_message(
 ) -> SendResult:
     """Store and push a message; a retry with the same client_id returns the first one.
 
-    A text message to an active conversation takes the fast path (`_insert_text_message`:
-    one SQL statement for the seq/rev allocation, the idempotency check, the insert and the
-    unread counter, then one to count the recipient's unread total). Anything else (a
+    A text message to an active conversation takes the fast path (`_send_text_fast`: one
+    SQL statement for the seq/rev allocation, the idempotency check, the insert and the
+    unread counter, then one to count the recipient's unread total, both in one round
+    trip). Anything else (a
     retry, an attachment, an archived/blocked/closed or unknown conversation, a bad reply)
     falls through to the step-by-step path below, which says precisely what is wrong.
     """

@@ -609,6 +609,73 @@ def test_plain_send_is_one_write_statement_and_one_count(conversation, user, exp
     assert state(conversation) == (2, 0, 2, 2)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_plain_send_goes_out_in_one_pipeline_and_commits(conversation, user, expert_user):
+    # The send and the unread count are queued in psycopg's pipeline with BEGIN and COMMIT
+    # and sent together: one round trip. Outside a caller's transaction the send leaves the
+    # connection committed and idle, events already handed to the publisher.
+    from psycopg import pq
+
+    seen: list[tuple[str, bool]] = []
+
+    def record(execute, sql, params, many, context):
+        raw = context["connection"].connection
+        seen.append((sql.split()[0], raw.pgconn.pipeline_status != pq.PipelineStatus.OFF))
+        return execute(sql, params, many, context)
+
+    send(conversation, user, "warm-up")
+    with connection.execute_wrapper(record):
+        result = send(conversation, user, "hello", client_id="c-2")
+    assert seen == [("WITH", True), ("WITH", True)]  # the send, then the count
+    assert not connection.in_atomic_block
+    assert connection.connection.info.transaction_status == pq.TransactionStatus.IDLE
+    assert result.created and result.message.seq == 2
+    assert state(conversation) == (2, 0, 2, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_that_loses_the_race_in_the_pipeline_leaves_a_clean_connection(
+    conversation, user, expert_user, monkeypatch
+):
+    # The send's idempotency check passes (no stored client_id in its snapshot) but the
+    # insert hits the unique constraint, as when a concurrent retry commits first: the
+    # pipelined transaction is rolled back, the careful path answers with the stored message.
+    first = send(conversation, user, "once", client_id="same").message
+    monkeypatch.setattr(
+        services,
+        "_FAST_SEND_SQL",
+        services._FAST_SEND_SQL.replace("AND d.client_id = %(client_id)s", "AND false"),
+    )
+    again = send(conversation, user, "once", client_id="same")
+    from psycopg import pq
+
+    assert connection.connection.info.transaction_status == pq.TransactionStatus.IDLE
+    assert not again.created and again.message.pk == first.pk
+    assert state(conversation) == (1, 0, 1, 1)  # nothing allocated, nothing counted
+    assert send(conversation, user, "next", client_id="next").message.seq == 2
+
+
+def test_inside_a_callers_transaction_the_send_uses_a_savepoint(
+    conversation, user, expert_user, monkeypatch
+):
+    from django.db import transaction
+
+    first = send(conversation, user, "once", client_id="same").message
+    with transaction.atomic():
+        monkeypatch.setattr(
+            services,
+            "_FAST_SEND_SQL",
+            services._FAST_SEND_SQL.replace("AND d.client_id = %(client_id)s", "AND false"),
+        )
+        again = send(conversation, user, "once", client_id="same")
+        assert not again.created and again.message.pk == first.pk
+        monkeypatch.undo()
+        later = send(conversation, user, "later", client_id="later")
+        assert connection.in_atomic_block  # the caller's transaction goes on
+    assert later.created and later.message.seq == 2
+    assert state(conversation) == (2, 0, 2, 2)
+
+
 def test_send_publishes_the_message_once_and_the_unread_counted_in_the_transaction(
     conversation, user, expert_user, expert, make_user, monkeypatch
 ):
@@ -638,8 +705,10 @@ def test_concurrent_sends_to_one_recipient_push_every_total_in_commit_order(
     expert, expert_user, make_user, monkeypatch
 ):
     # Two clients write to the same expert at once in two conversations. Each send counts
-    # the expert's total inside its transaction under the per-user unread lock, so the
-    # pushed totals (recorded while that lock is held) go 1, 2, ... with none repeated.
+    # the expert's total inside its transaction under the per-user unread lock, so every
+    # send counts all those committed before it: the pushed totals are 1, 2, ... 30, none
+    # repeated or skipped. (They are recorded after each commit, so two threads may record
+    # theirs in either order.)
     totals: list[int] = []
     lock = threading.Lock()
 
@@ -671,7 +740,7 @@ def test_concurrent_sends_to_one_recipient_push_every_total_in_commit_order(
     for thread in threads:
         thread.join()
     assert errors == []
-    assert totals == list(range(1, 31))
+    assert sorted(totals) == list(range(1, 31))
     assert selectors.unread_counts(expert_user.pk)["total"] == 30
 
 
