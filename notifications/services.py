@@ -11,10 +11,14 @@ from django.utils import timezone
 from notifications.models import Notification
 from notifications.selectors import notification_get, unread_count
 from notifications.serializers import NotificationSerializer
+from project.compiled import CompiledInsert
 from realtime.events import publish_to_user
 
 EVENT_CREATED = "notification.created"
 EVENT_READ = "notification.read"
+
+# Compiled once per process (project/compiled.py): every booking's follow-up writes one.
+_INSERT: CompiledInsert[Notification] = CompiledInsert(Notification)
 
 
 def create_notification(
@@ -28,13 +32,15 @@ def create_notification(
 ) -> Notification:
     recipient_id = recipient if isinstance(recipient, int) else recipient.pk
     with transaction.atomic():
-        notification = Notification.objects.create(
-            recipient_id=recipient_id,
-            kind=kind,
-            title=title[:200],
-            body=body,
-            data=data or {},
-            url=url[:500],
+        notification = _INSERT.insert(
+            Notification(
+                recipient_id=recipient_id,
+                kind=kind,
+                title=title[:200],
+                body=body,
+                data=data or {},
+                url=url[:500],
+            )
         )
         payload = dict(NotificationSerializer(notification).data)
         # The badge count travels with the event, so a client never refetches for it.

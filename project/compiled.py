@@ -1,4 +1,4 @@
-"""One-row ORM reads whose SQL is compiled once per process instead of on every call.
+"""One-row ORM reads and inserts whose SQL is compiled once per process, not on every call.
 
 Django compiles a queryset's SQL each time it runs it; for a read with joins that is more
 CPU than running it. The token lookup of every authenticated API request (token, user and
@@ -22,11 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db import connections, transaction
+from django.db.models import Model, QuerySet, signals
 
 # Django's own select_related row builder; internal, so django-stubs leave it out.
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.sql.subqueries import InsertQuery
 
 from project.prepared import prepared_cursor
 
@@ -109,3 +110,88 @@ class CompiledRead(Generic[M]):
             populators=get_related_populators(info, select, qs.db),
             converters=list(compiler.get_converters([col for col, _, _ in select]).items()),
         )
+
+
+class CompiledInsert(Generic[M]):
+    """`obj.save(force_insert=True)` for a new row of `model`, with the INSERT's SQL
+    compiled once per process and run on `project.prepared`'s cursor.
+
+    Django compiles an INSERT on every save, and its client-side binding quotes every value
+    into the text: for the booking's two inserts that was about a tenth of the request's CPU
+    (py-spy, issue 12). The statement is Django's own (its compiler, compiled from the first
+    row); each call prepares the values as Django does (`pre_save`, `get_db_prep_save`) and
+    sets the new primary key. Anything the one statement cannot express runs `save()`
+    instead: another database, a primary key already set, inheritance, database-side
+    defaults or returned columns, a value that is an expression, pre/post_save receivers.
+    """
+
+    def __init__(self, model: type[M]) -> None:
+        self._model = model
+        self._sql: str | None = None
+        self._fields: list[Any] = []
+        self._plain = not self._simple_model(model)
+
+    @staticmethod
+    def _simple_model(model: type[Model]) -> bool:
+        meta = model._meta
+        return (
+            not meta.parents
+            and not meta.proxy
+            and meta.auto_field is not None
+            and meta.auto_field is meta.pk
+            and list(meta.db_returning_fields) == [meta.pk]
+        )
+
+    def insert(self, obj: M) -> M:
+        model = self._model
+        if (
+            self._plain
+            or type(obj) is not model
+            or obj.pk is not None
+            or connections["default"].vendor != "postgresql"
+            or signals.pre_save.has_listeners(model)
+            or signals.post_save.has_listeners(model)
+        ):
+            obj.save(force_insert=True)
+            return obj
+        obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+        if self._sql is None:
+            self._compile(obj)
+            if self._sql is None:
+                obj.save(force_insert=True)
+                return obj
+        connection = connections["default"]
+        params = []
+        for field in self._fields:
+            value = field.pre_save(obj, add=True)
+            if hasattr(value, "resolve_expression"):  # compiled into the SQL, not a value
+                obj.save(force_insert=True)
+                return obj
+            params.append(field.get_db_prep_save(value, connection=connection))
+        with transaction.mark_for_rollback_on_error(), prepared_cursor() as cursor:
+            cursor.execute(self._sql, params)
+            row = cursor.fetchone()
+        setattr(obj, model._meta.pk.attname, row[0])
+        obj._state.db = "default"
+        obj._state.adding = False
+        return obj
+
+    def _compile(self, obj: M) -> None:
+        meta = self._model._meta
+        fields = [
+            f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field
+        ]
+        if any(hasattr(f, "get_placeholder") for f in fields):
+            self._plain = True
+            return
+        query = InsertQuery(self._model)
+        query.insert_values(fields, [obj])
+        compiler = query.get_compiler(using="default")
+        compiler.returning_fields = [meta.pk]
+        statements = compiler.as_sql()
+        # One statement with one parameter per field: no value was compiled into the SQL.
+        if len(statements) != 1 or len(statements[0][1]) != len(fields):
+            self._plain = True
+            return
+        self._fields = fields
+        self._sql = statements[0][0]

@@ -17,9 +17,12 @@ from decimal import Decimal
 from consultations.models import Consultation, LedgerEntry
 from consultations.policies import RefundDecision
 from consultations.selectors.consultations import cache_related_rows
+from project.compiled import CompiledInsert
 
 ZERO = Decimal("0.00")
 Kind = LedgerEntry.Kind
+# Every booking writes one entry: its INSERT is compiled once per process.
+_INSERT: CompiledInsert[LedgerEntry] = CompiledInsert(LedgerEntry)
 
 
 def _add(
@@ -27,14 +30,16 @@ def _add(
 ) -> LedgerEntry | None:
     if amount == ZERO:
         return None
-    return LedgerEntry.objects.create(
-        consultation=c,
-        expert_id=c.expert_id,
-        kind=kind,
-        amount=amount,
-        currency=c.currency,
-        reason=reason[:300],
-        created_at=now,
+    return _INSERT.insert(
+        LedgerEntry(
+            consultation=c,
+            expert_id=c.expert_id,
+            kind=kind,
+            amount=amount,
+            currency=c.currency,
+            reason=reason[:300],
+            created_at=now,
+        )
     )
 
 
