@@ -46,6 +46,7 @@ from consultations.models import (
 )
 from consultations.services.timezones import get_zone, local_day_bounds, wall_to_utc
 from project.api_errors import Conflict, ServiceError
+from project.prepared import compiled_timestamps, prepared_cursor
 
 MIN_SLOT_INTERVAL_MINUTES = 5
 MAX_RANGE_DAYS = 366
@@ -335,7 +336,10 @@ def _read_calendar_one_statement(
         "last": last_day,
     }
     rows = _CalendarRows(rules=[], blocks=[], taken=[], overrides={})
-    with connection.cursor() as cursor:
+    # The same text every time: prepared once per connection (project/prepared.py). The
+    # instants it reads are only compared and converted here, so the compiled loader serves.
+    with prepared_cursor() as cursor:
+        compiled_timestamps(cursor)
         cursor.execute(sql, params)
         found = cursor.fetchall()
     for kind, weekday, start_time, end_time, t1, t2, t3, status, day, windows in found:
