@@ -43,10 +43,15 @@ def compute_reliability() -> int:
 def announce_consultation_created(snapshot: str) -> None:
     """A new booking's follow-ups (notification, emails, webhooks), off the request path."""
     from consultations.services.announce import load, send_created
+    from project import followups
     from project.inline_tasks import inline
 
     booked, current = load(snapshot)
     # The emails its listeners queue are sent here, not as two more tasks, from the row
-    # just read rather than a fresh read each.
-    with inline(*([current] if current is not None else [])):
+    # just read rather than a fresh read each. A redelivery (acks_late: the worker died
+    # mid-task) skips what the first delivery did (project/followups.py).
+    with (
+        followups.tracking(f"consultation-created:{booked.pk}"),
+        inline(*([current] if current is not None else [])),
+    ):
         send_created(booked)

@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from consultations import signals as consultation_signals
+from project import followups
 
 if TYPE_CHECKING:  # types only: listeners are connected before the models load
     from django.contrib.auth.models import User
@@ -38,10 +39,14 @@ def _webhook(event_type: str, consultation: Consultation, **extra: Any) -> None:
     if not webhooks.may_have_subscribers(consultation.expert_id):
         return  # nobody to tell: no payload, no lookup
     data = event_payload(consultation) | extra
-    try:
-        webhooks.dispatch(event_type, data, expert_id=consultation.expert_id)
-    except Exception:  # a webhook failure must not break the committed request
-        logger.exception("could not queue webhook %s", event_type)
+    # In a follow-up task, dispatched once even if that task is delivered again.
+    with followups.once(f"webhook:{event_type}") as todo:
+        if not todo:
+            return
+        try:
+            webhooks.dispatch(event_type, data, expert_id=consultation.expert_id)
+        except Exception:  # a webhook failure must not break the committed request
+            logger.exception("could not queue webhook %s", event_type)
 
 
 def on_consultation_created(sender: object, consultation: Consultation, **kwargs: Any) -> None:

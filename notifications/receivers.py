@@ -24,7 +24,7 @@ from notifications.emails import display_name, no_show_terms
 from notifications.models import Notification
 from notifications.people import display_prefs_for, name_of
 from notifications.services import create_notification
-from project import inline_tasks
+from project import followups, inline_tasks
 from project.timefmt import format_span_for
 
 if TYPE_CHECKING:  # types only: the listeners are connected before these apps' models load
@@ -54,8 +54,15 @@ def enqueue(task: Any, *args: object, countdown: int = 0) -> None:
     # Decided now, by whoever queues (the callback may run later, after the block).
     run_here = not countdown and inline_tasks.active()
     rows = inline_tasks.lent() if run_here else ()
+    # In a follow-up task, sent or queued once even if that task is delivered again.
+    records = followups.current()
 
     def enqueue_email_task() -> None:
+        with followups.once(f"task:{task.name}:{args}", records) as todo:
+            if todo:
+                send_or_queue()
+
+    def send_or_queue() -> None:
         if run_here:
             # Already in a worker (a booking's follow-ups): send now, not as a new task,
             # with the rows that task lent (project/inline_tasks.py).
@@ -118,14 +125,20 @@ def on_consultation_created(sender: object, consultation: Consultation, **kwargs
     expert_user_id = consultation.expert.user_id
     client = name_of(consultation.user, consultation)
     pending = consultation.status == "pending"
-    create_notification(
-        recipient=expert_user_id,
-        kind=Kind.CONSULTATION_CREATED,
-        title=f"New booking request from {client}" if pending else f"New booking from {client}",
-        body=f"{consultation.topic} — {_when_for(consultation, expert_user_id)}",
-        data=_consultation_data(consultation, client_name=client),
-        url=_consultation_url(consultation),
-    )
+    with followups.once("notification") as todo:
+        if todo:
+            create_notification(
+                recipient=expert_user_id,
+                kind=Kind.CONSULTATION_CREATED,
+                title=(
+                    f"New booking request from {client}"
+                    if pending
+                    else f"New booking from {client}"
+                ),
+                body=f"{consultation.topic} — {_when_for(consultation, expert_user_id)}",
+                data=_consultation_data(consultation, client_name=client),
+                url=_consultation_url(consultation),
+            )
     _email_both("booking_confirmation", consultation, "created")
 
 

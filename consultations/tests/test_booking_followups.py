@@ -2,12 +2,15 @@
 
 The request publishes the live `booking.created` event and queues one task; the task sends
 `consultation_created` in the worker, where the expert's notification, both emails and the
-webhooks happen, each exactly once. Celery is eager in tests; `delay` is intercepted where
+webhooks happen, each exactly once, even when the task is delivered again (acks_late,
+project/followups.py). Celery is eager in tests; `delay` is intercepted where
 a test needs to see what the request alone does.
 """
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import UTC, datetime
 from unittest import mock
 
@@ -20,6 +23,7 @@ from consultations.services import booking
 from consultations.tasks import announce_consultation_created
 from consultations.tests.factories import make_user
 from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules
+from notifications import emails as notification_emails
 from notifications.models import Notification
 
 # Time is frozen at BOOKING_NOW (fixed_now, consultations/tests/conftest.py).
@@ -277,3 +281,118 @@ def test_webhooks_reach_each_subscribed_endpoint_once_and_skip_experts_without_a
     [delivery] = WebhookDelivery.objects.all()
     assert delivery.endpoint_id == mine.pk and delivery.event_type == "booking.created"
     assert delivery.payload["data"]["id"] == c.pk
+
+
+# --------------------------------------------------------------------------- redelivery
+
+
+class _WorkerKilled(BaseException):
+    """Stands for SIGKILL: no `except Exception` in the task stops it."""
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def records_cache(request, settings):
+    """The follow-up records in the test cache (locmem) and in Redis (production's)."""
+    if request.param == "locmem":
+        yield
+        return
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+            "KEY_PREFIX": f"followups-test-{uuid.uuid4().hex}",
+        }
+    }
+    from django.core.cache import cache
+
+    yield
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(f"{cache.key_prefix}:*"):
+        client.delete(key)
+
+
+def _snapshot(cleo, expert, django_capture_on_commit_callbacks) -> tuple[Consultation, str]:
+    with (
+        mock.patch.object(announce_consultation_created, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        c = _book(cleo, expert)
+    return c, delay.call_args.args[0]
+
+
+def test_a_redelivered_task_repeats_no_follow_up(
+    cleo, expert, django_capture_on_commit_callbacks, records_cache
+):
+    """acks_late: a worker that dies after the task ran but before acknowledging it gets
+    the same message delivered again."""
+    c, snapshot = _snapshot(cleo, expert, django_capture_on_commit_callbacks)
+    with (
+        mock.patch("integrations.services.webhooks.may_have_subscribers", return_value=True),
+        mock.patch("integrations.services.webhooks.dispatch") as webhooks,
+    ):
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                announce_consultation_created(snapshot)
+
+    assert [n.data["consultation_id"] for n in _created_notes()] == [c.pk]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(["cleo@example.com", expert.user.email])
+    webhooks.assert_called_once()
+
+
+def test_a_task_killed_midway_does_the_rest_once_when_redelivered(
+    cleo, expert, django_capture_on_commit_callbacks, records_cache
+):
+    """Killed after the notification and the first email: the redelivery sends the second
+    email, and repeats neither the notification, the first email nor the webhooks (which
+    run before the emails here: the test's transaction holds the emails until its end)."""
+    c, snapshot = _snapshot(cleo, expert, django_capture_on_commit_callbacks)
+    send = notification_emails.send_messages
+    sent: list[int] = []
+
+    def killed_on_the_second(messages):
+        if sent:
+            raise _WorkerKilled
+        sent.append(1)
+        return send(messages)
+
+    with (
+        mock.patch("integrations.services.webhooks.may_have_subscribers", return_value=True),
+        mock.patch("integrations.services.webhooks.dispatch") as webhooks,
+    ):
+        with (
+            mock.patch.object(notification_emails, "send_messages", killed_on_the_second),
+            pytest.raises(_WorkerKilled),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            announce_consultation_created(snapshot)
+        assert len(_created_notes()) == 1 and len(mail.outbox) == 1
+
+        with django_capture_on_commit_callbacks(execute=True):
+            announce_consultation_created(snapshot)
+
+    assert [n.data["consultation_id"] for n in _created_notes()] == [c.pk]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(["cleo@example.com", expert.user.email])
+    webhooks.assert_called_once()
+
+
+def test_another_booking_is_not_taken_for_a_redelivery(
+    cleo, expert, django_capture_on_commit_callbacks, records_cache
+):
+    _, first = _snapshot(cleo, expert, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_consultation_created(first)
+    with (
+        mock.patch.object(announce_consultation_created, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        second = booking.book_consultation(
+            user=cleo,
+            expert_id=expert.pk,
+            start_at=START.replace(hour=11),
+            duration_minutes=30,
+            topic="Tax",
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_consultation_created(delay.call_args.args[0])
+    assert len(_created_notes()) == 2 and len(mail.outbox) == 4
+    assert {n.data["consultation_id"] for n in _created_notes()} >= {second.pk}
