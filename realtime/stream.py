@@ -13,7 +13,7 @@ bounded by length (XADD MAXLEN ~ REALTIME_STREAM_MAXLEN) and age (XTRIM MINID ~ 
 REALTIME_STREAM_MAX_AGE_SECONDS; stream IDs are time-based), and a small hash
 `<prefix>:ustream:<id>:m` with the last offset, the epoch and the highest acknowledged
 offset. One Lua script does INCR + XADD + trims atomically, so offsets follow stream order;
-publishing to N users is N EVALSHA calls in one pipelined round trip.
+one call of it appends everything a socket action published, to all its recipients.
 
 Because offsets are consecutive and trimming only removes the oldest entries, the events
 after offset `k` are exactly the newest `last - k` entries: replay is one XREVRANGE COUNT.
@@ -93,24 +93,52 @@ def _decode(raw: Any, offset: int, epoch: str) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- Redis
 
-# KEYS: meta hash, stream. ARGV: envelope JSON, maxlen, max age ms, meta ttl ms, new epoch.
-_APPEND = """
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if not epoch then
-  -- A new or lost history: whatever entries remain belong to no epoch any more.
-  epoch = ARGV[5]
-  redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'offset', 0)
+# Every append of a batch in one call (a socket action's events, see
+# realtime.events.publish_batched): each event to each of its recipients, in the order given.
+# KEYS: each recipient's meta hash and stream (2 per user). ARGV: maxlen, max age ms, meta
+# ttl ms, a new epoch, the number of events, then per event: its JSON, its number of
+# recipients and each one's place in KEYS (1 = the first user). Returns offset, epoch per
+# append. A history that is new or was lost gets a new epoch, a different one per user.
+# One call per append, with the same arguments again and again, cost the socket process
+# more to build and parse than the appends themselves (py-spy, bench_core).
+_APPEND_BATCH = """
+local maxlen, age, ttl, base = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local epochs, out, pos = {}, {}, 6
+for _ = 1, tonumber(ARGV[5]) do
+  local payload, n = ARGV[pos], tonumber(ARGV[pos + 1])
+  pos = pos + 2
+  for _ = 1, n do
+    local u = tonumber(ARGV[pos])
+    pos = pos + 1
+    local meta, stream = KEYS[2 * u - 1], KEYS[2 * u]
+    local epoch = epochs[u]
+    if not epoch then
+      epoch = redis.call('HGET', meta, 'epoch')
+      if not epoch then
+        -- A new or lost history: whatever entries remain belong to no epoch any more.
+        epoch = string.sub(redis.sha1hex(base .. ':' .. u), 1, 12)
+        redis.call('DEL', stream)
+        redis.call('HSET', meta, 'epoch', epoch, 'offset', 0)
+      end
+      epochs[u] = epoch
+    end
+    local off = redis.call('HINCRBY', meta, 'offset', 1)
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'o', off, 'e', payload)
+    out[#out + 1] = off
+    out[#out + 1] = epoch
+  end
 end
-local off = redis.call('HINCRBY', KEYS[1], 'offset', 1)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'o', off, 'e', ARGV[1])
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('XTRIM', KEYS[2], 'MINID', '~', now_ms - tonumber(ARGV[3]))
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return {off, epoch}
+for u = 1, #KEYS / 2 do
+  redis.call('XTRIM', KEYS[2 * u], 'MINID', '~', now_ms - age)
+  redis.call('PEXPIRE', KEYS[2 * u], age)
+  redis.call('PEXPIRE', KEYS[2 * u - 1], ttl)
+end
+return out
 """
+# Appends per call: one call holds Redis for as long as it runs.
+_APPEND_BATCH_MAX = 200
 
 # KEYS: meta hash, stream. ARGV: client epoch ('' = none), client offset, max replay,
 # meta ttl ms, new epoch.
@@ -185,37 +213,68 @@ class RedisStreamStore:
 
     def append_batch(self, events: list[tuple[list[int], dict[str, Any]]]) -> list[list[Position]]:
         """Append each event to each of its recipients' streams, in the order given: one
-        EVALSHA per recipient and event, all in one round trip (a socket action's events
-        together, see realtime.events.publish_batched). Returns each event's positions.
+        script call for the whole batch (a socket action's events together, see
+        realtime.events.publish_batched), larger batches in calls of at most
+        _APPEND_BATCH_MAX appends pipelined in one round trip. Returns each event's
+        positions.
 
         No SCRIPT EXISTS check first: a Redis that lost the script, e.g. after a restart,
         answers NOSCRIPT and the script is loaded again; every call is that script, so
         nothing ran then and retrying cannot append twice."""
         import redis
 
-        common = [str(maxlen()), str(max_age_ms()), str(meta_ttl_ms())]
-        calls: list[tuple[list[str], Any]] = []
-        for user_ids, envelope in events:
-            payload = encode(envelope)  # once per event, whatever its number of recipients
-            calls.extend((self._keys(user_id), payload) for user_id in user_ids)
+        calls = self._batch_calls(events)
         replies: list[Any] = []
         for attempt in range(2):
             if self._append_sha is None or attempt:
-                self._append_sha = str(self.client.script_load(_APPEND))
+                self._append_sha = str(self.client.script_load(_APPEND_BATCH))
             sha = self._append_sha
-            pipe = self.client.pipeline(transaction=False)
-            for keys, payload in calls:
-                args: list[Any] = [payload, *common, _new_epoch()]  # bytes are fine for redis
-                pipe.evalsha(sha, 2, *keys, *args)
             try:
-                replies = pipe.execute()
+                if len(calls) == 1:
+                    keys, args = calls[0]
+                    replies = [self.client.evalsha(sha, len(keys), *keys, *args)]
+                else:
+                    pipe = self.client.pipeline(transaction=False)
+                    for keys, args in calls:
+                        pipe.evalsha(sha, len(keys), *keys, *args)
+                    replies = pipe.execute()
             except redis.exceptions.NoScriptError:
                 if attempt:
                     raise
                 continue
             break
-        positions = iter(Position(_str(epoch), int(off)) for off, epoch in replies)
+        flat = [item for reply in replies for item in reply]
+        positions = iter(Position(_str(flat[i + 1]), int(flat[i])) for i in range(0, len(flat), 2))
         return [[next(positions) for _ in user_ids] for user_ids, _envelope in events]
+
+    def _batch_calls(
+        self, events: list[tuple[list[int], dict[str, Any]]]
+    ) -> list[tuple[list[str], list[Any]]]:
+        """The script calls (keys, args) for `events`, each of at most _APPEND_BATCH_MAX
+        appends (an event is never split)."""
+        common = [str(maxlen()), str(max_age_ms()), str(meta_ttl_ms()), _new_epoch()]
+        calls: list[tuple[list[str], list[Any]]] = []
+        keys: list[str] = []
+        places: dict[int, int] = {}
+        body: list[Any] = []
+        count = appends = 0
+        for user_ids, envelope in events:
+            if appends and appends + len(user_ids) > _APPEND_BATCH_MAX:
+                calls.append((keys, [*common, count, *body]))
+                keys, places, body, count, appends = [], {}, [], 0, 0
+            body.append(encode(envelope))  # once per event, whatever its number of recipients
+            body.append(len(user_ids))
+            for user_id in user_ids:
+                place = places.get(user_id)
+                if place is None:
+                    place = places[user_id] = len(places) + 1
+                    keys.extend(self._keys(user_id))
+                body.append(place)
+            count += 1
+            appends += len(user_ids)
+        if count:
+            calls.append((keys, [*common, count, *body]))
+        return calls
 
     def resume(self, user_id: int, epoch: str | None, offset: int | None) -> Resume:
         reply = self._resume(

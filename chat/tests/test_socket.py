@@ -119,24 +119,30 @@ async def test_a_send_stores_its_events_in_one_redis_round_trip_in_publish_order
     sockets, conversation, user, expert_user, monkeypatch
 ):
     """chat.message to both participants and chat.unread to the recipient: three stream
-    appends, one pipelined call; the recipient's offsets follow the publish order."""
-    appends: list[list[str]] = []
-    execute = redis.client.Pipeline.execute
+    appends, one script call; the recipient's offsets follow the publish order."""
+    appends: list[tuple[Any, ...]] = []
+    execute_pipeline = redis.client.Pipeline.execute
+    execute_command = redis.Redis.execute_command
 
-    def counting(pipe: Any, *args: Any, **kwargs: Any) -> Any:
-        keys = [str(c[0][3]) for c in pipe.command_stack if c[0][0] == "EVALSHA"]
-        if any(":ustream:" in k for k in keys):
-            appends.append(keys)
-        return execute(pipe, *args, **kwargs)
+    def pipelined(pipe: Any, *args: Any, **kwargs: Any) -> Any:
+        appends.extend(c[0] for c in pipe.command_stack if ":ustream:" in str(c[0]))
+        return execute_pipeline(pipe, *args, **kwargs)
 
-    monkeypatch.setattr(redis.client.Pipeline, "execute", counting)
+    def command(client: Any, *args: Any, **kwargs: Any) -> Any:
+        if args[0] == "EVALSHA" and ":ustream:" in str(args):
+            appends.append(args)
+        return execute_command(client, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", pipelined)
+    monkeypatch.setattr(redis.Redis, "execute_command", command)
     reply = await request(
         sockets["tab1"],
         "chat.send",
         {"conversation_id": conversation.pk, "text": "hello", "client_id": "c1"},
     )
     assert reply["type"] == "chat.send.ok"
-    assert len(appends) == 1 and len(appends[0]) == 3
+    (call,) = appends  # one call: both participants' streams (meta hash and stream each)
+    assert call[0] == "EVALSHA" and int(call[2]) == 4
 
     message = await receive_event(sockets["expert"], "chat.message")
     unread = await sockets["expert"].receive_json_from(timeout=5)  # right after it

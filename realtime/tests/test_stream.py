@@ -41,6 +41,27 @@ def test_offsets_are_consecutive_per_user_and_share_an_epoch(store, make_user):
     assert first[0].epoch != first[1].epoch  # each user's stream has its own epoch
 
 
+def test_a_large_batch_is_appended_in_order_across_calls(store, make_user, settings):
+    # Past _APPEND_BATCH_MAX appends the batch is split into several script calls (still
+    # one round trip): offsets stay consecutive per user, in the order given.
+    settings.REALTIME_STREAM_MAX_REPLAY = 1000
+    a, b = make_user(), make_user()
+    store.forget(a.pk), store.forget(b.pk)
+    batch = [
+        ([a.pk, b.pk] if n % 3 else [b.pk], make_envelope(NOTIFICATION_READ, read_event(n)))
+        for n in range(1, 181)
+    ]
+    if isinstance(store, stream.RedisStreamStore):
+        assert len(store._batch_calls(batch)) == 2
+    positions = store.append_batch(batch)
+    to_b = [p[-1].offset for p in positions]
+    to_a = [p[0].offset for (users, _), p in zip(batch, positions, strict=True) if len(users) == 2]
+    assert to_b == list(range(1, 181)) and to_a == list(range(1, 121))
+    assert len({p.epoch for ps in positions for p in ps[-1:]}) == 1  # b's one epoch
+    replay = store.resume(b.pk, positions[0][-1].epoch, 0)
+    assert [e["data"]["ids"] for e in replay.events] == [[n] for n in range(1, 181)]
+
+
 def test_resume_replays_exactly_what_was_missed_in_order(store, make_user):
     u = make_user()
     store.forget(u.pk)
