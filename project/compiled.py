@@ -29,7 +29,7 @@ from django.db.models import Model, QuerySet, signals
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.db.models.sql.subqueries import InsertQuery
 
-from project.prepared import prepared_cursor
+from project.prepared import compiled_timestamps, prepared_cursor
 
 M = TypeVar("M", bound=Model)
 
@@ -69,6 +69,8 @@ class CompiledRead(Generic[M]):
         if plan is None:
             return next(iter(self._build(value)[:1]), None)
         with prepared_cursor() as cursor:
+            # Same datetimes as Django's loader gives, from compiled code (project/prepared.py).
+            compiled_timestamps(cursor)
             cursor.execute(plan.sql, [value])
             row = cursor.fetchone()
         if row is None:

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
-from django.core import mail
+from django.core import mail, serializers
 from kombu.exceptions import OperationalError
 
 from consultations.models import Consultation
-from consultations.services import booking
+from consultations.services import announce, booking
 from consultations.tasks import announce_consultation_created
 from consultations.tests.factories import make_user
 from consultations.tests.scheduling_helpers import every_day, scheduling_expert, set_rules
@@ -396,3 +396,14 @@ def test_another_booking_is_not_taken_for_a_redelivery(
         announce_consultation_created(delay.call_args.args[0])
     assert len(_created_notes()) == 2 and len(mail.outbox) == 4
     assert {n.data["consultation_id"] for n in _created_notes()} >= {second.pk}
+
+
+def test_the_snapshot_is_the_text_djangos_json_serializer_writes(cleo, expert):
+    c = _book(cleo, expert)
+    c.topic = 'Impôts «2026» \u2014 "quotes", back\\slash, emoji \U0001f600'
+    c.notes = "line\nbreak\ttab"
+    c.confirmed_at = datetime(2026, 3, 1, 8, 7, 6, 543210, tzinfo=UTC)
+    c.policy = {"tiers": [{"notice_hours": 24, "refund_percent": 100}], "label": "Flexible ✓"}
+    assert announce.snapshot(c) == serializers.serialize("json", [c])
+    restored = announce.from_snapshot(announce.snapshot(c))
+    assert (restored.topic, restored.notes, restored.policy) == (c.topic, c.notes, c.policy)
