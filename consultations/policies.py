@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -142,7 +142,17 @@ class Policy:
 
 
 def policy_of(c: Consultation) -> Policy:
-    return Policy.from_snapshot(c.policy)
+    """The booking's policy, parsed once per snapshot: one booking answer asked for it about
+    ten times (refund deadlines, cut-off, both refund quotes, the refusal). Kept on the
+    instance beside the snapshot it came from; a new snapshot (assigned, or read again)
+    is parsed afresh. Snapshots are replaced, never edited in place."""
+    snap = c.policy
+    memo = c.__dict__.get("_policy_memo")
+    if memo is not None and memo[0] is snap:
+        return cast(Policy, memo[1])
+    policy = Policy.from_snapshot(snap)
+    c.__dict__["_policy_memo"] = (snap, policy)
+    return policy
 
 
 def _hours(h: int) -> str:

@@ -289,3 +289,21 @@ def test_the_expert_may_waive_the_policy_for_one_booking(clock):
     with pytest.raises(Conflict) as refused:
         booking.cancel_consultation(consultation_id=other.pk, actor=client)
     assert refused.value.code == "policy_fee"
+
+
+def test_a_bookings_policy_is_parsed_once_per_snapshot(monkeypatch):
+    c = Consultation(policy=policies.make_snapshot("flexible"))
+    parse = policies.Policy.from_snapshot
+    parsed: list[object] = []
+
+    def counting(snap):
+        parsed.append(snap)
+        return parse(snap)
+
+    monkeypatch.setattr(policies.Policy, "from_snapshot", counting)
+    first = [policies.policy_of(c) for _ in range(10)]
+    assert len(parsed) == 1 and first[0].template == "flexible"
+    # A new snapshot (the expert's policy copied again, a fresh read) is parsed afresh.
+    c.policy = policies.make_snapshot("strict")
+    assert policies.policy_of(c).template == "strict" and len(parsed) == 2
+    assert policies.policy_of(Consultation(policy=c.policy)).template == "strict"
