@@ -407,3 +407,12 @@ def test_the_snapshot_is_the_text_djangos_json_serializer_writes(cleo, expert):
     assert announce.snapshot(c) == serializers.serialize("json", [c])
     restored = announce.from_snapshot(announce.snapshot(c))
     assert (restored.topic, restored.notes, restored.policy) == (c.topic, c.notes, c.policy)
+
+
+def test_the_message_does_not_repeat_the_snapshot_for_logs_and_monitoring():
+    """Celery would write a repr of the snapshot (the client's notes) into the message."""
+    with mock.patch("celery.app.task.Task.apply_async") as sent:
+        announce_consultation_created.delay('{"notes": "private"}')
+    options = sent.call_args.kwargs
+    assert sent.call_args.args[0] == ('{"notes": "private"}',)  # the task still gets it
+    assert "private" not in options["argsrepr"] and options["kwargsrepr"] == "{}"
