@@ -233,8 +233,9 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         started = time.perf_counter()
         WS_ACTIONS_IN_FLIGHT.inc()
         try:
-            # Events the action publishes go out from here, one channel-layer message per
-            # recipient, before the reply (so a sender sees its message, then the ack).
+            # Events the action publishes go out before the reply (so a sender sees its
+            # message, then the ack): stored ones with their stream appends when the
+            # action's thread work ends, the rest from here, one message per recipient.
             async with publish_batched():
                 reply = await handler(self, data)
         except ServiceError as exc:
@@ -293,6 +294,8 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             await self.realtime_event(message)
         elif message_type == "realtime.events":
             await self.realtime_events(message)
+        elif message_type == "realtime.frames":
+            await self.realtime_frames(message)
         elif message_type == "websocket.receive":
             await self.websocket_receive(message)
         else:
@@ -305,11 +308,23 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         for envelope in message["events"]:
             await self._push(envelope)
 
-    async def _push(self, envelope: dict[str, Any]) -> None:
+    async def realtime_frames(self, message: dict[str, Any]) -> None:
+        """Stream events the stream script published (realtime/stream.py): each comes as
+        its socket frame, already encoded, with what the checks below need beside it."""
+        for text, offset, epoch, event_id, event_type, ts in message["frames"]:
+            head = {"type": event_type, "id": event_id, "offset": offset, "epoch": epoch}
+            await self._push(head, text, time.time() - ts)
+
+    async def _push(
+        self, envelope: dict[str, Any], text: str | None = None, lag: float | None = None
+    ) -> None:
+        """Deliver `envelope` (or, when `text` is given, that frame, of which `envelope`
+        carries the type, id, offset and epoch)."""
         if self.behind:
             labelled(EVENTS_DROPPED, "lag").inc()
             return
-        lag = _lag_seconds(envelope)
+        if lag is None:
+            lag = _lag_seconds(envelope)
         if lag > settings.REALTIME_MAX_LAG_SECONDS:
             # This process could not keep up: a backlog this old is better replaced by a
             # resume than delivered late (and the layer may already have lost some of it).
@@ -325,17 +340,20 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
             )
             await self.close(code=CLOSE_BEHIND)
             return
-        await self._deliver_in_order(envelope)
+        await self._deliver_in_order(envelope, text)
 
-    async def _send_event(self, envelope: dict[str, Any]) -> None:
-        await self.send_json(envelope)
+    async def _send_event(self, envelope: dict[str, Any], text: str | None = None) -> None:
+        if text is None:
+            await self.send_json(envelope)
+        else:
+            await self.send(text_data=text)
         labelled(EVENTS_DELIVERED, envelope.get("type", "")).inc()
 
-    async def _deliver_in_order(self, envelope: dict[str, Any]) -> None:
+    async def _deliver_in_order(self, envelope: dict[str, Any], text: str | None = None) -> None:
         """Send stream events strictly by offset, once each (see stream.StreamCursor)."""
         cursor = self._cursor
         if cursor is None or "offset" not in envelope:
-            await self._send_event(envelope)  # ephemeral (typing) or no stream
+            await self._send_event(envelope, text)  # ephemeral (typing) or no stream
             return
         verdict = cursor.classify(envelope)
         if verdict == "gap":
@@ -349,7 +367,7 @@ class UserConsumer(AsyncJsonWebsocketConsumer):
         if verdict != "send":
             return  # a duplicate, or delivered by the gap fill
         cursor.delivered(envelope)
-        await self._send_event(envelope)
+        await self._send_event(envelope, text)
 
     async def _fill_gap(self, cursor: stream.StreamCursor) -> None:
         """Offsets are missing (late or dropped live messages): read them from the stream."""

@@ -74,32 +74,45 @@ def _is_durable(event_type: str) -> bool:
 class _Published:
     """One published event and each recipient's copy of it."""
 
-    __slots__ = ("envelope", "envelopes", "user_ids")
+    __slots__ = ("envelope", "envelopes", "sent", "user_ids")
 
     def __init__(self, user_ids: list[int], envelope: dict[str, Any]) -> None:
         self.user_ids = user_ids
         self.envelope = envelope
         self.envelopes = [envelope] * len(user_ids)  # with offsets once they are known
+        self.sent = False  # delivered live by the stream script (no channel-layer send)
 
 
-def _assign_offsets(published: list[_Published]) -> None:
+def _assign_offsets(published: list[_Published], *, deliver: bool = False) -> None:
     """Give the durable events their offsets in each recipient's stream, all in one
-    pipelined Redis call and in the order given (so each user's offsets follow publish
-    order)."""
+    Redis call and in the order given (so each user's offsets follow publish order).
+
+    With `deliver`, when every event is durable, the same script call also publishes them
+    to the channel layer (marked `sent`): one round trip instead of two, and the socket
+    process no longer encodes and publishes them itself (realtime/stream.py). A batch with
+    an ephemeral event keeps the channel-layer send, which keeps each user's events in
+    publish order in one message."""
     durable = [p for p in published if _is_durable(p.envelope["type"])]
-    if durable:
-        try:
-            positions = stream.get_store().append_batch([(p.user_ids, p.envelope) for p in durable])
-        except Exception:
-            # Live delivery still goes out; tabs that miss it resync when they see the gap.
-            types = ",".join(p.envelope["type"] for p in durable)
-            logger.exception("could not append %s to the event streams", types)
-        else:
-            for p, user_positions in zip(durable, positions, strict=True):
-                p.envelopes = [
-                    p.envelope | {"offset": pos.offset, "epoch": pos.epoch}
-                    for pos in user_positions
-                ]
+    if not durable:
+        return
+    store = stream.get_store()
+    channels = None
+    if deliver and isinstance(store, stream.RedisStreamStore) and len(durable) == len(published):
+        channels = layer_publish.script_channels(store.url)
+    try:
+        positions = store.append_batch([(p.user_ids, p.envelope) for p in durable], channels)
+    except Exception:
+        # Live delivery still goes out; tabs that miss it resync when they see the gap.
+        types = ",".join(p.envelope["type"] for p in durable)
+        logger.exception("could not append %s to the event streams", types)
+        return
+    for p, user_positions in zip(durable, positions, strict=True):
+        p.envelopes = [
+            p.envelope | {"offset": pos.offset, "epoch": pos.epoch} for pos in user_positions
+        ]
+        if channels is not None:
+            p.sent = True
+            labelled(EVENTS_PUBLISHED, p.envelope["type"]).inc(len(p.user_ids))
 
 
 def _watch(published: list[_Published]) -> None:
@@ -138,7 +151,7 @@ class _Batch:
             todo = self.published[self._assigned :]
             self._assigned = len(self.published)
             if todo:
-                _assign_offsets(todo)
+                _assign_offsets(todo, deliver=True)
                 _watch(todo)
 
 
@@ -163,11 +176,11 @@ def _send_now(user_ids: list[int], envelope: dict[str, Any]) -> None:
         batch.add(user_ids, envelope)
         return
     published = _Published(user_ids, envelope)
-    _assign_offsets([published])
+    _assign_offsets([published], deliver=True)
     _watch([published])
     envelopes = published.envelopes
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or published.sent:
         return
     try:
         # One hop into an event loop for all recipients, not one per recipient.
@@ -302,12 +315,13 @@ async def _send_batch(layer: Any, published: list[_Published]) -> None:
 @asynccontextmanager
 async def publish_batched() -> AsyncIterator[None]:
     """Within this block (async code and the sync code it calls through sync_to_async),
-    events that would be sent are collected, then sent from the event loop on exit: one
-    channel-layer message per recipient, and no thread hops back into the loop.
+    events that would be sent are collected instead of hopping back into the loop per event.
 
     Their stream appends run when the action thread's work ends (`assign_batched_offsets`),
-    one pipelined Redis call for all of them; anything published outside an action thread
-    gets its offsets here, on a thread, before the send."""
+    one Redis call for all of them, which also delivers them live when they are all durable
+    (a chat send's are); anything published outside an action thread gets its offsets here,
+    on a thread. What is still unsent goes out from the event loop on exit: one
+    channel-layer message per recipient."""
     batch = _Batch()
     token = _batch.set(batch)
     try:
@@ -320,5 +334,6 @@ async def publish_batched() -> AsyncIterator[None]:
             else:
                 batch.assign_offsets()  # no Redis call: nothing to append
         layer = get_channel_layer()
-        if batch.published and layer is not None:
-            await _send_batch(layer, batch.published)
+        unsent = [p for p in batch.published if not p.sent]
+        if unsent and layer is not None:
+            await _send_batch(layer, unsent)

@@ -11,9 +11,14 @@ sharded setups use plain `group_send`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
+from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer  # type: ignore[import-untyped]
+from channels_redis.serializers import MsgPackSerializer  # type: ignore[import-untyped]
+
+from realtime.groups import user_group
 
 _coalescers: dict[int, _Coalescer] = {}
 
@@ -65,3 +70,24 @@ async def group_send(layer: Any, group: str, message: dict[str, Any]) -> None:
     if coalescer is None or coalescer.loop_layer is not loop_layer:
         coalescer = _coalescers[id(loop_layer)] = _Coalescer(loop_layer)
     await coalescer.publish(loop_layer._get_group_channel_name(group), layer.serialize(message))
+
+
+def script_channels(redis_url: str) -> Callable[[int], str] | None:
+    """user id -> the pub/sub channel of the user's group, for the stream script (on the
+    Redis at `redis_url`) to publish on (realtime/stream.py), or None when the channel layer
+    cannot take messages published that way: another layer, several shards, another Redis,
+    encrypted or prefixed messages."""
+    layer = get_channel_layer()
+    if not isinstance(layer, RedisPubSubChannelLayer):
+        return None
+    serializer = layer._serializer
+    if (
+        layer._kwargs.get("hosts") != [redis_url]
+        or not isinstance(serializer, MsgPackSerializer)
+        or serializer.crypter is not None
+        or serializer.random_prefix_length
+    ):
+        return None
+    prefix = layer._kwargs.get("prefix", "asgi")
+    # As RedisPubSubLoopLayer._get_group_channel_name names a group's channel.
+    return lambda user_id: f"{prefix}__group__{user_group(user_id)}"

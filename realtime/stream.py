@@ -30,7 +30,9 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -80,6 +82,14 @@ def _new_epoch() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def _timestamp(envelope: dict[str, Any]) -> float:
+    """The envelope's `ts` in seconds since the epoch (0 when it has none)."""
+    try:
+        return datetime.fromisoformat(envelope["ts"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+
+
 def encode(envelope: dict[str, Any]) -> bytes:
     return encoding.dumps_bytes(envelope)
 
@@ -96,17 +106,32 @@ def _decode(raw: Any, offset: int, epoch: str) -> dict[str, Any]:
 # Every append of a batch in one call (a socket action's events, see
 # realtime.events.publish_batched): each event to each of its recipients, in the order given.
 # KEYS: each recipient's meta hash and stream (2 per user). ARGV: maxlen, max age ms, meta
-# ttl ms, a new epoch, the number of events, then per event: its JSON, its number of
+# ttl ms, a new epoch, the number of events, then either '' or one pub/sub channel per user
+# (see below), then per event: its JSON, id, type, timestamp (seconds), its number of
 # recipients and each one's place in KEYS (1 = the first user). Returns offset, epoch per
 # append. A history that is new or was lost gets a new epoch, a different one per user.
 # One call per append, with the same arguments again and again, cost the socket process
 # more to build and parse than the appends themselves (py-spy, bench_core).
+#
+# With channels, the script also delivers the events live: one PUBLISH per user on its
+# channel-layer group channel, a `realtime.frames` message (msgpack, as the pub/sub layer
+# reads it) whose frames carry the socket frame itself (the stored JSON with the offset
+# and epoch added at its end, exactly what encoding the envelope with them would give)
+# and what the consumer checks before sending it (realtime/consumers.py). Published in the
+# same step as the appends, so a user's messages follow its offsets.
 _APPEND_BATCH = """
 local maxlen, age, ttl, base = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
-local epochs, out, pos = {}, {}, 6
+local users = #KEYS / 2
+local epochs, out, frames, channels, pos = {}, {}, {}, nil, 7
+if ARGV[6] ~= '' then
+  channels, pos = {}, 6
+  for u = 1, users do channels[u] = ARGV[pos + u - 1] end
+  pos = pos + users
+end
 for _ = 1, tonumber(ARGV[5]) do
-  local payload, n = ARGV[pos], tonumber(ARGV[pos + 1])
-  pos = pos + 2
+  local payload, id, kind, ts = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], tonumber(ARGV[pos + 3])
+  local n = tonumber(ARGV[pos + 4])
+  pos = pos + 5
   for _ = 1, n do
     local u = tonumber(ARGV[pos])
     pos = pos + 1
@@ -126,14 +151,24 @@ for _ = 1, tonumber(ARGV[5]) do
     redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'o', off, 'e', payload)
     out[#out + 1] = off
     out[#out + 1] = epoch
+    if channels then
+      local text = string.sub(payload, 1, -2) .. ',"offset":' .. off
+        .. ',"epoch":"' .. epoch .. '"}'
+      frames[u] = frames[u] or {}
+      table.insert(frames[u], {text, off, epoch, id, kind, ts})
+    end
   end
 end
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-for u = 1, #KEYS / 2 do
+for u = 1, users do
   redis.call('XTRIM', KEYS[2 * u], 'MINID', '~', now_ms - age)
   redis.call('PEXPIRE', KEYS[2 * u], age)
   redis.call('PEXPIRE', KEYS[2 * u - 1], ttl)
+  if channels and frames[u] then
+    local message = cmsgpack.pack({type = 'realtime.frames', frames = frames[u]})
+    redis.call('PUBLISH', channels[u], message)
+  end
 end
 return out
 """
@@ -189,6 +224,8 @@ return off
 class RedisStreamStore:
     def __init__(self, url: str) -> None:
         import redis
+
+        self.url = url
         from redis.backoff import ExponentialBackoff
         from redis.retry import Retry
 
@@ -211,19 +248,24 @@ class RedisStreamStore:
     def append_many(self, user_ids: list[int], envelope: dict[str, Any]) -> list[Position]:
         return self.append_batch([(user_ids, envelope)])[0]
 
-    def append_batch(self, events: list[tuple[list[int], dict[str, Any]]]) -> list[list[Position]]:
+    def append_batch(
+        self,
+        events: list[tuple[list[int], dict[str, Any]]],
+        channels: Callable[[int], str] | None = None,
+    ) -> list[list[Position]]:
         """Append each event to each of its recipients' streams, in the order given: one
         script call for the whole batch (a socket action's events together, see
         realtime.events.publish_batched), larger batches in calls of at most
         _APPEND_BATCH_MAX appends pipelined in one round trip. Returns each event's
-        positions.
+        positions. With `channels` (user id -> channel-layer group channel) the script
+        also publishes every event live to its recipients (see _APPEND_BATCH).
 
         No SCRIPT EXISTS check first: a Redis that lost the script, e.g. after a restart,
         answers NOSCRIPT and the script is loaded again; every call is that script, so
         nothing ran then and retrying cannot append twice."""
         import redis
 
-        calls = self._batch_calls(events)
+        calls = self._batch_calls(events, channels)
         replies: list[Any] = []
         for attempt in range(2):
             if self._append_sha is None or attempt:
@@ -248,7 +290,9 @@ class RedisStreamStore:
         return [[next(positions) for _ in user_ids] for user_ids, _envelope in events]
 
     def _batch_calls(
-        self, events: list[tuple[list[int], dict[str, Any]]]
+        self,
+        events: list[tuple[list[int], dict[str, Any]]],
+        channels: Callable[[int], str] | None = None,
     ) -> list[tuple[list[str], list[Any]]]:
         """The script calls (keys, args) for `events`, each of at most _APPEND_BATCH_MAX
         appends (an event is never split)."""
@@ -258,11 +302,22 @@ class RedisStreamStore:
         places: dict[int, int] = {}
         body: list[Any] = []
         count = appends = 0
+
+        def close() -> None:
+            if channels is not None and places:
+                head = [*common, count, *(channels(user_id) for user_id in places)]
+            else:
+                head = [*common, count, ""]
+            calls.append((keys, head + body))
+
         for user_ids, envelope in events:
             if appends and appends + len(user_ids) > _APPEND_BATCH_MAX:
-                calls.append((keys, [*common, count, *body]))
+                close()
                 keys, places, body, count, appends = [], {}, [], 0, 0
             body.append(encode(envelope))  # once per event, whatever its number of recipients
+            body.append(envelope.get("id", ""))
+            body.append(envelope.get("type", ""))
+            body.append(repr(_timestamp(envelope)))
             body.append(len(user_ids))
             for user_id in user_ids:
                 place = places.get(user_id)
@@ -273,7 +328,7 @@ class RedisStreamStore:
             count += 1
             appends += len(user_ids)
         if count:
-            calls.append((keys, [*common, count, *body]))
+            close()
         return calls
 
     def resume(self, user_id: int, epoch: str | None, offset: int | None) -> Resume:
@@ -334,7 +389,12 @@ class MemoryStreamStore:
     def append_many(self, user_ids: list[int], envelope: dict[str, Any]) -> list[Position]:
         return self.append_batch([(user_ids, envelope)])[0]
 
-    def append_batch(self, events: list[tuple[list[int], dict[str, Any]]]) -> list[list[Position]]:
+    def append_batch(
+        self,
+        events: list[tuple[list[int], dict[str, Any]]],
+        channels: Callable[[int], str] | None = None,
+    ) -> list[list[Position]]:
+        # `channels` is for RedisStreamStore only: in one process nothing is published here.
         out = []
         now = time.monotonic()
         with self._lock:

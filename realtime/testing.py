@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from channels.testing import WebsocketCommunicator
@@ -69,3 +70,44 @@ async def assert_no_event(
         event = await comm.receive_json_from(timeout=1)
         if event_type is None or event["type"] == event_type:
             raise AssertionError(f"unexpected event {event}")
+
+
+class GroupMessages:
+    """Every channel-layer message published to users' groups while it is open, as Redis
+    carried it: the socket processes' own sends and the stream script's alike."""
+
+    def __init__(self) -> None:
+        import redis
+        from django.conf import settings
+
+        layers: dict[str, Any] = settings.CHANNEL_LAYERS
+        prefix = layers["default"]["CONFIG"]["prefix"]
+        self._client = redis.Redis.from_url(settings.REDIS_URL)
+        self._pubsub: Any = self._client.pubsub()  # type: ignore[no-untyped-call]
+        self._pubsub.psubscribe(f"{prefix}__group__user.*")
+        self._pubsub.get_message(timeout=5)  # the subscription's confirmation
+
+    def collect(self, timeout: float = 0.3) -> list[tuple[str, dict[str, Any]]]:
+        """(group, message) of each message published so far, in order."""
+        import msgpack  # type: ignore[import-untyped]
+
+        out: list[tuple[str, dict[str, Any]]] = []
+        while True:
+            raw = self._pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
+            if raw is None:
+                return out
+            group = raw["channel"].decode().split("__group__", 1)[1]
+            out.append((group, msgpack.unpackb(raw["data"])))
+
+    def close(self) -> None:
+        self._pubsub.close()
+        self._client.close()
+
+
+def envelopes_in(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events one channel-layer message carries, as the socket would send them."""
+    if message["type"] == "realtime.event":
+        return [message["event"]]
+    if message["type"] == "realtime.events":
+        return list(message["events"])
+    return [json.loads(frame[0]) for frame in message["frames"]]  # realtime.frames

@@ -9,16 +9,17 @@ import logging
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
-from realtime import layer_publish
+from realtime import encoding, layer_publish, stream
 from realtime.consumers import CLOSE_BEHIND
 from realtime.events import make_envelope, publish_batched, publish_to_users
 from realtime.groups import user_group
-from realtime.testing import connect_ws, receive_event
+from realtime.testing import GroupMessages, assert_no_event, connect_ws, receive_event
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -62,6 +63,7 @@ async def test_an_action_publishes_one_layer_message_per_recipient(user, other_u
         await original(layer, group, message)
 
     monkeypatch.setattr(layer_publish, "group_send", spy)
+    messages = await sync_to_async(GroupMessages)()
 
     def publish() -> None:
         publish_to_users(
@@ -71,8 +73,13 @@ async def test_an_action_publishes_one_layer_message_per_recipient(user, other_u
 
     async with publish_batched():
         await database_sync_to_async(publish, thread_sensitive=False)()
-        assert sent == []  # nothing leaves the action's thread; it goes out on exit
-    assert sorted(group for group, _ in sent) == sorted(
+        # Nothing leaves the action's thread; it goes out on exit.
+        assert await sync_to_async(messages.collect)(0.1) == []
+    # Stored events only: the stream script delivered them, one message per recipient.
+    published = await sync_to_async(messages.collect)()
+    await sync_to_async(messages.close)()
+    assert sent == []
+    assert sorted(group for group, _ in published) == sorted(
         [user_group(user.id), user_group(other_user.id)]
     )
     assert (await receive_event(first, "notification.read"))["data"]["ids"] == [1]
@@ -130,4 +137,37 @@ async def test_socket_actions_are_timed_and_none_left_in_flight(user):
     assert reply["data"]["request_id"] == "r1"
     assert sample("consult_ws_action_duration_seconds_count", type="chat.resume") == before + 1
     assert sample("consult_ws_actions_in_flight") == 0
+    await comm.disconnect()
+
+
+async def _frame(user_id: int, ids: list[int], age: float = 0) -> list:
+    """A frame as the stream script publishes it, for an event appended to the stream."""
+    envelope = make_envelope("notification.read", {"ids": ids, "unread_count": 0})
+    (position,) = await sync_to_async(stream.get_store().append_many)([user_id], envelope)
+    stored = envelope | {"offset": position.offset, "epoch": position.epoch}
+    ts = stream._timestamp(envelope) - age
+    text = encoding.dumps(stored)
+    return [text, position.offset, position.epoch, envelope["id"], stored["type"], ts]
+
+
+async def test_script_frames_are_sent_once_in_offset_order_and_late_ones_close_the_socket(
+    user, settings, caplog
+):
+    settings.REALTIME_MAX_LAG_SECONDS = 5
+    comm = await connect_ws(user)
+    layer = get_channel_layer()
+    group = user_group(user.id)
+    first, second = await _frame(user.id, [1]), await _frame(user.id, [2])
+    # The second arrives first (another process published it sooner), then both again.
+    await layer.group_send(group, {"type": "realtime.frames", "frames": [second]})
+    await layer.group_send(group, {"type": "realtime.frames", "frames": [first, second]})
+    got = [await comm.receive_json_from(timeout=5) for _ in range(2)]
+    assert [(e["data"]["ids"], e["offset"]) for e in got] == [([1], first[1]), ([2], second[1])]
+    await assert_no_event(comm)  # no duplicate
+
+    stale = await _frame(user.id, [3], age=30)
+    with caplog.at_level(logging.WARNING, logger="realtime.consumers"):
+        await layer.group_send(group, {"type": "realtime.frames", "frames": [stale]})
+        closed = await comm.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": CLOSE_BEHIND}
     await comm.disconnect()

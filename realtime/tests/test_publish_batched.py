@@ -13,9 +13,10 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 
-from realtime import events, layer_publish, stream
+from realtime import encoding, events, layer_publish, stream
 from realtime.catalogue import CHAT_TYPING, NOTIFICATION_READ
 from realtime.executor import ensure_executor, in_action_thread
+from realtime.testing import GroupMessages, envelopes_in
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -60,6 +61,20 @@ def layer_messages(monkeypatch) -> list[tuple[str, dict[str, Any]]]:
 
     monkeypatch.setattr(layer_publish, "group_send", group_send)
     return sent
+
+
+@pytest.fixture
+def group_messages():
+    messages = GroupMessages()
+    yield messages
+    messages.close()
+
+
+def delivered(
+    messages: list[tuple[str, dict[str, Any]]], user_id: int
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """What went to `user_id`'s group, message by message: (message type, its events)."""
+    return [(m["type"], envelopes_in(m)) for group, m in messages if group == f"user.{user_id}"]
 
 
 def read(n: int) -> dict[str, Any]:
@@ -108,23 +123,26 @@ async def test_an_action_appends_everything_it_published_in_one_round_trip_in_or
     assert len({e["epoch"] for e in to_a}) == 1 and to_a[0]["epoch"] != to_b[0]["epoch"]
 
 
-async def test_each_thread_hop_of_an_action_appends_its_own_events_in_order(
-    user, stream_round_trips, layer_messages
+async def test_each_thread_hop_of_an_action_appends_and_delivers_its_own_events_in_order(
+    user, stream_round_trips, layer_messages, group_messages
 ):
+    # Only stored events: the stream script delivers them as it appends them, one message
+    # per hop, and nothing is left for the socket process to send on exit.
     await sync_to_async(fresh_streams)(user.id)
     ensure_executor()
     async with events.publish_batched():
         await in_action_thread(events.publish_to_user)(user.id, NOTIFICATION_READ, read(1))
         await in_action_thread(events.publish_to_user)(user.id, NOTIFICATION_READ, read(2))
-    assert len(stream_round_trips) == 2
-    assert [(e["data"]["ids"], e["offset"]) for e in events_of(layer_messages, user.id)] == [
-        ([1], 1),
-        ([2], 2),
+    assert len(stream_round_trips) == 2 and layer_messages == []
+    got = delivered(await sync_to_async(group_messages.collect)(), user.id)
+    assert [(kind, [(e["data"]["ids"], e["offset"]) for e in es]) for kind, es in got] == [
+        ("realtime.frames", [([1], 1)]),
+        ("realtime.frames", [([2], 2)]),
     ]
 
 
 async def test_events_published_outside_the_action_threads_get_offsets_before_the_send(
-    user, stream_round_trips, layer_messages
+    user, stream_round_trips, layer_messages, group_messages
 ):
     await sync_to_async(fresh_streams)(user.id)
     async with events.publish_batched():
@@ -132,9 +150,37 @@ async def test_events_published_outside_the_action_threads_get_offsets_before_th
             user.id, NOTIFICATION_READ, read(1)
         )
         assert stream_round_trips == []
-    assert len(stream_round_trips) == 1
-    (event,) = events_of(layer_messages, user.id)
+    assert len(stream_round_trips) == 1 and layer_messages == []
+    ((_, (event,)),) = delivered(await sync_to_async(group_messages.collect)(), user.id)
     assert event["offset"] == 1
+
+
+async def test_a_delivered_frame_is_the_envelope_encoded_with_its_offset(
+    user, other_user, group_messages, settings, caplog
+):
+    # The script adds the offset and epoch to the stored JSON's end: byte for byte what
+    # the socket process would have sent for the envelope with them (non-ASCII included).
+    settings.REALTIME_STRICT_EVENTS = False  # a free-text field the catalogue lacks
+    await sync_to_async(fresh_streams)(user.id, other_user.id)
+    data = {"ids": [7], "unread_count": 3, "note": 'héllo ✓ "quoted"'}
+    async with events.publish_batched():
+        await in_action_thread(events.publish_to_users)(
+            [user.id, other_user.id], NOTIFICATION_READ, data
+        )
+    messages = await sync_to_async(group_messages.collect)()
+    for user_id in (user.id, other_user.id):
+        ((_, message),) = [(g, m) for g, m in messages if g == f"user.{user_id}"]
+        ((text, offset, epoch, event_id, event_type, ts),) = message["frames"]
+        replay = await sync_to_async(stream.get_store().resume)(user_id, epoch, 0)
+        (envelope,) = replay.events  # as stored, with offset and epoch added
+        assert text == encoding.dumps(envelope)
+        assert (offset, epoch, event_id, event_type) == (
+            envelope["offset"],
+            envelope["epoch"],
+            envelope["id"],
+            NOTIFICATION_READ,
+        )
+        assert abs(ts - stream._timestamp(envelope)) < 1e-3
 
 
 async def test_a_failed_append_still_sends_every_event_live_without_offsets(
