@@ -611,9 +611,9 @@ def test_plain_send_is_one_write_statement_and_one_count(conversation, user, exp
 
 @pytest.mark.django_db(transaction=True)
 def test_plain_send_goes_out_in_one_pipeline_and_commits(conversation, user, expert_user):
-    # The send and the unread count are queued in psycopg's pipeline with BEGIN and COMMIT
-    # and sent together: one round trip. Outside a caller's transaction the send leaves the
-    # connection committed and idle, events already handed to the publisher.
+    # The send and the unread count are queued in psycopg's pipeline and sent together
+    # with one Sync: one round trip, one implicit transaction. Outside a caller's
+    # transaction the send leaves the connection committed and idle.
     from psycopg import pq
 
     seen: list[tuple[str, bool]] = []
@@ -653,6 +653,25 @@ def test_a_retry_that_loses_the_race_in_the_pipeline_leaves_a_clean_connection(
     assert not again.created and again.message.pk == first.pk
     assert state(conversation) == (1, 0, 1, 1)  # nothing allocated, nothing counted
     assert send(conversation, user, "next", client_id="next").message.seq == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pipelined_send_and_count_commit_together_or_not_at_all(
+    conversation, user, expert_user, monkeypatch
+):
+    # No BEGIN/COMMIT: the pipeline's implicit transaction. When the count fails after the
+    # send's statement ran, the send is rolled back with it: no message, no seq, no unread.
+    from django.db import DataError
+    from psycopg import pq
+
+    send(conversation, user, "first", client_id="c-1")
+    monkeypatch.setattr(services, "_UNREAD_AFTER_SEND_SQL", "SELECT 1 / 0")
+    with pytest.raises(DataError):
+        send(conversation, user, "lost", client_id="c-2")
+    assert connection.connection.info.transaction_status == pq.TransactionStatus.IDLE
+    assert state(conversation) == (1, 0, 1, 1)
+    monkeypatch.undo()
+    assert send(conversation, user, "next", client_id="c-2").message.seq == 2
 
 
 def test_inside_a_callers_transaction_the_send_uses_a_savepoint(
