@@ -261,6 +261,9 @@ SPECTACULAR_SETTINGS = {
 if REDIS_URL:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    # kombu's Redis transport, keeping one redis-py client per channel (project/broker.py).
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        CELERY_BROKER_TRANSPORT = "project.broker:Transport"
 else:
     _broker_dir = VAR_DIR / "celery-broker"
     # The file-system transport fails on every publish if its folders are missing.
