@@ -13,6 +13,7 @@ returns new and changed rows alike, each once, in the order they changed.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -156,24 +157,50 @@ def _lock_unread(user_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_UNREAD_LOCK_SPACE + user_id])
 
 
+# Each pushed count carries a `version` taken under the user's unread lock, so versions
+# follow the order the counts were taken in (the commit order). The pushes themselves may
+# reach a tab out of that order: two sends to one recipient from different processes are
+# appended to the recipient's stream after their commits, in whatever order the processes
+# get to Redis. The client keeps the count with the highest version. A sequence, because
+# nextval() is not rolled back and never repeats; the CTE (volatile, so never inlined) runs
+# it once per count and yields a row even when nothing is unread.
+_UNREAD_VERSION = "SELECT nextval('chat_unread_version') AS version"
+
 _UNREAD_SQL = f"""
-SELECT c.id, CASE WHEN c.user_id = %(user)s THEN c.user_unread ELSE c.expert_unread END
-  FROM {ExpertChatConversation._meta.db_table} c
-  JOIN {Expert._meta.db_table} e ON e.id = c.expert_id
- WHERE (c.user_id = %(user)s AND c.user_unread > 0)
-    OR (e.user_id = %(user)s AND c.expert_unread > 0)
+WITH v AS ({_UNREAD_VERSION})
+SELECT v.version, u.id, u.unread
+  FROM v LEFT JOIN (
+       SELECT c.id,
+              CASE WHEN c.user_id = %(user)s THEN c.user_unread ELSE c.expert_unread END
+                AS unread
+         FROM {ExpertChatConversation._meta.db_table} c
+         JOIN {Expert._meta.db_table} e ON e.id = c.expert_id
+        WHERE (c.user_id = %(user)s AND c.user_unread > 0)
+           OR (e.user_id = %(user)s AND c.expert_unread > 0)
+  ) u ON true
 """
 
 
+def _versioned_counts(rows: list[tuple[int, int | None, int | None]]) -> dict[str, Any]:
+    """Rows of (version, conversation id or None, unread) as the `chat.unread` counts."""
+    per_conversation = {str(pk): count for _version, pk, count in rows if pk is not None}
+    return {
+        "total": sum(per_conversation.values()),
+        "conversations": per_conversation,
+        "version": rows[0][0],
+    }
+
+
 def _unread_counts(user_id: int) -> dict[str, Any]:
-    """selectors.unread_counts in plain SQL: on the send path the ORM's query building
-    cost more CPU than the query (a quarter of a socket process's time, py-spy)."""
+    """selectors.unread_counts in plain SQL, with its version: on the send path the ORM's
+    query building cost more CPU than the query (a quarter of a socket process's time)."""
     if connection.vendor != "postgresql":
-        return selectors.unread_counts(user_id)
+        # SQLite writes one transaction at a time and this runs after the write, so the
+        # clock, read here, orders the counts as their commits.
+        return {**selectors.unread_counts(user_id), "version": time.time_ns()}
     with prepared_cursor() as cursor:
         cursor.execute(_UNREAD_SQL, {"user": user_id})
-        per_conversation = {str(pk): count for pk, count in cursor.fetchall()}
-    return {"total": sum(per_conversation.values()), "conversations": per_conversation}
+        return _versioned_counts(cursor.fetchall())
 
 
 def _publish_unread(user_id: int, conversation_id: int) -> None:
@@ -372,15 +399,18 @@ WITH r AS (
       FROM {_Conv} c
       JOIN {_Exp} e ON e.id = c.expert_id
      WHERE c.id = %(conversation)s
-)
-SELECT c.id, c.user_unread
-  FROM {_Conv} c, r
- WHERE c.user_id = r.uid AND c.user_unread > 0
-UNION ALL
-SELECT c.id, c.expert_unread
-  FROM {_Conv} c
-  JOIN {_Exp} e ON e.id = c.expert_id, r
- WHERE e.user_id = r.uid AND c.expert_unread > 0
+), v AS ({_UNREAD_VERSION})
+SELECT v.version, u.id, u.unread
+  FROM v LEFT JOIN (
+       SELECT c.id, c.user_unread AS unread
+         FROM {_Conv} c, r
+        WHERE c.user_id = r.uid AND c.user_unread > 0
+       UNION ALL
+       SELECT c.id, c.expert_unread
+         FROM {_Conv} c
+         JOIN {_Exp} e ON e.id = c.expert_id, r
+        WHERE e.user_id = r.uid AND c.expert_unread > 0
+  ) u ON true
 """
 
 
@@ -480,16 +510,11 @@ def _send_text_fast(
     # Committed already (or, inside a caller's transaction, sent on its commit): the
     # publishing helpers' on_commit runs these at once outside a transaction.
     publish_to_users([sender_id, recipient_id], "chat.message", message_payload(message))
-    per_conversation = {str(conversation): unread for conversation, unread in unread_rows}
+    counts = _versioned_counts(unread_rows)
     publish_to_user(
         recipient_id,
         "chat.unread",
-        {
-            "total": sum(per_conversation.values()),
-            "conversations": per_conversation,
-            "conversation_id": pk,
-            "unread": per_conversation.get(str(pk), 0),
-        },
+        {**counts, "conversation_id": pk, "unread": counts["conversations"].get(str(pk), 0)},
     )
     _announce_created(message, recipient_id)
     return SendResult(message, created=True)

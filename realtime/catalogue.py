@@ -180,6 +180,10 @@ class ChatUnreadPayload(_Payload):
     conversations: dict[str, int] = Field(description="Unread count per conversation id (> 0).")
     conversation_id: int
     unread: int
+    version: int = Field(
+        description="Grows with every count taken for this user, in commit order. Counts can "
+        "arrive out of that order; keep the one with the highest version."
+    )
 
 
 class ChatConversationPayload(_Payload):

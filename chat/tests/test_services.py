@@ -726,15 +726,18 @@ def test_concurrent_sends_to_one_recipient_push_every_total_in_commit_order(
     # Two clients write to the same expert at once in two conversations. Each send counts
     # the expert's total inside its transaction under the per-user unread lock, so every
     # send counts all those committed before it: the pushed totals are 1, 2, ... 30, none
-    # repeated or skipped. (They are recorded after each commit, so two threads may record
-    # theirs in either order.)
+    # repeated or skipped. They are recorded after each commit, so two threads may record
+    # theirs in either order; their versions, taken under the lock, put them back in commit
+    # order, which is what a client keeping the highest version shows.
     totals: list[int] = []
+    versioned: list[tuple[int, int]] = []
     lock = threading.Lock()
 
     def record(user_id, event_type, data):
         if event_type == "chat.unread" and user_id == expert_user.pk:
             with lock:
                 totals.append(data["total"])
+                versioned.append((data["version"], data["total"]))
 
     monkeypatch.setattr(services, "publish_to_user", record)
     clients = [make_user(), make_user()]
@@ -760,6 +763,8 @@ def test_concurrent_sends_to_one_recipient_push_every_total_in_commit_order(
         thread.join()
     assert errors == []
     assert sorted(totals) == list(range(1, 31))
+    assert [total for _version, total in sorted(versioned)] == list(range(1, 31))
+    assert len({version for version, _total in versioned}) == 30
     assert selectors.unread_counts(expert_user.pk)["total"] == 30
 
 
@@ -817,6 +822,10 @@ def test_the_send_path_unread_count_matches_the_selector(
     send(conversation, user, "b")
     send(other, other.user, "c")
     send(conversation, expert_user, "to the client")
+    versions = []
     for who in (user, expert_user, other.user):
-        assert services._unread_counts(who.pk) == selectors.unread_counts(who.pk)
+        counts = services._unread_counts(who.pk)
+        versions.append(counts.pop("version"))
+        assert counts == selectors.unread_counts(who.pk)
+    assert versions == sorted(set(versions))  # each count numbered anew, later ones higher
     assert services._unread_counts(expert_user.pk)["total"] == 3

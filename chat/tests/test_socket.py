@@ -109,7 +109,9 @@ async def test_send_reaches_every_tab_of_both_participants_only(
         "conversations": {str(conversation.pk): 1},
         "conversation_id": conversation.pk,
         "unread": 1,
+        "version": unread["data"]["version"],  # numbered under the unread lock
     }
+    assert isinstance(unread["data"]["version"], int)
     await assert_no_event(sockets["third"])
     await assert_no_event(sockets["tab2"], "chat.unread")  # the sender has nothing unread
     assert await db_state(conversation) == (1, 0, 1, 1)

@@ -311,6 +311,19 @@ describe("RealtimeClient", () => {
     expect(types).toEqual(["booking.created", "chat.message"]);
   });
 
+  it("keeps the newest unread count when an older one arrives after it", () => {
+    const client = makeClient();
+    const totals: unknown[] = [];
+    client.on("chat.unread", (e) => totals.push(e.data.total));
+    client.start();
+    latest().serverOpen();
+    latest().push("chat.unread", { total: 2, conversations: { "7": 2 }, version: 41 }, "u-2");
+    // Counted first (version 40) but sent later by another server process: stale.
+    latest().push("chat.unread", { total: 1, conversations: { "7": 1 }, version: 40 }, "u-1");
+    latest().push("chat.unread", { total: 0, conversations: {}, version: 42 }, "u-3");
+    expect(totals).toEqual([2, 0]);
+  });
+
   it("matches replies to requests by request_id and rejects on error events", async () => {
     const client = makeClient();
     client.start();

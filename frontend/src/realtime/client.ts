@@ -9,6 +9,9 @@
  * - Once it knows a conversation's change counter (`rev`: every send, edit and delete takes
  *   the next one), it resumes with `{seq, rev}` instead, so edits and deletes made while it was
  *   away come back too; they are dispatched as `chat.message_edited` / `chat.message_deleted`.
+ * - Drops stale unread counts: `chat.unread` carries a `version` taken in commit order, and
+ *   a count may arrive after a newer one (two sends from different server processes), so
+ *   one older than the newest seen is not dispatched.
  * - Drops duplicates: an envelope id is delivered once, and a chat message once per
  *   (conversation, seq) or message id, whether it came live, from resume or twice from both.
  * - `chat.send` requests not yet acknowledged are re-sent after a reconnect; the server
@@ -157,6 +160,8 @@ export class RealtimeClient {
   private readonly statusHandlers = new Set<(s: ConnectionStatus) => void>();
   private readonly seenEnvelopes = new Set<string>();
   private readonly seenMessages = new Set<string>();
+  /** Version of the newest `chat.unread` dispatched. */
+  private unreadVersion = 0;
   /** Highest chat message seq seen per conversation: what resume asks from. */
   private readonly cursors = new Map<string, number>();
   /** Change counter per conversation, once known; resume then asks by rev. */
@@ -615,6 +620,7 @@ export class RealtimeClient {
     if (envelope.type === "chat.resume.ok") {
       this.replayMissed(envelope);
     }
+    if (envelope.type === "chat.unread" && !this.isNewestUnread(envelope.data)) return;
     if (CHAT_CHANGE_EVENTS.has(envelope.type)) {
       const { conversationId, rev } = chatMessageKey(envelope.data);
       if (conversationId !== null && rev !== null) this.noteLiveRev(conversationId, rev);
@@ -622,6 +628,14 @@ export class RealtimeClient {
       if (!this.isNewestVersion(envelope.data)) return;
     }
     this.dispatch(envelope);
+  }
+
+  private isNewestUnread(data: Record<string, unknown>): boolean {
+    const version = data.version;
+    if (typeof version !== "number") return true;
+    if (version < this.unreadVersion) return false;
+    this.unreadVersion = version;
+    return true;
   }
 
   /** True if this chat message is new; records it either way. */

@@ -331,6 +331,11 @@ export interface components {
             conversation_id: number;
             /** Unread */
             unread: number;
+            /**
+             * Version
+             * @description Grows with every count taken for this user, in commit order. Counts can arrive out of that order; keep the one with the highest version.
+             */
+            version: number;
         };
         /** ErrorPayload */
         ErrorPayload: {
