@@ -4,6 +4,7 @@ Task bodies stay thin: they call services in consultations.services.*. Reminders
 delivered by the notifications app (notifications.tasks).
 """
 
+from contextlib import nullcontext
 from typing import Any
 
 from celery import Task, shared_task
@@ -53,20 +54,26 @@ class _SnapshotTask(Task):  # type: ignore[misc]  # celery ships no types
 
 
 @shared_task(  # type: ignore[untyped-decorator]
-    name="consultations.tasks.announce_consultation_created", acks_late=True, base=_SnapshotTask
+    name="consultations.tasks.announce_consultation_created",
+    acks_late=True,
+    base=_SnapshotTask,
+    bind=True,
 )
-def announce_consultation_created(snapshot: str) -> None:
+def announce_consultation_created(self: Task, snapshot: str) -> None:
     """A new booking's follow-ups (notification, emails, webhooks), off the request path."""
     from consultations.services.announce import load, send_created
     from project import followups
     from project.inline_tasks import inline
 
     booked, current = load(snapshot)
+    # A redelivery (acks_late: the worker died mid-task) skips what the first delivery did
+    # (project/followups.py). Keyed by the message's task id, which a redelivery keeps and
+    # nothing else shares: a booking id comes back after a database is recreated (a
+    # developer's reset, the e2e runs), and its old records then silenced the new booking's
+    # follow-ups. Called in the request (no message) there is nothing to redeliver.
+    task_id = self.request.id
+    tracked = followups.tracking(f"consultation-created:{task_id}") if task_id else nullcontext()
     # The emails its listeners queue are sent here, not as two more tasks, from the row
-    # just read rather than a fresh read each. A redelivery (acks_late: the worker died
-    # mid-task) skips what the first delivery did (project/followups.py).
-    with (
-        followups.tracking(f"consultation-created:{booked.pk}"),
-        inline(*([current] if current is not None else [])),
-    ):
+    # just read rather than a fresh read each.
+    with tracked, inline(*([current] if current is not None else [])):
         send_created(booked)

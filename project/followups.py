@@ -5,7 +5,7 @@ Celery task with acks_late (consultations.tasks.announce_consultation_created). 
 killed mid-task has its message redelivered, and the follow-ups used to run again from the
 start: a second notification, two more emails, new webhook deliveries.
 
-Inside `tracking(key)` (the task, keyed by its booking), each effect runs under
+Inside `tracking(key)` (the task, keyed by its message's task id), each effect runs under
 `once(name)`: skipped when an earlier delivery of the task recorded it as done, recorded
 once it is done. Recorded after the effect, not claimed before it, so nothing is ever lost:
 only a worker killed between an effect and its record (microseconds, against the whole
