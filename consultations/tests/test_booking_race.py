@@ -8,6 +8,8 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.db import OperationalError, transaction
+from psycopg.errors import DeadlockDetected
 
 from consultations.models import Consultation, Expert
 from consultations.services import booking, scheduling
@@ -97,3 +99,54 @@ def test_concurrent_bookings_respect_the_daily_limit():
     calls = [_book(make_user(), expert, start + timedelta(hours=i)) for i in range(6)]
     outcomes = run_concurrently(calls, ok="booked", conflict="conflict")
     assert Counter(outcomes) == {"booked": 2, "conflict": 4}, outcomes
+
+
+def _deadlock() -> OperationalError:
+    # As Django raises it: its OperationalError wrapping psycopg's, which says what it was.
+    error = OperationalError("deadlock detected")
+    error.__cause__ = DeadlockDetected("deadlock detected")
+    return error
+
+
+def test_a_deadlock_victim_is_booked_again_and_gets_the_real_answer(monkeypatch):
+    """PostgreSQL aborts one of two inserts waiting on each other's exclusion check; that
+    booking runs again instead of answering 500."""
+    expert = _expert()
+    start = _start()
+    real_book = booking._book
+    calls: list[int] = []
+
+    def first_try_deadlocks(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise _deadlock()
+        return real_book(*args)
+
+    monkeypatch.setattr(booking, "_book", first_try_deadlocks)
+    booked = _book(make_user(), expert, start)()
+    assert len(calls) == 2
+    assert Consultation.objects.get(expert=expert).pk == booked.pk
+
+
+def test_other_database_errors_and_nested_bookings_are_not_retried(monkeypatch):
+    expert = _expert()
+    calls: list[int] = []
+
+    def fails(error):
+        def run(*args):
+            calls.append(1)
+            raise error
+
+        return run
+
+    monkeypatch.setattr(booking, "_book", fails(OperationalError("server closed the connection")))
+    with pytest.raises(OperationalError):
+        _book(make_user(), expert, _start())()
+    assert len(calls) == 1
+
+    # Inside a caller's transaction the victim's work is gone with it: nothing to run again.
+    calls.clear()
+    monkeypatch.setattr(booking, "_book", fails(_deadlock()))
+    with pytest.raises(OperationalError), transaction.atomic():
+        _book(make_user(), expert, _start())()
+    assert len(calls) == 1
