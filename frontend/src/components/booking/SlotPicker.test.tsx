@@ -1,8 +1,9 @@
-import { render, screen, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
-import { groupSlotsByDay, SlotList, type TimeSlot } from "./SlotPicker";
+import { mockFetch } from "../../test/fetchMock";
+import { groupSlotsByDay, SlotList, SlotPicker, type TimeSlot } from "./SlotPicker";
 
 function slot(startUtc: string, minutes = 30): TimeSlot {
   const end = new Date(new Date(startUtc).getTime() + minutes * 60_000).toISOString();
@@ -69,5 +70,25 @@ describe("groupSlotsByDay", () => {
     const day = groupSlotsByDay([a, b], "Europe/Paris").get("2026-10-25")!;
     expect(day.map((s) => s.start)).toEqual([b.start, a.start]);
     expect(day.map((s) => fmt(s.start, "Europe/Paris"))).toEqual([fmt(b.start, "Europe/Paris"), fmt(a.start, "Europe/Paris")]);
+  });
+});
+
+describe("SlotPicker", () => {
+  it("opens the next month when nothing is left in this one for the chosen length", async () => {
+    // 11:00 on the last day of November: the hour-long sessions left today are gone.
+    vi.useFakeTimers({ now: new Date("2026-11-30T11:00:00Z"), shouldAdvanceTime: true });
+    try {
+      const calls = mockFetch((url) => {
+        if (!url.pathname.endsWith("/time-slots/")) return undefined;
+        const from = url.searchParams.get("from") ?? "";
+        return { status: 200, body: { slots: from.startsWith("2026-12") ? [slot("2026-12-01T09:00:00Z", 60)] : [] } };
+      });
+      render(<SlotPicker expertId={3} duration={60} selected={null} onSelect={() => {}} timeZone="Europe/Lisbon" />);
+      const offered = await screen.findByTestId("slot");
+      expect(offered).toHaveAttribute("data-start", "2026-12-01T09:00:00Z");
+      await waitFor(() => expect(calls.map((c) => c.path)).toHaveLength(2)); // November, then December
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -178,6 +178,7 @@ export function SlotPicker({
   const from = `${month}-01` < today ? today : `${month}-01`;
   const to = lastDayOf(month) > lastBookable ? lastBookable : lastDayOf(month);
   const slotsRef = useRef<HTMLDivElement>(null);
+  const advancedFor = useRef<string | null>(null);
 
   // The answer carries the question it answers, so a list for another length or zone is never shown.
   const reqKey = [expertId, from, to, tz, duration, refreshKey].join("|");
@@ -199,6 +200,14 @@ export function SlotPicker({
         const days = groupSlotsByDay(r.slots, tz);
         const first = [...days.keys()].sort()[0];
         if (!(day && day.startsWith(month) && days.has(day)) && first) setDay(first);
+        // Nothing left this month for this length (late on its last day, say, or after
+        // switching to a longer session): show the next month, once per length and zone, so
+        // the page never opens on an empty day while there are times ahead.
+        const lengthKey = `${duration}|${tz}`;
+        if (!first && month === today.slice(0, 7) && advancedFor.current !== lengthKey) {
+          advancedFor.current = lengthKey;
+          if (shiftMonth(month, 1) <= lastBookable.slice(0, 7)) setMonth(shiftMonth(month, 1));
+        }
       },
     },
   );
