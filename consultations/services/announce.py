@@ -72,11 +72,6 @@ def load(data: str) -> tuple[Consultation, Consultation | None]:
     return obj, current
 
 
-def from_snapshot(data: str) -> Consultation:
-    """The consultation as snapshotted, with its client, expert and expert's user loaded."""
-    return load(data)[0]
-
-
 def send_created(consultation: Consultation) -> None:
     """Send `consultation_created` for `consultation` (in this process)."""
     signals.consultation_created.send(sender=Consultation, consultation=consultation)
