@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from unittest import mock
 
@@ -18,7 +20,7 @@ import pytest
 from django.core import mail, serializers
 from kombu.exceptions import OperationalError
 
-from consultations.models import Consultation
+from consultations.models import Consultation, Expert
 from consultations.services import announce, booking
 from consultations.tasks import announce_consultation_created
 from consultations.tests.factories import make_user
@@ -320,6 +322,23 @@ def _snapshot(cleo, expert, django_capture_on_commit_callbacks) -> tuple[Consult
     return c, delay.call_args.args[0]
 
 
+@contextmanager
+def _webhooks() -> Iterator[mock.MagicMock]:
+    """Webhook dispatch recorded, as if the expert had an endpoint."""
+    with (
+        mock.patch("integrations.services.webhooks.may_have_subscribers", return_value=True),
+        mock.patch("integrations.services.webhooks.dispatch") as dispatch,
+    ):
+        yield dispatch
+
+
+def _assert_announced_once(c: Consultation, expert: Expert, webhooks: mock.MagicMock) -> None:
+    """One notification, one email to each person and one webhook call for booking `c`."""
+    assert [n.data["consultation_id"] for n in _created_notes()] == [c.pk]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(["cleo@example.com", expert.user.email])
+    webhooks.assert_called_once()
+
+
 def _deliver(snapshot: str, task_id: str) -> None:
     """One delivery of the task's message; a redelivery carries the same task id."""
     announce_consultation_created.apply(args=[snapshot], task_id=task_id, throw=True)
@@ -344,17 +363,12 @@ def test_a_redelivered_task_repeats_no_follow_up(
     """acks_late: a worker that dies after the task ran but before acknowledging it gets
     the same message delivered again."""
     c, snapshot = _snapshot(cleo, expert, django_capture_on_commit_callbacks)
-    with (
-        mock.patch("integrations.services.webhooks.may_have_subscribers", return_value=True),
-        mock.patch("integrations.services.webhooks.dispatch") as webhooks,
-    ):
+    with _webhooks() as webhooks:
         for _ in range(2):
             with django_capture_on_commit_callbacks(execute=True):
                 _deliver(snapshot, "delivery-1")
 
-    assert [n.data["consultation_id"] for n in _created_notes()] == [c.pk]
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(["cleo@example.com", expert.user.email])
-    webhooks.assert_called_once()
+    _assert_announced_once(c, expert, webhooks)
 
 
 def test_a_task_killed_midway_does_the_rest_once_when_redelivered(
@@ -373,10 +387,7 @@ def test_a_task_killed_midway_does_the_rest_once_when_redelivered(
         sent.append(1)
         return send(messages)
 
-    with (
-        mock.patch("integrations.services.webhooks.may_have_subscribers", return_value=True),
-        mock.patch("integrations.services.webhooks.dispatch") as webhooks,
-    ):
+    with _webhooks() as webhooks:
         with (
             mock.patch.object(notification_emails, "send_messages", killed_on_the_second),
             pytest.raises(_WorkerKilled),
@@ -388,9 +399,7 @@ def test_a_task_killed_midway_does_the_rest_once_when_redelivered(
         with django_capture_on_commit_callbacks(execute=True):
             _deliver(snapshot, "delivery-1")
 
-    assert [n.data["consultation_id"] for n in _created_notes()] == [c.pk]
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(["cleo@example.com", expert.user.email])
-    webhooks.assert_called_once()
+    _assert_announced_once(c, expert, webhooks)
 
 
 def test_another_booking_is_not_taken_for_a_redelivery(
@@ -423,7 +432,7 @@ def test_the_snapshot_is_the_text_djangos_json_serializer_writes(cleo, expert):
     c.confirmed_at = datetime(2026, 3, 1, 8, 7, 6, 543210, tzinfo=UTC)
     c.policy = {"tiers": [{"notice_hours": 24, "refund_percent": 100}], "label": "Flexible ✓"}
     assert announce.snapshot(c) == serializers.serialize("json", [c])
-    restored = announce.from_snapshot(announce.snapshot(c))
+    restored, _current = announce.load(announce.snapshot(c))
     assert (restored.topic, restored.notes, restored.policy) == (c.topic, c.notes, c.policy)
 
 
